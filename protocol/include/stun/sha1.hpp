@@ -1,0 +1,39 @@
+// SHA-1 (FIPS 180-4 §6.1). Used by STUN MESSAGE-INTEGRITY, which is
+// HMAC-SHA1 over the message (RFC 8489 §14.5). Streaming, allocation-free,
+// noexcept; the object lives on the stack and holds one 64-byte block.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace pinhole::stun {
+
+class sha1 {
+ public:
+  static constexpr std::size_t digest_size = 20;
+  static constexpr std::size_t block_size = 64;
+  using digest = std::array<std::byte, digest_size>;
+
+  sha1() noexcept;
+
+  // Absorbs more message bytes. May be called any number of times.
+  void update(std::span<const std::byte> data) noexcept;
+
+  // Pads, returns the digest and resets the object to the initial state,
+  // so it can be reused for a new message.
+  [[nodiscard]] digest finish() noexcept;
+
+  [[nodiscard]] static digest hash(std::span<const std::byte> data) noexcept;
+
+ private:
+  void compress(const std::byte* block) noexcept;
+
+  std::array<std::uint32_t, 5> h_;
+  std::array<std::byte, block_size> buf_{};
+  std::size_t buf_len_ = 0;       // bytes pending in buf_, always < block_size
+  std::uint64_t total_len_ = 0;   // message length so far, in bytes
+};
+
+}  // namespace pinhole::stun
