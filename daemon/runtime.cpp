@@ -1,0 +1,49 @@
+#include "runtime.hpp"
+
+#include <sys/socket.h>
+
+#include "stun/integrity.hpp"
+
+namespace pinhole::daemon {
+
+stun::transport_address to_address(const listen_spec& l) noexcept {
+  stun::transport_address a;
+  a.fam = l.family == AF_INET6 ? stun::family::ipv6 : stun::family::ipv4;
+  a.ip = l.ip;
+  a.port = l.port;
+  return a;
+}
+
+std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners) {
+  auto s = std::make_shared<runtime_state>();
+  s->cfg = cfg;
+  handler_config& h = s->handler;
+  h.software = s->cfg.software;
+  h.auth_required = s->cfg.auth.required;
+  h.username = s->cfg.auth.username;
+  h.key = stun::short_term_key(s->cfg.auth.password);
+  if (cfg.rfc5780.enabled) {
+    bool have[4] = {false, false, false, false};
+    for (const auto& l : listeners) {
+      if (l.role == socket_role::single) continue;
+      const auto idx = static_cast<std::size_t>(l.role);
+      h.role_address[idx] = l.bound;
+      have[idx] = true;
+    }
+    // Advertised addresses (server behind a 1:1 NAT, as on cloud VMs): what
+    // clients must see in RESPONSE-ORIGIN / OTHER-ADDRESS.
+    const auto advertise = [&](std::size_t idx, const std::string& ip) {
+      if (ip.empty()) return;
+      if (auto a = stun::transport_address::parse_ip(ip, h.role_address[idx].port)) h.role_address[idx] = *a;
+    };
+    advertise(0, cfg.rfc5780.advertised_primary_ip);
+    advertise(1, cfg.rfc5780.advertised_primary_ip);
+    advertise(2, cfg.rfc5780.advertised_alternate_ip);
+    advertise(3, cfg.rfc5780.advertised_alternate_ip);
+    // RFC 5780 §6: OTHER-ADDRESS only when a real second IP and port exist.
+    h.rfc5780 = have[0] && have[1] && have[2] && have[3];
+  }
+  return s;
+}
+
+}  // namespace pinhole::daemon

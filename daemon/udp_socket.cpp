@@ -1,0 +1,114 @@
+#include "udp_socket.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace pinhole::daemon {
+namespace {
+
+std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+std::error_code enable_pktinfo(int fd, int family) noexcept {
+  const int on = 1;
+  if (family == AF_INET) {
+    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0) return last_error();
+  } else {
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) != 0) return last_error();
+  }
+  return {};
+}
+
+std::error_code bound_address(int fd, stun::transport_address& bound) noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return last_error();
+  if (!from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), bound)) return std::make_error_code(std::errc::address_family_not_supported);
+  return {};
+}
+
+}  // namespace
+
+bool is_wildcard(const stun::transport_address& a) noexcept {
+  for (std::size_t i = 0; i < a.ip_size(); ++i) {
+    if (a.ip[i] != 0) return false;
+  }
+  return true;
+}
+
+socklen_t to_sockaddr(const stun::transport_address& a, sockaddr_storage& out) noexcept {
+  std::memset(&out, 0, sizeof out);
+  if (a.fam == stun::family::ipv4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&out);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(a.port);
+    std::memcpy(&sin->sin_addr, a.ip.data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(a.port);
+  std::memcpy(&sin6->sin6_addr, a.ip.data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
+bool from_sockaddr(const sockaddr* sa, stun::transport_address& out) noexcept {
+  if (sa->sa_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
+    out.fam = stun::family::ipv4;
+    out.ip = {};
+    std::memcpy(out.ip.data(), &sin->sin_addr, 4);
+    out.port = ntohs(sin->sin_port);
+    return true;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    out.fam = stun::family::ipv6;
+    std::memcpy(out.ip.data(), &sin6->sin6_addr, 16);
+    out.port = ntohs(sin6->sin6_port);
+    return true;
+  }
+  return false;
+}
+
+std::error_code open_udp_socket(const stun::transport_address& addr, const socket_options& opt, int& fd_out,
+                                stun::transport_address& bound) noexcept {
+  const int family = addr.fam == stun::family::ipv4 ? AF_INET : AF_INET6;
+  const int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) return last_error();
+  const auto fail = [fd]() noexcept {
+    const auto ec = last_error();
+    ::close(fd);
+    return ec;
+  };
+  const int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) return fail();
+  if (opt.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return fail();
+  if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) return fail();
+  // Buffer sizes are a request; the kernel caps them at net.core.*mem_max.
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.receive_buffer, sizeof opt.receive_buffer);
+  (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &opt.send_buffer, sizeof opt.send_buffer);
+  if (auto ec = enable_pktinfo(fd, family)) {
+    ::close(fd);
+    return ec;
+  }
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(addr, ss);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) return fail();
+  if (auto ec = bound_address(fd, bound)) {
+    ::close(fd);
+    return ec;
+  }
+  fd_out = fd;
+  return {};
+}
+
+std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcept {
+  if (auto ec = bound_address(fd, bound)) return ec;
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return last_error();
+  return enable_pktinfo(fd, bound.fam == stun::family::ipv4 ? AF_INET : AF_INET6);
+}
+
+}  // namespace pinhole::daemon
