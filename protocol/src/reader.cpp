@@ -22,10 +22,13 @@ std::error_code message_view::parse(bytes_view data, message_view& out) noexcept
   // One message per datagram: trailing bytes mean this is not a STUN message.
   if (header_size + length < data.size()) return errc::bad_length;
 
-  message_view m;
-  m.data_ = data;
-  m.type_ = load_u16(data.data());
-  m.has_cookie_ = load_u32(data.data() + 4) == magic_cookie;
+  // Results are gathered in scalars (an integrity attribute's offset, 0 =
+  // absent) and stored field by field on success: copying a just-written
+  // message_view or std::optional stalls on store forwarding and cost more
+  // than the rest of parsing a plain Binding request.
+  bool has_fingerprint = false;
+  std::size_t integrity = 0;
+  std::size_t integrity_sha256 = 0;
 
   std::size_t pos = header_size;
   while (pos < data.size()) {
@@ -35,8 +38,6 @@ std::error_code message_view::parse(bytes_view data, message_view& out) noexcept
     // RFC 8489 §14: the value is padded to a multiple of 4 bytes; the padded
     // value must fit inside the message.
     if (padded(len) > data.size() - pos - attribute_header_size) return errc::attribute_overflow;
-    const raw_attribute a{type, data.subspan(pos + attribute_header_size, len), pos};
-
     if (type == attr::fingerprint) {
       if (len != 4) return errc::bad_attribute_length;
       // RFC 8489 §14.7: "When present, the FINGERPRINT attribute MUST be the
@@ -46,21 +47,32 @@ std::error_code message_view::parse(bytes_view data, message_view& out) noexcept
       // of the STUN message up to (but excluding) the FINGERPRINT attribute
       // itself, XOR'ed with the 32-bit value 0x5354554e".
       const std::uint32_t want = crc32(data.first(pos)) ^ fingerprint_xor;
-      if (load_u32(a.value.data()) != want) return errc::bad_fingerprint;
-      m.has_fingerprint_ = true;
-    } else if (type == attr::message_integrity && !m.integrity_ && !m.integrity_sha256_) {
+      if (load_u32(data.data() + pos + attribute_header_size) != want) return errc::bad_fingerprint;
+      has_fingerprint = true;
+    } else if (type == attr::message_integrity && integrity == 0 && integrity_sha256 == 0) {
       // RFC 8489 §14.5: HMAC-SHA1 output is 20 bytes.
       if (len != 20) return errc::bad_attribute_length;
-      m.integrity_ = a;
-    } else if (type == attr::message_integrity_sha256 && !m.integrity_sha256_) {
+      integrity = pos;
+    } else if (type == attr::message_integrity_sha256 && integrity_sha256 == 0) {
       // RFC 8489 §14.6: "The value will be at least 16 bytes and at most 32
       // bytes" and "MUST be a positive multiple of 4".
       if (len < 16 || len > 32 || (len & 3U) != 0U) return errc::bad_attribute_length;
-      m.integrity_sha256_ = a;
+      integrity_sha256 = pos;
     }
     pos += attribute_header_size + padded(len);
   }
-  out = m;
+  out.data_ = data;
+  out.type_ = load_u16(data.data());
+  out.has_cookie_ = load_u32(data.data() + 4) == magic_cookie;
+  out.has_fingerprint_ = has_fingerprint;
+  const auto at = [data](std::size_t p) noexcept {
+    return raw_attribute{load_u16(data.data() + p), data.subspan(p + attribute_header_size, load_u16(data.data() + p + 2)),
+                         p};
+  };
+  out.integrity_.reset();
+  out.integrity_sha256_.reset();
+  if (integrity != 0) out.integrity_.emplace(at(integrity));
+  if (integrity_sha256 != 0) out.integrity_sha256_.emplace(at(integrity_sha256));
   return {};
 }
 
