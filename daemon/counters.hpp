@@ -1,12 +1,17 @@
 // Per-worker, per-listener packet counters. Each worker thread writes only its
 // own cache-line-aligned block (relaxed single-writer updates, no contention);
-// readers sum all blocks. Nothing here allocates after construction.
+// readers sum all blocks. Listeners come and go on reload: each has its own
+// set of blocks, and a removed listener's totals are folded into the
+// registry's "retired" sums so the all-listener totals never go backwards.
+// Nothing on the packet path allocates.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +27,8 @@ enum class counter : std::uint8_t {
   dropped_malformed,     // not STUN / truncated / bad FINGERPRINT / oversized
   dropped_indication,
   dropped_response,
-  dropped_rate_limited,
+  dropped_rate_limited,  // per-source-IP limit
+  dropped_global_limit,  // global response-rate cap
   dropped_acl,
   send_failed,
   bytes_in,
@@ -45,19 +51,32 @@ struct alignas(64) counter_block {
 
 using counter_values = std::array<std::uint64_t, counter_count>;
 
-// blocks[worker * listeners + listener]
-class counter_table {
+// One listener's blocks, one per worker.
+class listener_counters {
  public:
-  counter_table(std::size_t workers, std::size_t listeners) : listeners_(listeners), blocks_(workers * listeners) {}
-  counter_block& at(std::size_t worker, std::size_t listener) noexcept { return blocks_[worker * listeners_ + listener]; }
-  std::size_t listeners() const noexcept { return listeners_; }
-  // Sum over workers for one listener, or over everything.
-  counter_values listener_total(std::size_t listener) const noexcept;
+  explicit listener_counters(std::size_t workers) : blocks_(workers) {}
+  counter_block& at(std::size_t worker) noexcept { return blocks_[worker]; }
   counter_values total() const noexcept;
 
  private:
-  std::size_t listeners_;
   std::vector<counter_block> blocks_;
+};
+
+// All listeners' counters. add()/retire() run on the control thread (startup,
+// reload); total() may be called from any thread.
+class counter_registry {
+ public:
+  explicit counter_registry(std::size_t workers) : workers_(workers) {}
+  std::shared_ptr<listener_counters> add();
+  // The listener is gone: keep its counts in the totals, stop tracking it.
+  void retire(const std::shared_ptr<listener_counters>& c);
+  counter_values total() const;
+
+ private:
+  std::size_t workers_;
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<listener_counters>> live_;
+  counter_values retired_{};
 };
 
 }  // namespace pinhole::daemon

@@ -1,5 +1,6 @@
 #include "runtime.hpp"
 
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "stun/integrity.hpp"
@@ -14,9 +15,35 @@ stun::transport_address to_address(const listen_spec& l) noexcept {
   return a;
 }
 
-std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners) {
+namespace {
+
+std::uint64_t random_seed() noexcept {
+  std::uint64_t seed = 0;
+  if (::getrandom(&seed, sizeof seed, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof seed)) {
+    seed = monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(&seed);
+  }
+  return seed;
+}
+
+}  // namespace
+
+std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners,
+                                                        const runtime_state* previous) {
   auto s = std::make_shared<runtime_state>();
   s->cfg = cfg;
+  std::string ignored;
+  (void)acl::build(cfg.allow, s->allow, ignored);  // cfg is validated: prefixes parse
+  const auto& rl = cfg.rate_limit;
+  const bool same_limits = previous != nullptr && previous->cfg.rate_limit == rl;
+  if (same_limits) {
+    s->per_source = previous->per_source;
+    s->global = previous->global;
+  } else {
+    if (rl.per_ip_rate > 0) {
+      s->per_source = std::make_shared<rate_limiter>(rl.per_ip_rate, rl.per_ip_burst, rl.table_size, random_seed());
+    }
+    if (rl.global_rate > 0) s->global = std::make_shared<global_limiter>(rl.global_rate, 0);
+  }
   handler_config& h = s->handler;
   h.software = s->cfg.software;
   h.auth_required = s->cfg.auth.required;

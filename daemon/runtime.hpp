@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "acl.hpp"
 #include "config.hpp"
 #include "handler.hpp"
+#include "rate_limiter.hpp"
 #include "stun/address.hpp"
 
 namespace pinhole::daemon {
@@ -25,11 +27,19 @@ struct listener {
 struct runtime_state {
   config cfg;
   handler_config handler;  // string_views/spans point into cfg
+  acl allow;               // empty = everyone
+  // Shared by all workers (lock-free); null when off. Kept across a reload
+  // that leaves rate_limit unchanged, so a reload does not reset the buckets.
+  std::shared_ptr<rate_limiter> per_source;
+  std::shared_ptr<global_limiter> global;
 };
 
 // Builds the runtime state for `cfg` with the listeners as actually bound
-// (RFC 5780 role addresses use the advertised IPs when configured).
-std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners);
+// (RFC 5780 role addresses use the advertised IPs when configured). `cfg`
+// must be valid. `previous` (may be null) donates its limiters when the
+// rate_limit settings are unchanged.
+std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners,
+                                                        const runtime_state* previous = nullptr);
 
 class state_ref {
  public:

@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <thread>
@@ -42,10 +43,49 @@ std::vector<wanted> plan(const config& cfg) {
   return out;
 }
 
-void close_all(const std::vector<std::vector<int>>& fds) {
-  for (const auto& per_worker : fds) {
-    for (int fd : per_worker) ::close(fd);
+const char* role_name(socket_role r) noexcept {
+  switch (r) {
+    case socket_role::pp: return "PP";
+    case socket_role::pa: return "PA";
+    case socket_role::ap: return "AP";
+    case socket_role::aa: return "AA";
+    case socket_role::single: break;
   }
+  return "single";
+}
+
+void close_all(const std::vector<std::vector<int>>& fds) {
+  for (const auto& per_listener : fds) {
+    for (int fd : per_listener) ::close(fd);
+  }
+}
+
+// Opens one socket per worker for `w`. The quad keeps one port per column
+// when ports are kernel-chosen: AP reuses PP's port and AA reuses PA's.
+bool open_listener(const wanted& w, const std::vector<listener>& so_far, std::size_t nworkers, listener& out,
+                   std::vector<int>& fds, std::string& error) {
+  stun::transport_address addr = w.addr;
+  if (addr.port == 0 && (w.role == socket_role::ap || w.role == socket_role::aa)) {
+    const auto column = static_cast<socket_role>(static_cast<unsigned>(w.role) - 2);
+    for (const auto& l : so_far) {
+      if (l.role == column) addr.port = l.bound.port;
+    }
+  }
+  out.role = w.role;
+  for (std::size_t k = 0; k < nworkers; ++k) {
+    int fd = -1;
+    stun::transport_address bound;
+    if (auto ec = open_udp_socket(k == 0 ? addr : out.bound, socket_options{}, fd, bound)) {
+      error = "pinholed: cannot bind " + addr.to_string() + ": " + ec.message();
+      for (int f : fds) ::close(f);
+      fds.clear();
+      return false;
+    }
+    if (k == 0) out.bound = bound;
+    fds.push_back(fd);
+  }
+  out.name = out.bound.to_string();
+  return true;
 }
 
 }  // namespace
@@ -60,78 +100,81 @@ std::size_t server::worker_target() const noexcept {
   return hw > 0 ? hw : 1;
 }
 
+void server::create_workers(std::size_t n) {
+  counters_ = std::make_unique<counter_registry>(n);
+  workers_.clear();
+  for (std::size_t k = 0; k < n; ++k) workers_.push_back(std::make_unique<worker>(k, state_, cfg_.batch));
+  last_beats_.assign(n, 0);
+}
+
+void server::attach(const entry& e, const std::vector<int>& fds) {
+  for (std::size_t k = 0; k < workers_.size(); ++k) workers_[k]->add_socket(fds[k], e.info, e.counters->at(k));
+}
+
 bool server::bind(std::string& error) {
   const auto want = plan(cfg_);
   const std::size_t nworkers = worker_target();
-  std::vector<std::vector<int>> fds(nworkers);
-  listeners_.clear();
+  std::vector<std::vector<int>> fds;
+  std::vector<entry> entries;
+  std::vector<listener> bound;
   for (const auto& w : want) {
-    stun::transport_address addr = w.addr;
-    // Port 0 asks the kernel for a port; the quad keeps one port per column:
-    // AP reuses PP's port and AA reuses PA's.
-    if (addr.port == 0 && (w.role == socket_role::ap || w.role == socket_role::aa)) {
-      addr.port = listeners_[static_cast<std::size_t>(w.role) - 2].bound.port;
+    entry e;
+    e.wanted = w.addr;
+    fds.emplace_back();
+    if (!open_listener(w, bound, nworkers, e.info, fds.back(), error)) {
+      close_all(fds);
+      return false;
     }
-    listener l;
-    l.role = w.role;
-    for (std::size_t k = 0; k < nworkers; ++k) {
-      int fd = -1;
-      stun::transport_address bound;
-      if (auto ec = open_udp_socket(k == 0 ? addr : l.bound, socket_options{}, fd, bound)) {
-        error = "pinholed: cannot bind " + addr.to_string() + ": " + ec.message();
-        close_all(fds);
-        listeners_.clear();
-        return false;
-      }
-      if (k == 0) l.bound = bound;
-      fds[k].push_back(fd);
-    }
-    l.name = l.bound.to_string();
-    listeners_.push_back(std::move(l));
+    bound.push_back(e.info);
+    entries.push_back(std::move(e));
   }
-  if (listeners_.empty()) {
+  if (entries.empty()) {
     error = "pinholed: nothing to listen on";
     return false;
   }
-  create_workers(fds);
+  create_workers(nworkers);
+  for (auto& e : entries) e.counters = counters_->add();
+  entries_ = std::move(entries);
+  listeners_ = std::move(bound);
+  state_.store(make_runtime_state(cfg_, listeners_));
+  for (std::size_t i = 0; i < entries_.size(); ++i) attach(entries_[i], fds[i]);
   return true;
 }
 
 bool server::adopt(std::span<const int> inherited, std::string& error) {
-  listeners_.clear();
-  std::vector<int> shared;
+  std::vector<entry> entries;
   for (int fd : inherited) {
-    listener l;
-    if (auto ec = adopt_udp_socket(fd, l.bound)) {
+    entry e;
+    if (auto ec = adopt_udp_socket(fd, e.info.bound)) {
       error = "pinholed: inherited socket " + std::to_string(fd) + ": " + ec.message();
       return false;
     }
-    l.name = l.bound.to_string();
-    listeners_.push_back(std::move(l));
-    shared.push_back(fd);
+    e.info.name = e.info.bound.to_string();
+    e.wanted = e.info.bound;
+    entries.push_back(std::move(e));
   }
-  if (listeners_.empty()) {
+  if (entries.empty()) {
     error = "pinholed: no sockets were passed";
     return false;
   }
-  // Every worker reads the same inherited sockets (the kernel hands each
-  // datagram to one reader); each worker gets its own duplicate descriptor.
+  adopted_ = true;
   const std::size_t nworkers = worker_target();
-  std::vector<std::vector<int>> fds(nworkers);
-  for (std::size_t k = 0; k < nworkers; ++k) {
-    for (int fd : shared) fds[k].push_back(k == 0 ? fd : ::dup(fd));
+  create_workers(nworkers);
+  listeners_.clear();
+  for (auto& e : entries) {
+    e.counters = counters_->add();
+    listeners_.push_back(e.info);
   }
-  create_workers(fds);
-  return true;
-}
-
-void server::create_workers(const std::vector<std::vector<int>>& fds) {
-  counters_ = std::make_unique<counter_table>(fds.size(), listeners_.size());
+  entries_ = std::move(entries);
   state_.store(make_runtime_state(cfg_, listeners_));
-  workers_.clear();
-  for (std::size_t k = 0; k < fds.size(); ++k) {
-    workers_.push_back(std::make_unique<worker>(k, fds[k], listeners_, *counters_, state_, cfg_.batch));
+  // Every worker reads the same inherited sockets; each gets its own
+  // duplicate descriptor.
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    std::vector<int> fds;
+    for (std::size_t k = 0; k < nworkers; ++k) fds.push_back(k == 0 ? inherited[i] : ::fcntl(inherited[i], F_DUPFD_CLOEXEC, 3));
+    attach(entries_[i], fds);
   }
+  return true;
 }
 
 void server::start() {
@@ -142,10 +185,91 @@ void server::stop() {
   for (auto& w : workers_) w->stop();
 }
 
+latency_snapshot server::latency() const noexcept {
+  latency_snapshot s;
+  for (const auto& w : workers_) s.add(w->latency());
+  return s;
+}
+
+bool server::check_workers() {
+  bool ok = true;
+  for (std::size_t k = 0; k < workers_.size(); ++k) {
+    const std::uint64_t now = workers_[k]->beats();
+    // Each call posts one heartbeat; by the next call it must have run.
+    if (last_beats_[k] != 0 && now < last_beats_[k]) ok = false;
+    last_beats_[k] = now + 1;
+    workers_[k]->heartbeat();
+  }
+  return ok;
+}
+
 bool server::reload(const config& cfg, std::string& error) {
   if (!validate(cfg, error)) return false;
-  cfg_ = cfg;
-  state_.store(make_runtime_state(cfg_, listeners_));
+  config next = cfg;
+  if (next.workers != cfg_.workers || next.batch != cfg_.batch) {
+    log(log_level::warning, "reload_needs_restart", {{"setting", "workers/batch"}});
+    next.workers = cfg_.workers;
+    next.batch = cfg_.batch;
+  }
+  const auto old_state = state_.load();
+  if (adopted_) {
+    if (next.listen != cfg_.listen || next.rfc5780 != cfg_.rfc5780) {
+      log(log_level::warning, "reload_listeners_ignored", {{"reason", "sockets come from systemd (socket activation)"}});
+    }
+    next.listen = cfg_.listen;
+    next.rfc5780 = cfg_.rfc5780;
+    cfg_ = next;
+    state_.store(make_runtime_state(cfg_, listeners_, old_state.get()));
+    return true;
+  }
+
+  // Bind what is new before touching anything: a failure leaves all as it was.
+  const auto want = plan(next);
+  std::vector<entry> next_entries;
+  std::vector<listener> next_listeners;
+  std::vector<bool> kept(entries_.size(), false);
+  std::vector<std::vector<int>> new_fds(want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const auto& w = want[i];
+    bool found = false;
+    for (std::size_t j = 0; j < entries_.size() && !found; ++j) {
+      if (!kept[j] && entries_[j].wanted == w.addr && entries_[j].info.role == w.role) {
+        kept[j] = true;
+        found = true;
+        next_entries.push_back(entries_[j]);
+      }
+    }
+    if (!found) {
+      entry e;
+      e.wanted = w.addr;
+      if (!open_listener(w, next_listeners, workers_.size(), e.info, new_fds[i], error)) {
+        close_all(new_fds);
+        return false;
+      }
+      next_entries.push_back(std::move(e));
+    }
+    next_listeners.push_back(next_entries.back().info);
+  }
+
+  // Commit: publish the new state, serve the new sockets, then close the old.
+  for (auto& e : next_entries) {
+    if (!e.counters) e.counters = counters_->add();
+  }
+  state_.store(make_runtime_state(next, next_listeners, old_state.get()));
+  for (std::size_t i = 0; i < next_entries.size(); ++i) {
+    if (new_fds[i].empty()) continue;
+    attach(next_entries[i], new_fds[i]);
+    log(log_level::info, "listener_added", {{"addr", next_entries[i].info.name}, {"role", role_name(next_entries[i].info.role)}});
+  }
+  for (std::size_t j = 0; j < entries_.size(); ++j) {
+    if (kept[j]) continue;
+    for (auto& w : workers_) w->remove_socket(entries_[j].info);
+    counters_->retire(entries_[j].counters);
+    log(log_level::info, "listener_removed", {{"addr", entries_[j].info.name}, {"role", role_name(entries_[j].info.role)}});
+  }
+  entries_ = std::move(next_entries);
+  listeners_ = std::move(next_listeners);
+  cfg_ = next;
   return true;
 }
 

@@ -1,6 +1,8 @@
 // pinholed's server: binds the listeners (the configured list plus the RFC
 // 5780 quad PP/PA/AP/AA), one SO_REUSEPORT socket per listener per worker,
-// and runs the workers. Socket-level only; signals and systemd live in main.
+// and runs the workers. A reload adds and removes listeners without touching
+// the sockets of the ones that stay. Socket-level only; signals, systemd,
+// metrics and privileges live in service.cpp.
 #pragma once
 
 #include <memory>
@@ -10,6 +12,7 @@
 
 #include "config.hpp"
 #include "counters.hpp"
+#include "latency.hpp"
 #include "runtime.hpp"
 #include "worker.hpp"
 
@@ -25,31 +28,56 @@ class server {
   // Binds every listener for every worker. false + one-line `error` on failure.
   bool bind(std::string& error);
   // Uses sockets handed over by systemd (socket activation) instead of
-  // binding; each is shared by all workers.
+  // binding; each is shared by all workers (the kernel gives each datagram
+  // to one reader). Takes ownership of the descriptors.
   bool adopt(std::span<const int> fds, std::string& error);
 
   void start();
   void stop();
 
-  // Applies a new config without a restart: listeners are left as they are,
-  // everything the workers read (credentials, SOFTWARE, ...) is swapped
-  // atomically. false + `error` if `cfg` is invalid; the old config stays.
+  // Applies a new config without a restart. Listeners that appear in both
+  // configs keep their sockets (no datagram to them is lost); new ones are
+  // bound first (any bind failure rejects the whole reload), removed ones are
+  // closed last. Everything the workers read (ACL, limits, credentials,
+  // SOFTWARE, ...) is swapped atomically. "workers" and "batch" changes need a
+  // restart and are kept at their running values; under socket activation the
+  // listeners are systemd's and stay. false + one-line `error` if `cfg` is
+  // invalid or a new listener cannot be bound; the old config then stays.
   bool reload(const config& cfg, std::string& error);
 
   const std::vector<listener>& listeners() const noexcept { return listeners_; }
-  const counter_table& counters() const noexcept { return *counters_; }
+  const counter_registry& counters() const noexcept { return *counters_; }
+  // Counters of listeners()[i], summed over workers.
+  counter_values listener_totals(std::size_t i) const noexcept { return entries_[i].counters->total(); }
+  latency_snapshot latency() const noexcept;
   std::size_t worker_count() const noexcept { return workers_.size(); }
   std::shared_ptr<const runtime_state> state() const noexcept { return state_.load(); }
+  const config& effective_config() const noexcept { return cfg_; }
+  bool socket_activated() const noexcept { return adopted_; }
+
+  // Worker liveness: true if every worker ran the heartbeat posted by the
+  // previous call (the first call only posts and returns true). Call it
+  // periodically from one thread.
+  bool check_workers();
 
  private:
+  struct entry {
+    listener info;
+    stun::transport_address wanted;  // as configured (port may be 0)
+    std::shared_ptr<listener_counters> counters;
+  };
   std::size_t worker_target() const noexcept;
-  void create_workers(const std::vector<std::vector<int>>& fds);
+  void create_workers(std::size_t n);
+  void attach(const entry& e, const std::vector<int>& fds);
 
   config cfg_;
-  std::vector<listener> listeners_;
-  std::unique_ptr<counter_table> counters_;
+  bool adopted_ = false;
+  std::vector<entry> entries_;
+  std::vector<listener> listeners_;  // entries_[i].info, for the accessor
+  std::unique_ptr<counter_registry> counters_;
   state_ref state_;
   std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::uint64_t> last_beats_;
 };
 
 }  // namespace pinhole::daemon

@@ -1,5 +1,9 @@
 #include "worker.hpp"
 
+#include <boost/asio/post.hpp>
+
+#include <future>
+
 #include "log.hpp"
 
 namespace pinhole::daemon {
@@ -22,57 +26,121 @@ counter drop_counter(verdict v) noexcept {
   }
 }
 
+bool same_listener(const listener& a, const listener& b) noexcept { return a.bound == b.bound && a.role == b.role; }
+
 }  // namespace
 
-worker::worker(std::size_t id, const std::vector<int>& fds, const std::vector<listener>& listeners,
-               counter_table& counters, const state_ref& state, std::size_t batch)
-    : id_(id), counters_(counters), state_(state) {
-  sockets_.reserve(fds.size());
-  batches_.reserve(fds.size());
-  for (std::size_t i = 0; i < fds.size(); ++i) {
-    const auto proto = listeners[i].bound.fam == stun::family::ipv4 ? boost::asio::ip::udp::v4()
-                                                                     : boost::asio::ip::udp::v6();
-    sockets_.emplace_back(io_, proto, fds[i]);
-    batches_.emplace_back(batch, max_datagram);
-    roles_.push_back(listeners[i].role);
-    if (listeners[i].role != socket_role::single) role_fd_[static_cast<std::size_t>(listeners[i].role)] = fds[i];
+worker::worker(std::size_t id, const state_ref& state, std::size_t batch) : id_(id), state_(state), batch_(batch) {}
+
+worker::~worker() {
+  stop();
+  // Close every socket, then let the aborted waits run so they release their
+  // references while the io_context is still alive.
+  for (auto& s : slots_) {
+    s->closed = true;
+    boost::system::error_code ignored;
+    s->sock.close(ignored);
+  }
+  slots_.clear();
+  io_.restart();
+  io_.poll();
+}
+
+void worker::add_socket(int fd, const listener& l, counter_block& c) {
+  run_on_loop([&] { do_add(fd, l, c); });
+}
+
+void worker::remove_socket(const listener& l) {
+  run_on_loop([&] { do_remove(l); });
+}
+
+void worker::run_on_loop(const std::function<void()>& task) {
+  if (!running_.load()) {
+    task();
+    return;
+  }
+  std::promise<void> done;
+  boost::asio::post(io_, [&] {
+    task();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void worker::do_add(int fd, const listener& l, counter_block& c) {
+  const auto proto = l.bound.fam == stun::family::ipv4 ? boost::asio::ip::udp::v4() : boost::asio::ip::udp::v6();
+  auto s = std::make_shared<slot>(io_, proto, fd, batch_);
+  s->info = l;
+  s->counters = &c;
+  slots_.push_back(s);
+  update_roles();
+  if (running_.load()) arm(s);
+}
+
+void worker::do_remove(const listener& l) {
+  for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+    if (!same_listener((*it)->info, l)) continue;
+    (*it)->closed = true;
+    boost::system::error_code ignored;
+    (*it)->sock.close(ignored);  // its pending wait completes as aborted
+    slots_.erase(it);
+    break;
+  }
+  update_roles();
+}
+
+void worker::update_roles() {
+  role_fd_ = {-1, -1, -1, -1};
+  for (const auto& s : slots_) {
+    if (s->info.role != socket_role::single) role_fd_[static_cast<std::size_t>(s->info.role)] = s->sock.native_handle();
   }
 }
 
-worker::~worker() { stop(); }
-
 void worker::start() {
-  for (std::size_t i = 0; i < sockets_.size(); ++i) arm(i);
+  for (const auto& s : slots_) arm(s);
+  running_.store(true);
   thread_ = std::thread([this] { io_.run(); });
 }
 
 void worker::stop() {
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  running_.store(false);
 }
 
-void worker::arm(std::size_t i) {
-  sockets_[i].async_wait(boost::asio::socket_base::wait_read, [this, i](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: shutting down
-    drain(i);
-    arm(i);
+void worker::heartbeat() {
+  boost::asio::post(io_, [this] { beats_.fetch_add(1, std::memory_order_relaxed); });
+}
+
+void worker::arm(const std::shared_ptr<slot>& s) {
+  s->sock.async_wait(boost::asio::socket_base::wait_read, [this, s](const boost::system::error_code& ec) {
+    if (ec || s->closed) return;  // cancelled or removed on reload
+    drain(*s);
+    arm(s);
   });
 }
 
-void worker::drain(std::size_t i) noexcept {
-  const int fd = sockets_[i].native_handle();
-  packet_batch& b = batches_[i];
-  counter_block& c = counters_.at(id_, i);
-  const socket_role role = roles_[i];
+void worker::drain(std::size_t i) noexcept { drain(*slots_[i]); }
+
+void worker::drain(slot& s) noexcept {
+  const int fd = s.sock.native_handle();
+  packet_batch& b = s.batch;
+  counter_block& c = *s.counters;
+  const socket_role role = s.info.role;
   const auto state = state_.load();  // one atomic load per wakeup, not per packet
   const handler_config& hcfg = state->handler;
+  const acl& allow = state->allow;
+  rate_limiter* const per_source = state->per_source.get();
+  global_limiter* const global = state->global.get();
+  std::uint32_t credit = 0;  // responses granted by the global cap and not used yet
 
   for (int round = 0; round < rounds_per_wakeup; ++round) {
     const int n = b.receive(fd);
     if (n <= 0) {
       if (n < 0) log(log_level::debug, "recv_error", {{"errno", std::to_string(-n)}});
-      return;
+      break;
     }
+    const std::uint64_t t_rx = monotonic_ns();
     for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
       const auto& d = b.at(k);
       c.add(counter::received);
@@ -81,11 +149,30 @@ void worker::drain(std::size_t i) noexcept {
         c.add(counter::dropped_malformed);
         continue;
       }
+      // Abuse control before any parsing: the allow-list, then the
+      // per-source budget (every datagram from a source costs, answered or not).
+      if (!allow.allows(d.peer)) {
+        c.add(counter::dropped_acl);
+        continue;
+      }
+      if (per_source != nullptr && !per_source->allow(key_of(d.peer), t_rx)) {
+        c.add(counter::dropped_rate_limited);
+        continue;
+      }
       const auto out = b.tx_buffer();
       const handler_result r = handle_request(d.payload, d.peer, role, hcfg, out);
       if (!r.answered()) {
         c.add(drop_counter(r.what));
         continue;
+      }
+      if (global != nullptr) {
+        // The global cap is taken in chunks (one CAS per batch, not per packet).
+        if (credit == 0) credit = global->acquire(t_rx, static_cast<std::uint32_t>(static_cast<std::size_t>(n) - k));
+        if (credit == 0) {
+          c.add(counter::dropped_global_limit);
+          continue;
+        }
+        --credit;
       }
       c.add(r.what == verdict::success ? counter::answered : error_counter(r.error_code));
       c.add(counter::bytes_out, r.size);
@@ -101,8 +188,10 @@ void worker::drain(std::size_t i) noexcept {
     const std::size_t queued = b.queued();
     const std::size_t sent = b.flush(fd);
     if (sent < queued) c.add(counter::send_failed, queued - sent);
-    if (static_cast<std::size_t>(n) < b.capacity()) return;  // drained
+    latency_.observe(monotonic_ns() - t_rx, static_cast<std::uint64_t>(n));
+    if (static_cast<std::size_t>(n) < b.capacity()) break;  // drained
   }
+  if (credit > 0) global->release(credit);
 }
 
 }  // namespace pinhole::daemon

@@ -261,3 +261,76 @@ TEST(Server, BindFailureIsAClearError) {
   EXPECT_FALSE(third.bind(error));
   EXPECT_NE(error.find("cannot bind 192.0.2.1:0"), std::string::npos) << error;
 }
+
+TEST(Server, ReloadAddsAndRemovesListenersAndKeepsTheOthers) {
+  running r(base_config({"127.0.0.1:0"}));
+  const transport_address kept = r.at(0);
+  udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  // The kept listener must be matched by its configured address, so pin it.
+  config c = r.srv.state()->cfg;
+  c.listen = {spec(kept.to_string().c_str()), spec("[::1]:0")};
+  std::string error;
+  // 127.0.0.1:0 -> 127.0.0.1:P is a change of spec: a new socket joins P's
+  // SO_REUSEPORT group, then the old one is closed; the port stays the same.
+  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_EQ(r.srv.listeners().size(), 2U);
+  const transport_address v6 = r.srv.listeners()[1].bound;
+  EXPECT_EQ(r.srv.listeners()[0].bound, kept);
+  udp_peer client6(*transport_address::parse("[::1]:0"));
+  client6.send_to(binding(), v6);
+  ASSERT_TRUE(client6.receive());
+
+  // Remove IPv6 again: its socket is closed, the IPv4 one keeps answering
+  // throughout, and the totals do not go backwards.
+  const auto before = total(r.srv, counter::answered);
+  c.listen = {spec(kept.to_string().c_str())};
+  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_EQ(r.srv.listeners().size(), 1U);
+  EXPECT_EQ(total(r.srv, counter::answered), before);
+  client6.send_to(binding(), v6);
+  EXPECT_FALSE(client6.receive(std::chrono::milliseconds(300)));
+  client.send_to(binding(), kept);
+  EXPECT_TRUE(client.receive());
+
+  // A listener that cannot be bound rejects the whole reload.
+  c.listen = {spec(kept.to_string().c_str()), spec("192.0.2.1:0")};
+  EXPECT_FALSE(r.srv.reload(c, error));
+  EXPECT_NE(error.find("cannot bind 192.0.2.1"), std::string::npos) << error;
+  EXPECT_EQ(r.srv.listeners().size(), 1U);
+  client.send_to(binding(), kept);
+  EXPECT_TRUE(client.receive());
+}
+
+TEST(Server, AclAndRateLimitDropAndCount) {
+  config c = base_config({"127.0.0.1:0"});
+  c.allow = {"10.0.0.0/8"};
+  running r(c);
+  udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  client.send_to(binding(), r.at(0));
+  EXPECT_FALSE(client.receive(std::chrono::milliseconds(300)));
+  EXPECT_EQ(total(r.srv, counter::dropped_acl), 1U);
+
+  c.allow = {"127.0.0.0/8"};
+  c.rate_limit.per_ip_rate = 1;
+  c.rate_limit.per_ip_burst = 3;
+  std::string error;
+  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  for (int i = 0; i < 10; ++i) client.send_to(binding(), r.at(0));
+  int answers = 0;
+  while (client.receive(std::chrono::milliseconds(300))) ++answers;
+  EXPECT_EQ(answers, 3);
+  EXPECT_EQ(total(r.srv, counter::dropped_rate_limited), 7U);
+}
+
+TEST(Server, GlobalCapDropsAndCounts) {
+  config c = base_config({"127.0.0.1:0"});
+  c.rate_limit.global_rate = 10;  // burst: max(32, rate/10) = 32
+  running r(c);
+  udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  for (int i = 0; i < 60; ++i) client.send_to(binding(), r.at(0));
+  int answers = 0;
+  while (client.receive(std::chrono::milliseconds(300))) ++answers;
+  EXPECT_GE(answers, 32);
+  EXPECT_LE(answers, 40);  // the burst plus what 10/s refills meanwhile
+  EXPECT_EQ(total(r.srv, counter::dropped_global_limit), static_cast<std::uint64_t>(60 - answers));
+}
