@@ -1,0 +1,58 @@
+// Configuration of the port manager and of STUN client transactions.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pinhole/events.hpp"
+#include "pinhole/types.hpp"
+
+namespace pinhole {
+
+// RFC 8489 §6.2.1 retransmission parameters.
+struct transaction_options {
+  std::chrono::milliseconds rto{500};  // "RTO ... SHOULD be 500 ms"
+  unsigned rc = 7;                     // "Rc SHOULD be configurable and SHOULD have a default of 7"
+  unsigned rm = 16;                    // "Rm SHOULD be configurable and SHOULD have a default of 16"
+};
+
+// Short-term credentials (RFC 8489 §9.1): requests carry USERNAME and
+// MESSAGE-INTEGRITY, responses must carry a valid MESSAGE-INTEGRITY.
+struct credentials {
+  std::string username;
+  std::string password;
+};
+
+struct options {
+  // Tried in order, failing over on timeout/ICMP. Forms: "IP", "IP:PORT",
+  // "[v6]:PORT", "host", "host:PORT". A host name without a port is looked up
+  // as _stun._udp.host (SRV) first when `use_srv`, then A/AAAA on 3478.
+  std::vector<std::string> servers{"127.0.0.1:3478"};
+  bool use_srv = true;
+  transaction_options transaction{};
+  // Upper bound for GetMapping / UpdateRemoteAddress / ReleaseMapping /
+  // StartListen / StopListen.
+  std::chrono::milliseconds call_timeout{500};
+  std::chrono::milliseconds keepalive_interval{25000};
+  // Per RTC_PORT_TYPE (index = port_type value). {0,0} = kernel's choice.
+  std::array<port_range, port_type_count> port_ranges{};
+  // Bind RTP on an even port and reserve port+1 for the RTCP mapping asked
+  // for next with the same remote (RFC 3550 §11).
+  bool rtp_rtcp_pairs = false;
+  // Mappings kept ready per port type (IPv4), so GetMapping is served from
+  // the cache without waiting for the network.
+  std::array<unsigned, port_type_count> prewarm{};
+  // Local addresses to bind. Unspecified ("0.0.0.0"/"::") means: the source
+  // address the kernel routes towards the STUN server.
+  std::string bind_ipv4 = "0.0.0.0";
+  std::string bind_ipv6 = "::";
+  std::optional<credentials> auth;
+  bool fingerprint = true;  // add FINGERPRINT to requests
+  event_handler on_event;
+  datagram_handler on_datagram;
+};
+
+}  // namespace pinhole

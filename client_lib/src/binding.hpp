@@ -1,0 +1,63 @@
+// Binding requests as libpinhole sends them, and validation of the replies.
+// Pure functions over bytes: the security checks that keep a bogus reply
+// from ever becoming a reported mapping live here.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "pinhole/options.hpp"
+#include "pinhole/types.hpp"
+
+namespace pinhole::client {
+
+using txid_t = std::array<std::byte, 12>;
+
+struct request_spec {
+  txid_t txid{};
+  bool change_ip = false;    // RFC 5780 CHANGE-REQUEST "A"
+  bool change_port = false;  // RFC 5780 CHANGE-REQUEST "B"
+  const credentials* auth = nullptr;
+  bool fingerprint = true;
+};
+
+std::error_code build_binding_request(const request_spec& spec, std::vector<std::byte>& out);
+// A Binding indication: needs no answer (RFC 8489 §6.1), used as the punch /
+// keep-alive packet towards a remote peer.
+std::error_code build_binding_indication(const txid_t& txid, std::vector<std::byte>& out);
+
+// What a reply must match to be accepted.
+struct expectation {
+  txid_t txid{};
+  ip_endpoint source;        // where the reply must come from
+  ip_family socket_family = ip_family::v4;
+  std::optional<credentials> auth;
+};
+
+struct binding_result {
+  bool success = false;
+  ip_endpoint from;
+  ip_endpoint mapped;                 // success: XOR-MAPPED-ADDRESS (or MAPPED-ADDRESS)
+  std::optional<ip_endpoint> other;   // OTHER-ADDRESS, only if it really is another address
+  std::optional<ip_endpoint> origin;  // RESPONSE-ORIGIN
+  std::uint16_t error_code = 0;       // error response: 300..699
+  std::string reason;
+  std::optional<ip_endpoint> alternate_server;  // 300 Try Alternate
+};
+
+enum class verdict {
+  not_ours,  // not STUN, not a Binding response, or another transaction ID
+  rejected,  // our transaction ID but invalid: wrong source, bad integrity/fingerprint, bad address
+  accepted,
+};
+
+verdict validate_response(std::span<const std::byte> data, const ip_endpoint& from, const expectation& expect,
+                          binding_result& out) noexcept;
+
+}  // namespace pinhole::client

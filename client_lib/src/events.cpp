@@ -1,0 +1,15 @@
+// Event names.
+#include "pinhole/events.hpp"
+
+namespace pinhole {
+
+const char* to_string(event_type t) noexcept {
+  switch (t) {
+    case event_type::mapping_changed: return "mapping_changed";
+    case event_type::mapping_lost: return "mapping_lost";
+    case event_type::server_unreachable: return "server_unreachable";
+  }
+  return "?";
+}
+
+}  // namespace pinhole

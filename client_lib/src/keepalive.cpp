@@ -1,0 +1,136 @@
+// manager_core: Binding with server failover, keep-alives that detect a
+// changed or lost mapping, and event delivery.
+#include <algorithm>
+
+#include "manager_core.hpp"
+#include "pinhole/errors.hpp"
+#include "random.hpp"
+
+namespace pinhole::client {
+
+void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
+                           std::error_code last, resolved_fn done) {
+  if (s->dead) return;
+  if (i >= candidates.size()) {
+    done(last ? last : make_error_code(errc::no_servers), {}, {});
+    return;
+  }
+  binding_params p;
+  p.server = candidates[i];
+  p.tx = opts_.transaction;
+  p.auth = opts_.auth;
+  p.fingerprint = opts_.fingerprint;
+  s->sock->binding(p, [this, s, candidates = std::move(candidates), i, done = std::move(done)](
+                          std::error_code ec, const binding_result& r) mutable {
+    if (s->dead) return;
+    const auto server = candidates[i];
+    if (!ec && r.success) {
+      servers_.mark_ok(server);
+      done({}, r.mapped, server);
+      return;
+    }
+    if (!ec) {
+      // An error response is a real answer from a live server. RFC 8489
+      // §6.3.4: for 5xx "the client SHOULD" try again, so fail over; other
+      // codes are final (401: our credentials are not accepted).
+      if (r.error_code < 500) {
+        done(make_error_code(r.error_code == 401 ? errc::integrity_failure : errc::server_error), {}, server);
+        return;
+      }
+      ec = make_error_code(errc::server_error);
+    } else if (ec == errc::shutting_down) {
+      done(ec, {}, server);
+      return;
+    } else if (ec == errc::timeout && s->sock->rejected() > 0) {
+      ec = make_error_code(errc::bad_response);
+    }
+    if (servers_.mark_failed(server, clock::now())) {
+      event e;
+      e.type = event_type::server_unreachable;
+      e.server = server;
+      e.error = ec;
+      emit(e);
+    }
+    resolve(s, std::move(candidates), i + 1, ec, std::move(done));
+  });
+}
+
+void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done) {
+  // The server that made the mapping first (the NAT binding is towards it),
+  // then the others in failover order.
+  std::vector<ip_endpoint> candidates{s->server};
+  for (const auto& c : servers_.candidates(s->internal.family, clock::now())) {
+    if (!(c == s->server)) candidates.push_back(c);
+  }
+  resolve(s, std::move(candidates), 0, {},
+          [this, s, done = std::move(done)](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+            if (s->dead) return;
+            if (ec) {
+              if (ec != errc::shutting_down && !s->lost && (s->handed_out || s->listen_key)) {
+                s->lost = true;
+                event e;
+                e.type = event_type::mapping_lost;
+                e.current = snapshot(*s);
+                e.server = s->server;
+                e.error = ec;
+                emit(e);
+              }
+              done(ec);
+              return;
+            }
+            s->lost = false;
+            apply_mapping(s, mapped, server);
+            done({});
+          });
+}
+
+void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped,
+                                 const ip_endpoint& server) {
+  const bool had = s->mapped;
+  const auto previous = s->external;
+  s->external = mapped;
+  s->server = server;
+  s->mapped = true;
+  if (had && !(previous == mapped) && (s->handed_out || s->listen_key)) {
+    event e;
+    e.type = event_type::mapping_changed;
+    e.current = snapshot(*s);
+    e.previous_external = previous;
+    e.server = server;
+    emit(e);
+  }
+}
+
+void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first) {
+  if (stopping_ || s->dead) return;
+  auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(opts_.keepalive_interval);
+  if (interval <= std::chrono::milliseconds::zero()) return;  // keep-alives disabled
+  if (first && interval.count() >= 10) {
+    // Spread the first keep-alives of many mappings over 10% of the
+    // interval so 10,000 mappings do not refresh in one burst.
+    interval -= std::chrono::milliseconds(random_below(static_cast<std::uint32_t>(interval.count() / 10)));
+  }
+  s->keepalive.expires_after(interval);
+  s->keepalive.async_wait([this, s](const boost::system::error_code& ec) {
+    if (ec || s->dead || stopping_) return;
+    if (s->checking) return schedule_keepalive(s, false);
+    s->checking = true;
+    recheck(s, [this, s](std::error_code result) {
+      s->checking = false;
+      if (s->dead) return;
+      if (!result) keepalives_.fetch_add(1, std::memory_order_relaxed);
+      schedule_keepalive(s, false);
+    });
+  });
+}
+
+void manager_core::emit(const event& e) {
+  if (!opts_.on_event) return;
+  try {
+    opts_.on_event(e);
+  } catch (...) {
+    // The handler's exceptions stay out of the event loop.
+  }
+}
+
+}  // namespace pinhole::client

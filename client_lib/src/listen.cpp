@@ -1,0 +1,45 @@
+// manager_core: StartListen / StopListen, reference-counted listen sockets.
+#include "manager_core.hpp"
+#include "pinhole/errors.hpp"
+
+namespace pinhole::client {
+
+void manager_core::start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done) {
+  if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+  if (internal.port != 0) {
+    for (auto& [id, s] : slots_) {
+      if (s->listen_key && (*s->listen_key == internal || s->internal == internal)) {
+        // Same address again: one more reference, same mapping.
+        ++s->listen_refs;
+        return done({}, snapshot(*s));
+      }
+    }
+  }
+  if (!servers_.has_family(internal.family)) return done(make_error_code(errc::family_not_supported), mapping{});
+  std::shared_ptr<slot> s;
+  if (const auto ec = open_slot(internal.family, port_type::sip, internal, s); ec) return done(ec, mapping{});
+  s->listen_key = internal;
+  listens_.fetch_add(1, std::memory_order_relaxed);
+  map_new(s, deadline, [this, s, done](std::error_code ec, const mapping& m) {
+    if (ec) return done(ec, m);
+    s->listen_refs = 1;
+    by_internal_[s->internal] = s->id;
+    schedule_keepalive(s, true);
+    done({}, snapshot(*s));
+  });
+}
+
+std::error_code manager_core::stop_listen(const ip_endpoint& internal) {
+  for (auto& [id, s] : slots_) {
+    if (!s->listen_key || s->listen_refs == 0) continue;
+    if (*s->listen_key == internal || s->internal == internal) {
+      // "until stopped and unused": the socket stays while GetMapping(SIP)
+      // users still hold it.
+      if (--s->listen_refs == 0 && s->use_refs == 0) destroy(std::shared_ptr<slot>(s));
+      return {};
+    }
+  }
+  return make_error_code(errc::not_listening);
+}
+
+}  // namespace pinhole::client

@@ -1,0 +1,128 @@
+// The port manager's state machine. Lives entirely on the io_context's one
+// thread: no locks; the public port_manager posts work here and waits with a
+// deadline. Every operation completes through a done callback exactly once.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "mapped_socket.hpp"
+#include "pinhole/options.hpp"
+#include "pinhole/port_manager.hpp"
+#include "server_list.hpp"
+
+namespace pinhole::client {
+
+// One socket the manager owns: handed out, pre-warmed, listening, or an RTCP
+// port reserved next to an RTP one.
+struct slot {
+  explicit slot(asio::io_context& io) : keepalive(io), budget(io) {}
+  std::uint64_t id = 0;
+  port_type type = port_type::sip;
+  std::shared_ptr<mapped_socket> sock;
+  ip_endpoint internal;
+  ip_endpoint external;
+  ip_endpoint server;
+  ip_endpoint remote;
+  bool mapped = false;      // external is known
+  bool handed_out = false;  // returned by GetMapping / adopt
+  bool dead = false;        // released; late callbacks ignore it
+  bool lost = false;        // mapping_lost reported, not confirmed since
+  bool checking = false;    // a keep-alive check is in flight
+  int listen_refs = 0;      // StartListen count
+  int use_refs = 0;         // GetMapping(SIP) sharing the listen socket
+  std::optional<ip_endpoint> listen_key;  // the address StartListen was called with
+  std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
+  std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
+  asio::steady_timer keepalive;
+  asio::steady_timer budget;  // call deadline of the operation in progress
+};
+
+struct endpoint_less {
+  bool operator()(const ip_endpoint& a, const ip_endpoint& b) const noexcept {
+    if (a.family != b.family) return a.family < b.family;
+    if (a.ip != b.ip) return a.ip < b.ip;
+    return a.port < b.port;
+  }
+};
+
+class manager_core {
+ public:
+  using clock = std::chrono::steady_clock;
+  using done_fn = std::function<void(std::error_code, const mapping&)>;
+
+  manager_core(asio::io_context& io, options opts, std::vector<ip_endpoint> servers);
+  manager_core(const manager_core&) = delete;
+  manager_core& operator=(const manager_core&) = delete;
+
+  // All of these must run on the io thread. `deadline` bounds the answer.
+  void get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  void update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
+                     clock::time_point deadline, done_fn done);
+  std::error_code release(const ip_endpoint& internal, const ip_endpoint& external);
+  void start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done);
+  std::error_code stop_listen(const ip_endpoint& internal);
+  void adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
+  std::error_code send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data);
+  void start_prewarm();
+  void shutdown();
+
+  port_manager_stats stats() const noexcept;
+
+ private:
+  using resolved_fn = std::function<void(std::error_code, const ip_endpoint& mapped, const ip_endpoint& server)>;
+
+  // mapping.cpp: sockets and first mappings.
+  std::error_code open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,
+                            std::shared_ptr<slot>& out);
+  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type);
+  std::optional<ip_endpoint> local_ip_for(ip_family fam);
+  void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
+  std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
+  std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;
+  void destroy(const std::shared_ptr<slot>& s);
+  void refill(port_type type);
+  void retry_refill(port_type type);
+  mapping snapshot(const slot& s);
+
+  // keepalive.cpp: binding with failover, keep-alives, events.
+  void resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
+               std::error_code last, resolved_fn done);
+  void recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
+  void schedule_keepalive(const std::shared_ptr<slot>& s, bool first);
+  void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
+  void emit(const event& e);
+
+  asio::io_context& io_;
+  options opts_;
+  server_list servers_;
+  socket_counters counters_;
+  std::vector<std::byte> rx_;
+  std::uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  std::unordered_map<std::uint64_t, std::shared_ptr<slot>> slots_;
+  std::map<ip_endpoint, std::uint64_t, endpoint_less> by_internal_;  // handed out + listening
+  std::array<std::deque<std::uint64_t>, port_type_count> pool_;
+  std::array<unsigned, port_type_count> pool_inflight_{};
+  std::vector<std::uint64_t> reserved_rtcp_;
+  std::array<std::unique_ptr<asio::steady_timer>, port_type_count> refill_retry_;
+  std::atomic<std::size_t> handed_out_{0};
+  std::atomic<std::size_t> pooled_{0};
+  std::atomic<std::size_t> listens_{0};
+  std::atomic<std::uint64_t> keepalives_{0};
+};
+
+}  // namespace pinhole::client

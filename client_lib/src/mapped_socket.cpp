@@ -1,0 +1,179 @@
+// Transactions and the receive loop of one mapped socket.
+#include "mapped_socket.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+#include "pinhole/errors.hpp"
+#include "random.hpp"
+#include "udp_io.hpp"
+
+namespace pinhole::client {
+
+namespace {
+
+asio::ip::udp protocol_of(ip_family f) { return f == ip_family::v4 ? asio::ip::udp::v4() : asio::ip::udp::v6(); }
+
+}  // namespace
+
+mapped_socket::mapped_socket(asio::io_context& io, int fd, ip_endpoint local, std::span<std::byte> rx,
+                             socket_counters& counters)
+    : io_(io), sock_(io), local_(local), rx_(rx), counters_(counters) {
+  boost::system::error_code ec;
+  sock_.assign(protocol_of(local.family), fd, ec);
+  if (ec) closed_ = true;
+}
+
+mapped_socket::~mapped_socket() {
+  boost::system::error_code ec;
+  sock_.close(ec);
+}
+
+void mapped_socket::start() { arm_receive(); }
+
+void mapped_socket::arm_receive() {
+  if (closed_) return;
+  sock_.async_wait(asio::ip::udp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->closed_) return;
+    self->on_readable();
+  });
+}
+
+void mapped_socket::on_readable() {
+  // Asio's epoll reactor is edge-triggered: drain everything before re-arming.
+  for (int n = 0; n < 100000 && !closed_; ++n) {
+    const auto r = receive_udp(sock_.native_handle(), rx_);
+    if (r.kind == received::would_block) break;
+    if (r.kind == received::datagram) {
+      dispatch(rx_.first(r.size), r.peer);
+    } else if (r.kind == received::unreachable) {
+      // RFC 8489 §6.2.1: "the client SHOULD consider the transaction to have
+      // failed" on a hard ICMP error; only transactions towards the address
+      // that bounced are affected (a punched remote may bounce too).
+      const auto copy = pending_;
+      for (const auto& p : copy) {
+        if (r.peer.port == 0 || p->tx.expected().source == r.peer) advance(p, p->tx.on_unreachable());
+      }
+    } else {
+      break;
+    }
+  }
+  arm_receive();
+}
+
+void mapped_socket::dispatch(std::span<const std::byte> data, const ip_endpoint& from) {
+  const auto copy = pending_;
+  for (const auto& p : copy) {
+    const auto rejected_before = p->tx.rejected();
+    const auto s = p->tx.on_datagram(data, from);
+    if (s == transaction::step::done) {
+      counters_.responses_ok.fetch_add(1, std::memory_order_relaxed);
+      finish(p);
+      return;
+    }
+    if (p->tx.rejected() != rejected_before) {
+      // Our transaction ID but failed validation: never a mapping, never
+      // passed to the application either.
+      counters_.responses_rejected.fetch_add(1, std::memory_order_relaxed);
+      ++rejected_;
+      return;
+    }
+  }
+  if (on_datagram_) on_datagram_(from, data);
+}
+
+void mapped_socket::binding(const binding_params& params, completion done) {
+  request_spec spec;
+  spec.txid = new_transaction_id();
+  spec.auth = params.auth ? &*params.auth : nullptr;
+  spec.fingerprint = params.fingerprint;
+  expectation e;
+  e.txid = spec.txid;
+  e.source = params.server;
+  e.socket_family = local_.family;
+  e.auth = params.auth;
+  auto p = std::make_shared<pending_tx>(io_, params.tx, std::move(e));
+  p->done = std::move(done);
+  if (closed_) {
+    p->tx.cancel(make_error_code(errc::shutting_down));
+    finish(p);
+    return;
+  }
+  if (params.server.family != local_.family) {
+    p->tx.cancel(make_error_code(errc::family_not_supported));
+    finish(p);
+    return;
+  }
+  if (const auto ec = build_binding_request(spec, p->request); ec) {
+    p->tx.cancel(make_error_code(errc::invalid_argument));
+    finish(p);
+    return;
+  }
+  pending_.push_back(p);
+  advance(p, p->tx.start(clock::now()));
+}
+
+void mapped_socket::advance(const std::shared_ptr<pending_tx>& p, transaction::step s) {
+  switch (s) {
+    case transaction::step::send: {
+      counters_.requests_sent.fetch_add(1, std::memory_order_relaxed);
+      if (const auto ec = send_udp(sock_.native_handle(), p->request, p->tx.expected().source); ec) {
+        const bool unreachable = ec == std::errc::network_unreachable || ec == std::errc::host_unreachable;
+        if (unreachable) {
+          p->tx.on_unreachable();
+        } else {
+          p->tx.cancel(make_error_code(errc::socket_error));
+        }
+        finish(p);
+        return;
+      }
+      arm_timer(p);
+      return;
+    }
+    case transaction::step::wait:
+      arm_timer(p);
+      return;
+    case transaction::step::done:
+    case transaction::step::failed:
+      finish(p);
+      return;
+  }
+}
+
+void mapped_socket::arm_timer(const std::shared_ptr<pending_tx>& p) {
+  p->timer.expires_at(p->tx.deadline());
+  p->timer.async_wait([self = shared_from_this(), p](const boost::system::error_code& ec) {
+    if (ec || p->tx.finished()) return;
+    self->advance(p, p->tx.on_timer(clock::now()));
+  });
+}
+
+void mapped_socket::finish(const std::shared_ptr<pending_tx>& p) {
+  const auto it = std::find(pending_.begin(), pending_.end(), p);
+  if (it != pending_.end()) pending_.erase(it);
+  p->timer.cancel();
+  if (!p->done) return;
+  const std::error_code ec = p->tx.error();
+  asio::post(io_, [done = std::move(p->done), ec, result = p->tx.result()] { done(ec, result); });
+}
+
+std::error_code mapped_socket::send(std::span<const std::byte> data, const ip_endpoint& to) noexcept {
+  if (closed_) return make_error_code(errc::shutting_down);
+  if (to.family != local_.family) return make_error_code(errc::family_not_supported);
+  return send_udp(sock_.native_handle(), data, to);
+}
+
+void mapped_socket::close() {
+  if (closed_) return;
+  closed_ = true;
+  const auto copy = pending_;
+  for (const auto& p : copy) {
+    p->tx.cancel(make_error_code(errc::shutting_down));
+    finish(p);
+  }
+  boost::system::error_code ec;
+  sock_.close(ec);
+}
+
+}  // namespace pinhole::client

@@ -1,0 +1,98 @@
+// One mapped UDP socket on the port manager's Asio thread: it owns the file
+// descriptor, runs RFC 8489 client transactions (transaction.hpp) towards
+// STUN servers and hands every other datagram to the application.
+// Not thread-safe: every member is used on the io_context's single thread.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "binding.hpp"
+#include "pinhole/options.hpp"
+#include "transaction.hpp"
+
+namespace pinhole::client {
+
+namespace asio = boost::asio;
+
+struct socket_counters {
+  std::atomic<std::uint64_t> requests_sent{0};
+  std::atomic<std::uint64_t> responses_ok{0};
+  std::atomic<std::uint64_t> responses_rejected{0};
+};
+
+struct binding_params {
+  ip_endpoint server;
+  transaction_options tx;
+  std::optional<credentials> auth;
+  bool fingerprint = true;
+};
+
+class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
+ public:
+  // `ec` empty and `result` the validated reply (success or error response),
+  // or `ec` = timeout / server_unreachable / socket_error / shutting_down.
+  // Always invoked later through the io_context, never from inside a call.
+  using completion = std::function<void(std::error_code ec, const binding_result& result)>;
+  using datagram_fn = std::function<void(const ip_endpoint& from, std::span<const std::byte> data)>;
+
+  // Takes ownership of `fd` (bound, non-blocking, RECVERR on). `rx` is a
+  // receive buffer shared by all sockets of the (single-threaded) manager.
+  mapped_socket(asio::io_context& io, int fd, ip_endpoint local, std::span<std::byte> rx, socket_counters& counters);
+  ~mapped_socket();
+  mapped_socket(const mapped_socket&) = delete;
+  mapped_socket& operator=(const mapped_socket&) = delete;
+
+  void start();
+  void binding(const binding_params& p, completion done);
+  std::error_code send(std::span<const std::byte> data, const ip_endpoint& to) noexcept;
+  // Fails pending transactions with errc::shutting_down and closes the fd.
+  void close();
+
+  void set_datagram_handler(datagram_fn f) { on_datagram_ = std::move(f); }
+  int native_handle() noexcept { return sock_.native_handle(); }
+  const ip_endpoint& local() const noexcept { return local_; }
+  ip_family family() const noexcept { return local_.family; }
+  bool closed() const noexcept { return closed_; }
+  std::size_t pending() const noexcept { return pending_.size(); }
+  // Replies that carried one of our transaction IDs but failed validation.
+  unsigned rejected() const noexcept { return rejected_; }
+
+ private:
+  struct pending_tx {
+    explicit pending_tx(asio::io_context& io, const transaction_options& o, expectation e)
+        : tx(o, std::move(e)), timer(io) {}
+    transaction tx;
+    std::vector<std::byte> request;
+    asio::steady_timer timer;
+    completion done;
+  };
+
+  void arm_receive();
+  void on_readable();
+  void dispatch(std::span<const std::byte> data, const ip_endpoint& from);
+  void advance(const std::shared_ptr<pending_tx>& p, transaction::step s);
+  void arm_timer(const std::shared_ptr<pending_tx>& p);
+  void finish(const std::shared_ptr<pending_tx>& p);
+
+  asio::io_context& io_;
+  asio::ip::udp::socket sock_;
+  ip_endpoint local_;
+  std::span<std::byte> rx_;
+  socket_counters& counters_;
+  std::vector<std::shared_ptr<pending_tx>> pending_;
+  datagram_fn on_datagram_;
+  bool closed_ = false;
+  unsigned rejected_ = 0;
+};
+
+}  // namespace pinhole::client

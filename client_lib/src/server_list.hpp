@@ -1,0 +1,59 @@
+// STUN server configuration: parsing "host[:port]" entries, resolving them
+// (SRV, then A/AAAA) and ordering them for failover.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "pinhole/types.hpp"
+#include "resolver.hpp"
+
+namespace pinhole::client {
+
+inline constexpr std::uint16_t default_stun_port = 3478;  // RFC 8489 §18.5 "stun" 3478/udp
+
+struct server_spec {
+  std::string host;  // name or IP literal, without brackets
+  std::uint16_t port = default_stun_port;
+  bool explicit_port = false;
+  bool literal = false;  // host is an IP literal
+};
+
+// "1.2.3.4", "1.2.3.4:5", "::1", "[::1]", "[::1]:5", "name", "name:5",
+// optionally prefixed by "stun:" (RFC 7064 URI without query).
+std::optional<server_spec> parse_server_spec(std::string_view text);
+
+// Resolves every spec in order: literals as they are; names without a port
+// via SRV _stun._udp.<name> when use_srv (RFC 8489 §8.1), falling back to
+// A/AAAA on 3478. Fails only if no entry yields an address.
+std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_srv, dns_resolver& dns,
+                                std::vector<ip_endpoint>& out);
+
+// Failover order. A server that timed out or bounced is put aside for
+// `hold_down`; servers are always tried healthy-first in configured order.
+class server_list {
+ public:
+  using clock = std::chrono::steady_clock;
+  explicit server_list(std::vector<ip_endpoint> servers, clock::duration hold_down = std::chrono::seconds(30));
+
+  // Servers of `fam` in the order to try them at `now`.
+  std::vector<ip_endpoint> candidates(ip_family fam, clock::time_point now) const;
+  bool has_family(ip_family fam) const noexcept;
+  // Returns true if the server was healthy before (first failure).
+  bool mark_failed(const ip_endpoint& s, clock::time_point now);
+  void mark_ok(const ip_endpoint& s);
+  bool is_down(const ip_endpoint& s, clock::time_point now) const;
+  const std::vector<ip_endpoint>& all() const noexcept { return servers_; }
+
+ private:
+  std::vector<ip_endpoint> servers_;
+  std::vector<clock::time_point> down_until_;
+  clock::duration hold_down_;
+};
+
+}  // namespace pinhole::client
