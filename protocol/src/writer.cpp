@@ -51,8 +51,10 @@ std::byte* message_writer::reserve(std::uint16_t type, std::size_t value_len) no
   std::byte* p = buf_.data() + len_;
   store_u16(p, type);
   store_u16(p + 2, static_cast<std::uint16_t>(value_len));
-  // RFC 8489 §14: "The padding bits MUST be set to zero on sending".
-  std::memset(p + attribute_header_size + value_len, 0, padded(value_len) - value_len);
+  // RFC 8489 §14: "The padding bits MUST be set to zero on sending". Zero the
+  // value's last 32-bit word with one fixed-size store (a variable-length
+  // memset is a libc call); every caller writes the value over it afterwards.
+  if ((value_len & 3U) != 0U) std::memset(p + attribute_header_size + padded(value_len) - 4, 0, 4);
   len_ += need;
   set_length(len_ - header_size);
   return p + attribute_header_size;
@@ -75,11 +77,17 @@ message_writer& message_writer::add_u32(std::uint16_t type, std::uint32_t value)
 }
 
 message_writer& message_writer::add_address(std::uint16_t type, const transport_address& a) noexcept {
-  if (std::byte* p = reserve(type, 4 + a.ip_size())) {
+  const bool v4 = a.fam == family::ipv4;
+  if (std::byte* p = reserve(type, v4 ? 8U : 20U)) {
     p[0] = std::byte{0};
     p[1] = static_cast<std::byte>(a.fam);
     store_u16(p + 2, a.port);
-    for (std::size_t i = 0; i < a.ip_size(); ++i) p[4 + i] = static_cast<std::byte>(a.ip[i]);
+    // Fixed-size copies compile to one or two moves.
+    if (v4) {
+      std::memcpy(p + 4, a.ip.data(), 4);
+    } else {
+      std::memcpy(p + 4, a.ip.data(), 16);
+    }
   }
   return *this;
 }
@@ -87,13 +95,18 @@ message_writer& message_writer::add_address(std::uint16_t type, const transport_
 message_writer& message_writer::add_xor_address(std::uint16_t type, const transport_address& a) noexcept {
   if (err_ || len_ < header_size) return add_address(type, a);
   // RFC 8489 §14.2: port XOR the cookie's top 16 bits; address XOR the cookie
-  // (IPv4) or the cookie followed by the transaction ID (IPv6).
-  transport_address x = a;
-  x.port = static_cast<std::uint16_t>(a.port ^ (magic_cookie >> 16U));
-  for (std::size_t i = 0; i < a.ip_size(); ++i) {
-    x.ip[i] = static_cast<std::uint8_t>(a.ip[i] ^ std::to_integer<std::uint8_t>(buf_[4 + i]));
+  // (IPv4) or the cookie followed by the transaction ID (IPv6), i.e. XOR the
+  // header bytes 4.. that begin() already wrote.
+  const bool v4 = a.fam == family::ipv4;
+  const std::size_t n = v4 ? 4U : 16U;
+  if (std::byte* p = reserve(type, 4 + n)) {
+    p[0] = std::byte{0};
+    p[1] = static_cast<std::byte>(a.fam);
+    store_u16(p + 2, static_cast<std::uint16_t>(a.port ^ (magic_cookie >> 16U)));
+    const std::byte* key = buf_.data() + 4;
+    for (std::size_t i = 0; i < n; ++i) p[4 + i] = static_cast<std::byte>(a.ip[i]) ^ key[i];
   }
-  return add_address(type, x);
+  return *this;
 }
 
 message_writer& message_writer::add_error_code(std::uint16_t code, std::string_view reason) noexcept {
