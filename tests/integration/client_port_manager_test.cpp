@@ -1,0 +1,483 @@
+// libpinhole's port manager over real loopback sockets against the real
+// pinholed binary and a scriptable in-test STUN responder.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "client_support.hpp"
+#include "pinhole/port_manager.hpp"
+
+using namespace pinhole;
+using namespace std::chrono_literals;
+using test::ep;
+using fake = test::fake_stun_server;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+// Collects events from the library's thread.
+struct event_log {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<event> events;
+
+  event_handler handler() {
+    return [this](const event& e) {
+      std::lock_guard lk(m);
+      events.push_back(e);
+      cv.notify_all();
+    };
+  }
+  std::optional<event> wait_for(event_type t, std::chrono::milliseconds timeout = 5000ms) {
+    std::unique_lock lk(m);
+    std::optional<event> found;
+    cv.wait_for(lk, timeout, [&] {
+      for (const auto& e : events) {
+        if (e.type == t) {
+          found = e;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+  std::size_t count(event_type t) {
+    std::lock_guard lk(m);
+    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [&](const event& e) { return e.type == t; }));
+  }
+};
+
+options opts_for(std::initializer_list<ip_endpoint> servers) {
+  options o;
+  o.servers.clear();
+  for (const auto& s : servers) o.servers.push_back(s.to_string());
+  return o;
+}
+
+std::unique_ptr<port_manager> make(options o) {
+  std::error_code ec;
+  auto pm = port_manager::create(std::move(o), ec);
+  EXPECT_TRUE(pm) << ec.message();
+  return pm;
+}
+
+const ip_endpoint remote_v4 = ep("127.0.0.1:5004");
+
+class PortManagerPinholed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    addr_ = test::pinholed::plain_address();
+    server_.emplace(std::vector<std::string>{"--listen", addr_.to_string()}, addr_);
+    ASSERT_TRUE(server_->ready()) << "pinholed did not start on " << addr_.to_string();
+  }
+  ip_endpoint addr_;
+  std::optional<test::pinholed> server_;
+};
+
+}  // namespace
+
+TEST_F(PortManagerPinholed, GetMappingReturnsTheMappedLoopbackAddress) {
+  auto pm = make(opts_for({addr_}));
+  ASSERT_TRUE(pm);
+  mapping m;
+  const auto t0 = clk::now();
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clk::now() - t0).count();
+  std::printf("[measure] GetMapping on loopback (cold, one STUN round trip): %lld us\n", static_cast<long long>(us));
+  EXPECT_EQ(m.type, port_type::audio_rtp);
+  EXPECT_EQ(m.internal.ip_string(), "127.0.0.1");  // the route source, not 0.0.0.0
+  EXPECT_NE(m.internal.port, 0);
+  // On loopback there is no NAT: pinholed reports exactly our socket.
+  EXPECT_EQ(m.external, m.internal);
+  EXPECT_FALSE(m.behind_nat);
+  EXPECT_EQ(m.server, addr_);
+  // The native handle really is the mapped socket.
+  ASSERT_GE(m.native_handle, 0);
+  EXPECT_EQ(*client::local_endpoint(m.native_handle), m.internal);
+  EXPECT_EQ(pm->stats().mappings, 1U);
+  EXPECT_GE(pm->stats().responses_ok, 1U);
+}
+
+TEST_F(PortManagerPinholed, AppSendsFromTheMappedSocket) {
+  auto pm = make(opts_for({addr_}));
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping("127.0.0.1", port_type::audio_rtp, m));
+  test::udp_socket peer;
+  const std::string rtp = "rtp-payload";
+  ASSERT_FALSE(pm->send(m.internal, peer.local(), std::as_bytes(std::span(rtp))));
+  const auto got = peer.receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->from, m.external);  // what the remote sees is the advertised address
+  EXPECT_EQ(got->bytes.size(), rtp.size());
+  EXPECT_EQ(pm->send(ep("127.0.0.1:1"), peer.local(), std::as_bytes(std::span(rtp))), errc::unknown_mapping);
+}
+
+TEST_F(PortManagerPinholed, DatagramsFromPeersReachTheApplication) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<ip_endpoint, std::size_t>> seen;
+  auto o = opts_for({addr_});
+  o.on_datagram = [&](const mapping&, const ip_endpoint& from, std::span<const std::byte> d) {
+    std::lock_guard lk(mu);
+    seen.emplace_back(from, d.size());
+    cv.notify_all();
+  };
+  auto pm = make(o);
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::video_rtp, m));
+  test::udp_socket peer;
+  const std::array<std::byte, 33> media{};
+  peer.send_to(media, m.external);
+  std::unique_lock lk(mu);
+  ASSERT_TRUE(cv.wait_for(lk, 2s, [&] { return !seen.empty(); }));
+  EXPECT_EQ(seen[0].first, peer.local());
+  EXPECT_EQ(seen[0].second, 33U);
+}
+
+TEST_F(PortManagerPinholed, BlockingCallFromTheLibraryThreadIsRefused) {
+  std::promise<std::error_code> result;
+  port_manager* self = nullptr;
+  auto o = opts_for({addr_});
+  o.on_datagram = [&](const mapping& m, const ip_endpoint&, std::span<const std::byte>) {
+    mapping other;
+    result.set_value(self->get_mapping(m.internal, port_type::sip, other));
+  };
+  auto pm = make(o);
+  self = pm.get();
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  test::udp_socket peer;
+  peer.send_to(std::array<std::byte, 1>{}, m.external);
+  auto f = result.get_future();
+  ASSERT_EQ(f.wait_for(2s), std::future_status::ready);
+  EXPECT_EQ(f.get(), errc::would_deadlock);
+}
+
+TEST_F(PortManagerPinholed, Ipv6Mapping) {
+  const auto a6 = test::pinholed::plain_address("::1");
+  test::pinholed v6({"--listen", a6.to_string()}, a6);
+  ASSERT_TRUE(v6.ready());
+  auto pm = make(opts_for({addr_, a6}));
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping("::1", port_type::audio_rtp, m));
+  EXPECT_EQ(m.internal.family, ip_family::v6);
+  EXPECT_EQ(m.external, m.internal);
+  EXPECT_EQ(m.server, a6);
+  // An IPv4-only configuration cannot serve an IPv6 remote.
+  auto v4only = make(opts_for({addr_}));
+  EXPECT_EQ(v4only->get_mapping("::1", port_type::audio_rtp, m), errc::family_not_supported);
+}
+
+TEST_F(PortManagerPinholed, ReleaseClosesTheSocketAndUnknownMappingsAreErrors) {
+  auto pm = make(opts_for({addr_}));
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtcp, m));
+  ASSERT_FALSE(pm->release_mapping(m.internal, m.external));
+  EXPECT_EQ(pm->stats().mappings, 0U);
+  // The port is free again.
+  test::udp_socket again(m.internal.to_string());
+  EXPECT_TRUE(again.ok());
+  EXPECT_EQ(pm->release_mapping(m.internal, m.external), errc::unknown_mapping);
+  EXPECT_EQ(pm->update_remote_address(remote_v4, m.internal, m.external), errc::unknown_mapping);
+  mapping m2;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m2));
+  // Right internal, wrong external: not this mapping.
+  EXPECT_EQ(pm->release_mapping(m2.internal, ep("192.0.2.1:9")), errc::unknown_mapping);
+  EXPECT_FALSE(pm->release_mapping(m2.internal, m2.external));
+  EXPECT_EQ(pm->get_mapping("not an address", port_type::sip, m2), errc::invalid_argument);
+  EXPECT_EQ(pm->get_mapping(remote_v4, static_cast<port_type>(9), m2), errc::invalid_argument);
+}
+
+TEST_F(PortManagerPinholed, UpdateRemoteAddressPunchesFromTheMappedSocket) {
+  auto pm = make(opts_for({addr_}));
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  test::udp_socket new_remote;
+  mapping updated;
+  const auto t0 = clk::now();
+  ASSERT_FALSE(pm->update_remote_address(new_remote.local(), m.internal, m.external, &updated));
+  EXPECT_LT(clk::now() - t0, 500ms);
+  EXPECT_EQ(updated.external, m.external);
+  const auto punch = new_remote.receive();
+  ASSERT_TRUE(punch);
+  EXPECT_EQ(punch->from, m.external);
+  stun::message_view v;
+  ASSERT_FALSE(stun::message_view::parse(punch->bytes, v));
+  EXPECT_EQ(v.type(), stun::binding_indication);  // needs no answer from the remote
+}
+
+TEST_F(PortManagerPinholed, PortRangesAndRtpRtcpPairs) {
+  const auto base = test::free_port_pair();
+  ASSERT_NE(base, 0);
+  auto o = opts_for({addr_});
+  const std::uint16_t lo = static_cast<std::uint16_t>(base & ~1U);
+  o.port_ranges[static_cast<std::size_t>(port_type::audio_rtp)] = {lo, static_cast<std::uint16_t>(lo + 3)};
+  o.rtp_rtcp_pairs = true;
+  auto pm = make(o);
+  port_range r;
+  ASSERT_FALSE(pm->get_port_range(port_type::audio_rtp, r));
+  EXPECT_EQ(r.min, lo);
+  EXPECT_EQ(r.max, lo + 3);
+  ASSERT_FALSE(pm->get_port_range(port_type::sip, r));
+  EXPECT_TRUE(r.any());
+  mapping rtp, rtcp;
+  const auto ec = pm->get_mapping(remote_v4, port_type::audio_rtp, rtp);
+  if (ec == errc::no_port_available) GTEST_SKIP() << "ports " << lo << "-" << lo + 3 << " taken meanwhile";
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(rtp.internal.port % 2, 0);
+  EXPECT_GE(rtp.internal.port, lo);
+  EXPECT_LE(rtp.internal.port, lo + 2);
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtcp, rtcp));
+  EXPECT_EQ(rtcp.internal.port, rtp.internal.port + 1);  // RFC 3550 §11 adjacent odd port
+  EXPECT_EQ(rtcp.external, rtcp.internal);
+}
+
+TEST_F(PortManagerPinholed, PrewarmedMappingsComeFromTheCache) {
+  auto o = opts_for({addr_});
+  o.prewarm[static_cast<std::size_t>(port_type::audio_rtp)] = 3;
+  auto pm = make(o);
+  for (int i = 0; i < 200 && pm->stats().prewarmed < 3; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(pm->stats().prewarmed, 3U);
+  const auto sent_before = pm->stats().requests_sent;
+  mapping m;
+  const auto t0 = clk::now();
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clk::now() - t0).count();
+  std::printf("[measure] GetMapping from the pre-warmed cache: %lld us\n", static_cast<long long>(us));
+  EXPECT_EQ(pm->stats().requests_sent, sent_before);  // no network round trip was needed
+  EXPECT_EQ(m.external, m.internal);
+  // ... and the cache refills itself.
+  for (int i = 0; i < 200 && pm->stats().prewarmed < 3; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(pm->stats().prewarmed, 3U);
+}
+
+TEST_F(PortManagerPinholed, ListenIsReferenceCountedUntilStoppedAndUnused) {
+  auto pm = make(opts_for({addr_}));
+  const auto port = test::free_port();
+  const auto internal = ep("127.0.0.1:" + std::to_string(port));
+  mapping a, b, sip;
+  ASSERT_FALSE(pm->start_listen(internal, a));
+  EXPECT_EQ(a.internal, internal);
+  EXPECT_EQ(a.external, internal);  // what goes in the Contact header
+  ASSERT_FALSE(pm->start_listen(internal, b));
+  EXPECT_EQ(b.native_handle, a.native_handle);
+  EXPECT_EQ(pm->stats().listens, 1U);
+  // Outgoing SIP shares the listening socket.
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, sip));
+  EXPECT_EQ(sip.internal, internal);
+  ASSERT_FALSE(pm->stop_listen(internal));
+  ASSERT_FALSE(pm->stop_listen(internal));
+  EXPECT_FALSE(test::udp_socket(internal.to_string()).ok()) << "still used by the SIP mapping";
+  EXPECT_EQ(pm->stop_listen(internal), errc::not_listening);
+  ASSERT_FALSE(pm->release_mapping(sip.internal, sip.external));
+  EXPECT_TRUE(test::udp_socket(internal.to_string()).ok()) << "stopped and unused: closed";
+  EXPECT_EQ(pm->stats().listens, 0U);
+  // A port somebody else holds.
+  test::udp_socket holder;
+  mapping c;
+  EXPECT_EQ(pm->start_listen(holder.local(), c), errc::address_in_use);
+}
+
+TEST_F(PortManagerPinholed, AdoptsTheApplicationsBoundSocket) {
+  auto pm = make(opts_for({addr_}));
+  test::udp_socket app;
+  mapping m;
+  ASSERT_FALSE(pm->adopt_socket(app.fd(), port_type::video_rtp, remote_v4, m));
+  EXPECT_EQ(m.internal, app.local());
+  EXPECT_EQ(m.external, app.local());
+  mapping bad;
+  EXPECT_EQ(pm->adopt_socket(-1, port_type::sip, remote_v4, bad), errc::invalid_argument);
+  ASSERT_FALSE(pm->release_mapping(m.internal, m.external));
+  // The application's own descriptor stays open and usable after release.
+  test::udp_socket peer;
+  const std::array<std::byte, 5> data{};
+  ASSERT_FALSE(client::send_udp(app.fd(), data, peer.local()));
+  const auto got = peer.receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->from, app.local());
+}
+
+TEST_F(PortManagerPinholed, ConcurrentCallersFromManyThreads) {
+  auto pm = make(opts_for({addr_}));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        mapping m;
+        if (pm->get_mapping(remote_v4, static_cast<port_type>(i % 5), m)) continue;
+        if (!pm->release_mapping(m.internal, m.external)) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 200);
+  EXPECT_EQ(pm->stats().mappings, 0U);
+}
+
+TEST_F(PortManagerPinholed, KeepAlivesRefreshTheMapping) {
+  auto o = opts_for({addr_});
+  o.keepalive_interval = 100ms;
+  auto pm = make(o);
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  for (int i = 0; i < 100 && pm->stats().keepalives < 3; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_GE(pm->stats().keepalives, 3U);
+}
+
+TEST_F(PortManagerPinholed, FailsOverToTheNextServer) {
+  const auto dead = ep("127.0.0.1:" + std::to_string(test::free_port()));
+  event_log log;
+  auto o = opts_for({dead, addr_});
+  o.on_event = log.handler();
+  auto pm = make(o);
+  mapping m;
+  const auto t0 = clk::now();
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_LT(clk::now() - t0, 500ms);  // ICMP made the dead server fail at once
+  EXPECT_EQ(m.server, addr_);
+  const auto e = log.wait_for(event_type::server_unreachable, 1s);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->server, dead);
+  EXPECT_EQ(e->error, errc::server_unreachable);
+}
+
+TEST_F(PortManagerPinholed, ShortTermCredentials) {
+  const auto a = test::pinholed::plain_address();
+  test::pinholed secured({"--listen", a.to_string(), "--auth-username", "alice", "--auth-password", "s3cret",
+                          "--require-auth"},
+                         a);
+  // stun_answers() gets a 400/401 error answer: enough to know it is up.
+  ASSERT_TRUE(secured.ready());
+  auto o = opts_for({a});
+  o.auth = credentials{"alice", "s3cret"};
+  auto good = make(o);
+  mapping m;
+  ASSERT_FALSE(good->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(m.external, m.internal);
+  o.auth = credentials{"alice", "wrong"};
+  auto bad = make(o);
+  EXPECT_EQ(bad->get_mapping(remote_v4, port_type::sip, m), errc::integrity_failure);
+  auto none = make(opts_for({a}));
+  const auto ec = none->get_mapping(remote_v4, port_type::sip, m);
+  EXPECT_TRUE(ec == errc::server_error || ec == errc::integrity_failure) << ec.message();
+}
+
+// ---- error paths against the scriptable responder ---------------------------
+
+TEST(PortManagerErrors, ServerDownIsReportedAsUnreachable) {
+  const auto dead = ep("127.0.0.1:" + std::to_string(test::free_port()));
+  auto pm = make(opts_for({dead}));
+  mapping m;
+  const auto t0 = clk::now();
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::audio_rtp, m), errc::server_unreachable);
+  EXPECT_LT(clk::now() - t0, 500ms);
+  EXPECT_EQ(pm->stats().mappings, 0U);
+}
+
+TEST(PortManagerErrors, SilentServerTimesOutWithinTheCallBudget) {
+  fake srv;
+  srv.set_mode(fake::mode::silent);
+  auto pm = make(opts_for({srv.address()}));
+  mapping m;
+  const auto t0 = clk::now();
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::audio_rtp, m), errc::timeout);
+  const auto took = clk::now() - t0;
+  EXPECT_GE(took, 400ms);
+  EXPECT_LE(took, 520ms);  // the 500 ms default budget, never more
+  EXPECT_GE(srv.requests(), 1);
+  EXPECT_EQ(pm->stats().mappings, 0U);
+}
+
+TEST(PortManagerErrors, CallBudgetIsConfigurable) {
+  fake srv;
+  srv.set_mode(fake::mode::silent);
+  auto o = opts_for({srv.address()});
+  o.call_timeout = 150ms;
+  auto pm = make(o);
+  mapping m;
+  const auto t0 = clk::now();
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::timeout);
+  EXPECT_LT(clk::now() - t0, 200ms);
+}
+
+TEST(PortManagerErrors, BogusRepliesNeverBecomeMappings) {
+  for (const auto md : {fake::mode::wrong_source, fake::mode::ipv6_mapped, fake::mode::bad_fingerprint}) {
+    fake srv;
+    srv.set_mode(md);
+    auto pm = make(opts_for({srv.address()}));
+    mapping m;
+    EXPECT_EQ(pm->get_mapping(remote_v4, port_type::audio_rtp, m), errc::bad_response) << static_cast<int>(md);
+    EXPECT_GE(pm->stats().responses_rejected, 1U);
+    EXPECT_EQ(pm->stats().responses_ok, 0U);
+  }
+  // Another transaction's ID is simply not an answer.
+  fake srv;
+  srv.set_mode(fake::mode::wrong_txid);
+  auto pm = make(opts_for({srv.address()}));
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::audio_rtp, m), errc::timeout);
+}
+
+TEST(PortManagerErrors, ServerErrorResponse) {
+  fake srv;
+  srv.set_mode(fake::mode::error_500);
+  auto pm = make(opts_for({srv.address()}));
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::server_error);
+}
+
+TEST(PortManagerErrors, UnresolvableServerFailsCreate) {
+  options o;
+  o.servers = {"no-such-host.invalid"};
+  std::error_code ec;
+  EXPECT_FALSE(port_manager::create(o, ec));
+  EXPECT_EQ(ec, errc::resolve_failed);
+  o.servers = {"localhost:3478"};
+  EXPECT_TRUE(port_manager::create(o, ec)) << ec.message();
+  o.port_ranges[0] = {10, 5};
+  EXPECT_FALSE(port_manager::create(o, ec));
+  EXPECT_EQ(ec, errc::invalid_argument);
+}
+
+TEST(PortManagerEvents, KeepAliveDetectsChangedAndLostMappings) {
+  fake srv;
+  event_log log;
+  auto o = opts_for({srv.address()});
+  o.keepalive_interval = 100ms;
+  o.transaction.rto = 50ms;
+  o.transaction.rc = 2;
+  o.transaction.rm = 2;
+  o.on_event = log.handler();
+  auto pm = make(o);
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  EXPECT_EQ(m.external, m.internal);
+  // The "NAT" now maps us elsewhere.
+  srv.set_lie(ep("198.51.100.9:61000"));
+  srv.set_mode(fake::mode::lie);
+  const auto changed = log.wait_for(event_type::mapping_changed, 3s);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->previous_external, m.external);
+  EXPECT_EQ(changed->current.external, ep("198.51.100.9:61000"));
+  EXPECT_EQ(changed->current.internal, m.internal);
+  EXPECT_TRUE(changed->current.behind_nat);
+  // UpdateRemoteAddress now identifies the mapping by its new external address.
+  mapping updated;
+  ASSERT_FALSE(pm->update_remote_address(remote_v4, m.internal, ep("198.51.100.9:61000"), &updated));
+  EXPECT_EQ(updated.external, ep("198.51.100.9:61000"));
+  // The server goes silent: the mapping can no longer be confirmed.
+  srv.set_mode(fake::mode::silent);
+  const auto lost = log.wait_for(event_type::mapping_lost, 3s);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->error, errc::timeout);
+  EXPECT_TRUE(log.wait_for(event_type::server_unreachable, 1s));
+  EXPECT_EQ(log.count(event_type::mapping_lost), 1U);  // reported once, not every keep-alive
+}

@@ -1,0 +1,303 @@
+// Helpers for libpinhole's integration tests: free loopback ports, child
+// processes (pinholed, turnserver, pinhole-probe) and a scriptable STUN
+// responder built from the codec, all over real sockets.
+#pragma once
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "address_conv.hpp"
+#include "pinhole/types.hpp"
+#include "stun/attributes.hpp"
+#include "stun/reader.hpp"
+#include "stun/writer.hpp"
+#include "udp_io.hpp"
+
+extern char** environ;
+
+namespace pinhole::test {
+
+inline ip_endpoint ep(const std::string& text) { return *ip_endpoint::parse(text); }
+
+// A UDP socket bound on loopback; closes on destruction.
+class udp_socket {
+ public:
+  explicit udp_socket(const std::string& local = "127.0.0.1:0") {
+    const auto l = ep(local);
+    std::error_code ec;
+    fd_ = client::open_udp(l.family, ec);
+    if (fd_ >= 0 && client::bind_udp(fd_, l)) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  udp_socket(const udp_socket&) = delete;
+  udp_socket& operator=(const udp_socket&) = delete;
+  ~udp_socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+  bool ok() const { return fd_ >= 0; }
+  ip_endpoint local() const { return *client::local_endpoint(fd_); }
+  void send_to(std::span<const std::byte> data, const ip_endpoint& to) const { client::send_udp(fd_, data, to); }
+  struct datagram {
+    std::vector<std::byte> bytes;
+    ip_endpoint from;
+  };
+  std::optional<datagram> receive(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) const {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    std::vector<std::byte> buf(65536);
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      ::poll(&p, 1, 20);
+      const auto r = client::receive_udp(fd_, buf);
+      if (r.kind == client::received::datagram) {
+        buf.resize(r.size);
+        return datagram{buf, r.peer};
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A port that was free a moment ago on `ip` (UDP).
+inline std::uint16_t free_port(const std::string& ip = "127.0.0.1") {
+  udp_socket s(ip.find(':') != std::string::npos ? "[" + ip + "]:0" : ip + ":0");
+  return s.local().port;
+}
+
+// Two adjacent free UDP ports (p, p+1) on both 127.0.0.1 and 127.0.0.2.
+inline std::uint16_t free_port_pair() {
+  for (int i = 0; i < 200; ++i) {
+    const auto p = free_port();
+    if (p >= 65534) continue;
+    bool ok = true;
+    for (const char* ip : {"127.0.0.1", "127.0.0.2"}) {
+      for (int d = 0; d < 2; ++d) {
+        udp_socket s(std::string(ip) + ":" + std::to_string(p + d));
+        ok = ok && s.ok();
+      }
+    }
+    if (ok) return p;
+  }
+  return 0;
+}
+
+// Sends Binding requests to `server` until one is answered (or `timeout`).
+inline bool stun_answers(const ip_endpoint& server, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+  udp_socket s(server.family == ip_family::v4 ? "127.0.0.1:0" : "[::1]:0");
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    std::array<std::byte, 12> id{};
+    id[0] = std::byte{0x42};
+    std::vector<std::byte> buf(64);
+    stun::message_writer w(buf);
+    w.begin(stun::binding_request, std::span<const std::byte, 12>(id));
+    buf.resize(w.size());
+    s.send_to(buf, server);
+    if (s.receive(std::chrono::milliseconds(100))) return true;
+  }
+  return false;
+}
+
+// A child process, SIGTERM'd and reaped on destruction. Output goes to
+// `log` (a file path) so failures can be inspected.
+class child_process {
+ public:
+  child_process(const std::vector<std::string>& argv, const std::string& log = "/dev/null") {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    if (posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+  ~child_process() { stop(); }
+  bool started() const { return pid_ > 0; }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 300; ++i) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Runs a command to completion; returns its exit code and stdout.
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+};
+inline run_result run(const std::vector<std::string>& argv) {
+  int pipefd[2];
+  run_result r;
+  if (::pipe(pipefd) != 0) return r;
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+  posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(pipefd[1]);
+  if (rc != 0) {
+    ::close(pipefd[0]);
+    return r;
+  }
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<std::size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+// pinholed on loopback with the given extra flags; waits until it answers.
+class pinholed {
+ public:
+  explicit pinholed(const std::vector<std::string>& extra_args, const ip_endpoint& probe_at) {
+    std::vector<std::string> argv{PINHOLED_PATH, "--workers", "1", "--log-level", "warning"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    proc_.emplace(argv);
+    ready_ = proc_->started() && stun_answers(probe_at);
+  }
+  // Plain mode: one --listen address.
+  static ip_endpoint plain_address(const std::string& ip = "127.0.0.1") {
+    const auto port = free_port(ip);
+    return ip.find(':') != std::string::npos ? ep("[" + ip + "]:" + std::to_string(port))
+                                             : ep(ip + ":" + std::to_string(port));
+  }
+  bool ready() const { return ready_; }
+
+ private:
+  std::optional<child_process> proc_;
+  bool ready_ = false;
+};
+
+// A STUN responder the test scripts: how to answer each Binding request.
+class fake_stun_server {
+ public:
+  enum class mode {
+    normal,             // XOR-MAPPED-ADDRESS = the request's source
+    lie,                // XOR-MAPPED-ADDRESS = `lie_address`
+    silent,             // never answers
+    wrong_txid,         // answers with another transaction ID
+    wrong_source,       // answers from another socket
+    ipv6_mapped,        // an IPv6 XOR-MAPPED-ADDRESS to an IPv4 client
+    bad_fingerprint,    // corrupt FINGERPRINT
+    error_500,          // 500 Server Error
+    other_is_primary,   // OTHER-ADDRESS = the server's own address
+  };
+
+  explicit fake_stun_server(const std::string& local = "127.0.0.1:0") : sock_(local), other_("127.0.0.1:0") {
+    thread_ = std::thread([this] { loop(); });
+  }
+  fake_stun_server(const fake_stun_server&) = delete;
+  fake_stun_server& operator=(const fake_stun_server&) = delete;
+  ~fake_stun_server() {
+    stop_ = true;
+    thread_.join();
+  }
+  ip_endpoint address() const { return sock_.local(); }
+  void set_mode(mode m) { mode_ = m; }
+  void set_lie(const ip_endpoint& e) {
+    std::lock_guard lk(m_);
+    lie_ = e;
+  }
+  int requests() const { return requests_; }
+
+ private:
+  void loop() {
+    std::vector<std::byte> buf(2048);
+    while (!stop_) {
+      pollfd p{sock_.fd(), POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      const auto r = client::receive_udp(sock_.fd(), buf);
+      if (r.kind != client::received::datagram) continue;
+      stun::message_view m;
+      if (stun::message_view::parse(std::span<const std::byte>(buf).first(r.size), m)) continue;
+      if (m.type() != stun::binding_request) continue;
+      ++requests_;
+      answer(m, r.peer);
+    }
+  }
+
+  void answer(const stun::message_view& req, const ip_endpoint& from) {
+    const auto md = mode_.load();
+    if (md == mode::silent) return;
+    std::array<std::byte, 12> id{};
+    std::copy(req.transaction_id().begin(), req.transaction_id().end(), id.begin());
+    if (md == mode::wrong_txid) id[0] ^= std::byte{0xFF};
+    std::vector<std::byte> out(512);
+    stun::message_writer w(out);
+    if (md == mode::error_500) {
+      w.begin(stun::binding_error, std::span<const std::byte, 12>(id)).add_error_code(500, "Server Error");
+    } else {
+      ip_endpoint mapped = from;
+      if (md == mode::lie) {
+        std::lock_guard lk(m_);
+        mapped = lie_;
+      }
+      if (md == mode::ipv6_mapped) mapped = ep("[2001:db8::7]:4000");
+      w.begin(stun::binding_success, std::span<const std::byte, 12>(id))
+          .add_xor_address(stun::attr::xor_mapped_address, client::to_stun(mapped));
+      if (md == mode::other_is_primary) w.add_address(stun::attr::other_address, client::to_stun(address()));
+    }
+    w.add_fingerprint();
+    out.resize(w.size());
+    if (md == mode::bad_fingerprint) out.back() ^= std::byte{1};
+    (md == mode::wrong_source ? other_ : sock_).send_to(out, from);
+  }
+
+  udp_socket sock_;
+  udp_socket other_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<mode> mode_{mode::normal};
+  std::atomic<int> requests_{0};
+  std::mutex m_;
+  ip_endpoint lie_;
+};
+
+}  // namespace pinhole::test

@@ -1,0 +1,48 @@
+// pinhole-probe: prints the local and mapped address and the NAT behaviour.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "pinhole/errors.hpp"
+#include "report.hpp"
+
+#ifndef PINHOLE_VERSION
+#define PINHOLE_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace pinhole;
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string error;
+    const auto s = probe::parse_args(args, error);
+    if (!s) {
+      std::cerr << "pinhole-probe: " << error << "\n(see pinhole-probe --help)\n";
+      return probe::exit_usage;
+    }
+    if (s->help) {
+      std::cout << probe::help_text();
+      return probe::exit_ok;
+    }
+    if (s->version) {
+      std::cout << "pinhole-probe " << PINHOLE_VERSION << "\n";
+      return probe::exit_ok;
+    }
+    nat_report r;
+    const auto ec = discover_nat(s->discovery, r);
+    if (ec) {
+      std::cerr << "pinhole-probe: " << s->discovery.server << ": " << ec.message() << "\n";
+      if (s->json) std::cout << probe::error_json(s->discovery.server, ec);
+      if (ec == errc::invalid_argument || ec == errc::address_in_use) return probe::exit_usage;
+      if (ec == errc::server_error || ec == errc::integrity_failure) return probe::exit_server_error;
+      return probe::exit_no_response;
+    }
+    std::cout << (s->json ? probe::to_json(r) : probe::to_text(r, s->discovery.behavior));
+    return probe::exit_ok;
+  } catch (const std::exception& e) {
+    std::cerr << "pinhole-probe: " << e.what() << "\n";
+    return probe::exit_no_response;
+  }
+}
