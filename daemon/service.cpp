@@ -2,16 +2,31 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "cli.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
+#include "metrics_http.hpp"
+#include "privileges.hpp"
 #include "server.hpp"
+#include "systemd.hpp"
 
 namespace pinhole::daemon {
 namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+std::uint64_t get(const counter_values& v, counter c) { return v[static_cast<std::size_t>(c)]; }
 
 void log_listeners(const server& s) {
   for (const auto& l : s.listeners()) {
@@ -23,45 +38,145 @@ void log_listeners(const server& s) {
       case socket_role::aa: role = "AA"; break;
       case socket_role::single: break;
     }
-    log(log_level::info, "listening", {{"addr", l.name}, {"role", role}});
+    log(log_level::info, "listening",
+        {{"addr", l.name}, {"role", role}, {"socket", s.socket_activated() ? "systemd" : "own"}});
   }
+}
+
+std::string status(const server& s) {
+  const auto t = s.counters().total();
+  const std::uint64_t other = get(t, counter::dropped_indication) + get(t, counter::dropped_response) +
+                              get(t, counter::dropped_global_limit);
+  return systemd::status_line(get(t, counter::answered), get(t, counter::dropped_rate_limited),
+                              get(t, counter::dropped_acl), get(t, counter::dropped_malformed), other,
+                              s.listeners().size(), s.worker_count());
+}
+
+// The sockets: systemd's if it passed any (socket activation), else our own.
+bool open_sockets(server& srv) {
+  std::vector<int> inherited;
+  if (auto ec = systemd::listen_fds(inherited)) {
+    log(log_level::error, "socket_activation_failed", {{"error", ec.message()}});
+    return false;
+  }
+  std::string error;
+  const bool ok = inherited.empty() ? srv.bind(error) : srv.adopt(inherited, error);
+  if (!ok) log(log_level::error, "bind_failed", {{"error", error}});
+  return ok;
+}
+
+// Root without systemd: become cfg.user now that everything is bound.
+bool maybe_drop_privileges(const config& cfg) {
+  if (cfg.user.empty()) return true;
+  if (::geteuid() != 0) {
+    log(log_level::info, "privileges_unchanged", {{"reason", "not root"}, {"user", cfg.user}});
+    return true;
+  }
+  user_ids ids;
+  if (auto ec = resolve_user(cfg.user, ids)) {
+    log(log_level::error, "privilege_drop_failed", {{"user", cfg.user}, {"error", ec.message()}});
+    return false;
+  }
+  if (auto ec = drop_privileges(ids)) {
+    log(log_level::error, "privilege_drop_failed", {{"user", cfg.user}, {"error", ec.message()}});
+    return false;
+  }
+  log(log_level::info, "privileges_dropped",
+      {{"user", cfg.user}, {"uid", std::to_string(ids.uid)}, {"gid", std::to_string(ids.gid)}});
+  return true;
 }
 
 }  // namespace
 
 int run_service(const config& cfg, int argc, char** argv) {
+  const auto started_steady = std::chrono::steady_clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
   server srv(cfg);
-  std::string error;
-  if (!srv.bind(error)) {
-    log(log_level::error, "bind_failed", {{"error", error}});
-    return 1;
+  if (!open_sockets(srv)) return 1;
+
+  asio::io_context control(1);
+  std::uint64_t reloads_ok = 0;
+  std::uint64_t reloads_rejected = 0;
+  bool healthy = true;
+  std::unique_ptr<metrics_http> metrics;
+  if (!cfg.metrics_listen.empty()) {
+    metrics = std::make_unique<metrics_http>(control, [&](std::string_view path) -> http_response {
+      if (path == "/healthz") {
+        return healthy ? http_response{200, "text/plain; charset=utf-8", "ok\n"}
+                       : http_response{503, "text/plain; charset=utf-8", "workers not responding\n"};
+      }
+      if (path != "/metrics") return http_response{404, "text/plain; charset=utf-8", "try /metrics or /healthz\n"};
+      metrics_sample m = sample(srv);
+      m.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
+      m.start_time_seconds = std::chrono::duration<double>(started_wall.time_since_epoch()).count();
+      m.reloads_ok = reloads_ok;
+      m.reloads_rejected = reloads_rejected;
+      m.healthy = healthy;
+      return http_response{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(m)};
+    });
+    if (auto ec = metrics->listen(cfg.metrics_listen)) {
+      log(log_level::error, "metrics_bind_failed", {{"addr", cfg.metrics_listen}, {"error", ec.message()}});
+      return 1;
+    }
+    log(log_level::info, "metrics_listening", {{"addr", cfg.metrics_listen}, {"port", std::to_string(metrics->port())}});
   }
+  if (!maybe_drop_privileges(cfg)) return 1;
+
   log_listeners(srv);
   srv.start();
   log(log_level::info, "started",
       {{"workers", std::to_string(srv.worker_count())},
        {"rfc5780", srv.state()->handler.rfc5780 ? "on" : "off"}});
+  systemd::notify("READY=1\n" + status(srv));
 
-  boost::asio::io_context control(1);
-  boost::asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  // Every second: worker heartbeats (for /healthz and the watchdog) and STATUS=.
+  const auto watchdog = systemd::watchdog_interval();
+  auto tick_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(1s);
+  if (watchdog.count() > 0) tick_every = std::min(tick_every, std::chrono::duration_cast<std::chrono::steady_clock::duration>(watchdog / 2));
+  asio::steady_timer tick(control);
+  std::function<void(const boost::system::error_code&)> on_tick;
+  on_tick = [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    const bool ok = srv.check_workers();
+    if (ok != healthy) log(ok ? log_level::info : log_level::error, ok ? "workers_healthy" : "workers_stalled");
+    healthy = ok;
+    // WATCHDOG=1 only while every worker loop is turning: a stuck worker
+    // makes systemd restart the service (WatchdogSec=).
+    systemd::notify(healthy && watchdog.count() > 0 ? "WATCHDOG=1\n" + status(srv) : status(srv));
+    tick.expires_after(tick_every);
+    tick.async_wait(on_tick);
+  };
+  tick.expires_after(tick_every);
+  tick.async_wait(on_tick);
+
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
+      systemd::notify("RELOADING=1");
       const auto again = parse_cli(argc, argv);
       std::string why;
       if (again.what != cli_result::action::run) {
         log(log_level::error, "reload_rejected", {{"error", again.message}});
+        ++reloads_rejected;
       } else if (!srv.reload(again.cfg, why)) {
         log(log_level::error, "reload_rejected", {{"error", why}});
+        ++reloads_rejected;
       } else {
+        if (again.cfg.metrics_listen != cfg.metrics_listen || again.cfg.user != cfg.user) {
+          log(log_level::warning, "reload_needs_restart", {{"setting", "metrics_listen/user"}});
+        }
         log_set_level(again.cfg.level);
-        log(log_level::info, "reloaded");
+        ++reloads_ok;
+        log(log_level::info, "reloaded", {{"listeners", std::to_string(srv.listeners().size())}});
       }
+      systemd::notify("READY=1\n" + status(srv));
       signals.async_wait(on_signal);
       return;
     }
     log(log_level::info, "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    systemd::notify("STOPPING=1");
     control.stop();
   };
   signals.async_wait(on_signal);
@@ -69,8 +184,9 @@ int run_service(const config& cfg, int argc, char** argv) {
   srv.stop();
   const auto t = srv.counters().total();
   log(log_level::info, "stopped",
-      {{"received", std::to_string(t[static_cast<std::size_t>(counter::received)])},
-       {"answered", std::to_string(t[static_cast<std::size_t>(counter::answered)])}});
+      {{"received", std::to_string(get(t, counter::received))},
+       {"answered", std::to_string(get(t, counter::answered))},
+       {"dropped_rate_limited", std::to_string(get(t, counter::dropped_rate_limited))}});
   return 0;
 }
 
