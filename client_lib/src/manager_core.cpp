@@ -171,7 +171,7 @@ std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
   if (!servers_.has_family(remote.family)) return done(make_error_code(errc::family_not_supported), mapping{});
-  if (type == port_type::sip) {
+  if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
     // carries the one external address incoming requests can reach.
     for (auto& [id, s] : slots_) {
