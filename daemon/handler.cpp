@@ -100,24 +100,29 @@ handler_result handle_request(std::span<const std::byte> request, const transpor
   std::optional<raw_attribute> response_port;
   std::optional<raw_attribute> padding;
   std::optional<raw_attribute> username;
-  for (const auto& a : m) {
-    switch (a.type) {
-      case attr::change_request: if (!change_req) change_req = a; break;
-      case attr::response_port: if (!response_port) response_port = a; break;
-      case attr::padding: if (!padding) padding = a; break;
-      case attr::username: if (!username) username = a; break;
-      default:
-        // RFC 8489 §6.3.1: "If the request contains one or more unknown
-        // comprehension-required attributes, the server replies with an error
-        // response with an error code of 420 (Unknown Attribute) and includes
-        // an UNKNOWN-ATTRIBUTES attribute in the response that lists the
-        // unknown comprehension-required attributes."
-        if (!known_attribute(a.type) && unknown_count < unknown.size() &&
-            std::find(unknown.begin(), unknown.begin() + static_cast<std::ptrdiff_t>(unknown_count), a.type) ==
-                unknown.begin() + static_cast<std::ptrdiff_t>(unknown_count)) {
-          unknown[unknown_count++] = a.type;
-        }
-        break;
+  // Most Binding requests carry no attribute but FINGERPRINT (validated by
+  // parse()): skip the attribute walk for them altogether.
+  const bool only_fingerprint = request.size() == header_size + (m.has_fingerprint() ? 8U : 0U);
+  if (!only_fingerprint) {
+    for (const auto& a : m) {
+      switch (a.type) {
+        case attr::change_request: if (!change_req) change_req = a; break;
+        case attr::response_port: if (!response_port) response_port = a; break;
+        case attr::padding: if (!padding) padding = a; break;
+        case attr::username: if (!username) username = a; break;
+        default:
+          // RFC 8489 §6.3.1: "If the request contains one or more unknown
+          // comprehension-required attributes, the server replies with an error
+          // response with an error code of 420 (Unknown Attribute) and includes
+          // an UNKNOWN-ATTRIBUTES attribute in the response that lists the
+          // unknown comprehension-required attributes."
+          if (!known_attribute(a.type) && unknown_count < unknown.size() &&
+              std::find(unknown.begin(), unknown.begin() + static_cast<std::ptrdiff_t>(unknown_count), a.type) ==
+                  unknown.begin() + static_cast<std::ptrdiff_t>(unknown_count)) {
+            unknown[unknown_count++] = a.type;
+          }
+          break;
+      }
     }
   }
 
