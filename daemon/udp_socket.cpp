@@ -106,6 +106,19 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
 
 std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcept {
   if (auto ec = bound_address(fd, bound)) return ec;
+  // The socket outlives us (systemd keeps it across restarts): a deep
+  // receive queue holds the requests that arrive while no pinholed runs.
+  // Only ever grow it; ReceiveBuffer= in the .socket unit can go further.
+  const socket_options opt;
+  int have = 0;
+  socklen_t len = sizeof have;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &len) == 0 && have < opt.receive_buffer) {
+    // SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN (root
+    // without systemd); otherwise fall back to the capped request.
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &opt.receive_buffer, sizeof opt.receive_buffer) != 0) {
+      (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.receive_buffer, sizeof opt.receive_buffer);
+    }
+  }
   const int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return last_error();
   return enable_pktinfo(fd, bound.fam == stun::family::ipv4 ? AF_INET : AF_INET6);

@@ -1,0 +1,55 @@
+"""Socket activation with systemd-socket-activate (no PID 1 needed):
+pinholed serves the sockets it is given instead of binding, and a restart
+under load loses no request, because the socket (and its queue) outlives
+the process, as it does under a systemd .socket unit."""
+import os
+import shutil
+import signal
+import time
+
+from opslib import WORK, Daemon, Load, binding, check, exchange, free_port, skip
+
+if not shutil.which("systemd-socket-activate"):
+    skip("systemd-socket-activate not installed (Debian package systemd)")
+
+# 1. Both families handed over; pinholed binds nothing itself.
+port = free_port()
+d = Daemon(["--workers", "2"], prefix=["systemd-socket-activate", "--datagram",
+                                       "-l", "127.0.0.1:%d" % port, "-l", "[::1]:%d" % port], wait_for=None)
+time.sleep(0.3)  # socket-activate binds, then waits for the first datagram before it execs pinholed
+check(exchange(("127.0.0.1", port), binding(), timeout=10) is not None, "first datagram activates pinholed and is answered")
+d.wait_log("event=started")
+check(d.log().count("socket=systemd") == 2, "both inherited sockets served (log says socket=systemd)")
+check(exchange(("::1", port), binding(), timeout=2) is not None, "IPv6 inherited socket answers")
+check(d.stop() == 0, "clean exit")
+
+# 2. Restart under load. A two-line supervisor plays systemd's part: it holds
+# the activated socket (fd 3) and starts pinholed again when it exits.
+sup = os.path.join(WORK, "supervisor.sh")
+with open(sup, "w") as f:
+    f.write('#!/bin/sh\nfor run in 1 2; do sh -c \'LISTEN_PID=$$ exec "$@"\' sh "$@"; done\n')
+os.chmod(sup, 0o755)
+port = free_port()
+rate, duration = 2000, 5
+d = Daemon(["--workers", "2"], prefix=["systemd-socket-activate", "--datagram", "-l", "127.0.0.1:%d" % port, sup],
+           wait_for=None)
+time.sleep(0.3)
+check(exchange(("127.0.0.1", port), binding(), timeout=10) is not None, "activated")
+d.wait_log("event=started")
+load = Load(("127.0.0.1", port), rate=rate, duration=duration).start()
+time.sleep(1.5)
+children = open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)).read().split()
+check(len(children) == 1, "supervisor runs one pinholed (pid %s)" % children)
+t0 = time.time()
+os.kill(int(children[0]), signal.SIGTERM)
+d.wait_log("event=started", count=2, timeout=15)
+gap = time.time() - t0
+sent, ok = load.wait()
+print("RESULT socket-activated restart under load: rate %d/s for %ds, sent %d, answered %d, lost %d, "
+      "restart gap %.0f ms" % (rate, duration, sent, ok, sent - ok, gap * 1000))
+check(sent == rate * duration, "all %d requests sent" % sent)
+check(sent - ok == 0, "no request lost across the restart")
+d.signal(signal.SIGTERM)  # supervisor (sh): stop the second pinholed too
+for c in open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)).read().split():
+    os.kill(int(c), signal.SIGTERM)
+d.proc.wait(10)
