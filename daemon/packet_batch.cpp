@@ -1,14 +1,25 @@
 #include "packet_batch.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "udp_socket.hpp"
 
 namespace pinhole::daemon {
 
-packet_batch::packet_batch(std::size_t batch, std::size_t slot_size)
-    : batch_(batch),
+namespace {
+
+bool fallback_forced() noexcept {
+  const char* v = std::getenv("PINHOLE_NO_MMSG");
+  return v != nullptr && v[0] == '1';
+}
+
+}  // namespace
+
+packet_batch::packet_batch(std::size_t batch, std::size_t slot_size, io_mode mode)
+    : mmsg_(mode == io_mode::automatic && !fallback_forced()),
+      batch_(batch),
       slot_(slot_size),
       rx_data_(batch * slot_size),
       tx_data_(batch * slot_size),
@@ -34,7 +45,12 @@ int packet_batch::receive(int fd) noexcept {
     h.msg_control = rx_control_.data() + i * control_size;
     h.msg_controllen = control_size;
   }
-  const int n = ::recvmmsg(fd, rx_msgs_.data(), static_cast<unsigned>(batch_), MSG_DONTWAIT, nullptr);
+  int n = -1;
+  if (mmsg_) {
+    n = ::recvmmsg(fd, rx_msgs_.data(), static_cast<unsigned>(batch_), MSG_DONTWAIT, nullptr);
+    if (n < 0 && errno == ENOSYS) mmsg_ = false;  // no recvmmsg here: per-datagram from now on
+  }
+  if (!mmsg_) n = receive_single(fd);
   if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
     const msghdr& h = rx_msgs_[i].msg_hdr;
@@ -64,6 +80,23 @@ int packet_batch::receive(int fd) noexcept {
         d.has_local = true;
       }
     }
+  }
+  return n;
+}
+
+int packet_batch::receive_single(int fd) noexcept {
+  // recvmsg into the same slots recvmmsg would fill. -1 (errno set) only when
+  // nothing was read at all.
+  int n = 0;
+  while (static_cast<std::size_t>(n) < batch_) {
+    mmsghdr& m = rx_msgs_[static_cast<std::size_t>(n)];
+    const ssize_t len = ::recvmsg(fd, &m.msg_hdr, MSG_DONTWAIT);
+    if (len < 0) {
+      if (errno == EINTR) continue;
+      return n > 0 ? n : -1;
+    }
+    m.msg_len = static_cast<unsigned>(len);
+    ++n;
   }
   return n;
 }
@@ -117,7 +150,15 @@ std::size_t packet_batch::flush(int fd) noexcept {
   std::size_t sent = 0;
   std::size_t next = 0;
   while (next < tx_count_) {
+    if (!mmsg_) {
+      sent += flush_single(fd, next);
+      break;
+    }
     const int n = ::sendmmsg(fd, tx_msgs_.data() + next, static_cast<unsigned>(tx_count_ - next), MSG_DONTWAIT);
+    if (n < 0 && errno == ENOSYS) {
+      mmsg_ = false;  // no sendmmsg here: per-datagram from now on
+      continue;
+    }
     if (n > 0) {
       sent += static_cast<std::size_t>(n);
       next += static_cast<std::size_t>(n);
@@ -130,6 +171,18 @@ std::size_t packet_batch::flush(int fd) noexcept {
   }
   tx_count_ = 0;
   tx_bytes_ = 0;
+  return sent;
+}
+
+std::size_t packet_batch::flush_single(int fd, std::size_t from) noexcept {
+  std::size_t sent = 0;
+  for (std::size_t i = from; i < tx_count_; ++i) {
+    ssize_t n = 0;
+    do {
+      n = ::sendmsg(fd, &tx_msgs_[i].msg_hdr, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) ++sent;  // a failed datagram is skipped, as with sendmmsg
+  }
   return sent;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -15,13 +16,22 @@
 
 namespace pinhole::daemon {
 
+// How datagrams move: recvmmsg/sendmmsg (one system call per batch) or
+// recvmsg/sendmsg (one per datagram). `automatic` starts with the batched
+// calls and switches for good the first time the kernel answers ENOSYS; the
+// environment variable PINHOLE_NO_MMSG=1 turns `automatic` into `single`
+// (for tests and benchmarks of the fallback).
+enum class io_mode : std::uint8_t { automatic, single };
+
 class packet_batch {
  public:
   // `slot_size`: largest datagram accepted; longer ones are flagged truncated.
-  packet_batch(std::size_t batch, std::size_t slot_size);
+  packet_batch(std::size_t batch, std::size_t slot_size, io_mode mode = io_mode::automatic);
 
   std::size_t capacity() const noexcept { return batch_; }
   std::size_t slot_size() const noexcept { return slot_; }
+  // False once the per-datagram fallback is in use.
+  bool batched_io() const noexcept { return mmsg_; }
 
   // Reads up to capacity() datagrams without blocking. Returns how many were
   // read (0 when the socket is drained) or -errno.
@@ -52,6 +62,10 @@ class packet_batch {
  private:
   static constexpr std::size_t control_size = 64;  // >= CMSG_SPACE(sizeof(in6_pktinfo))
 
+  int receive_single(int fd) noexcept;
+  std::size_t flush_single(int fd, std::size_t from) noexcept;
+
+  bool mmsg_ = true;
   std::size_t batch_;
   std::size_t slot_;
   std::vector<std::byte> rx_data_, tx_data_;
