@@ -78,7 +78,7 @@ class worker {
   void do_remove(const listener& l);
   void update_roles();
 
-  std::size_t id_;
+  [[maybe_unused]] std::size_t id_;  // not read yet (clang: -Wunused-private-field)
   const state_ref& state_;
   std::size_t batch_;
   boost::asio::io_context io_{1};
