@@ -40,8 +40,8 @@ std::error_code build_binding_request(const request_spec& spec, std::vector<std:
   w.begin(stun::binding_request, std::span<const std::byte, 12>(spec.txid));
   if (spec.change_ip || spec.change_port) w.add_change_request(spec.change_ip, spec.change_port);
   if (spec.auth != nullptr) {
-    // RFC 8489 §9.1.2: "the client MUST include the USERNAME and
-    // MESSAGE-INTEGRITY attributes" when it has short-term credentials.
+    // RFC 8489 §9.1.2: with short-term credentials a request carries
+    // USERNAME and MESSAGE-INTEGRITY.
     w.add_text(stun::attr::username, spec.auth->username);
     w.add_message_integrity(stun::short_term_key(spec.auth->password));
   }
@@ -67,15 +67,15 @@ verdict validate_response(std::span<const std::byte> data, const ip_endpoint& fr
                           binding_result& out) noexcept {
   stun::message_view m;
   if (const auto ec = stun::message_view::parse(data, m); ec) {
-    // A datagram carrying our transaction ID that does not parse (e.g. a bad
-    // FINGERPRINT: RFC 8489 §7.3 "the FINGERPRINT attribute [...] MUST
-    // contain the correct value") is a forged or corrupted reply.
+    // A datagram carrying our transaction ID that does not parse (e.g. a
+    // FINGERPRINT with the wrong CRC, RFC 8489 §14.7) is a forged or
+    // corrupted reply.
     return txid_matches(data, expect.txid) && stun::looks_like_stun(data) ? verdict::rejected : verdict::not_ours;
   }
   if (m.classic()) return verdict::not_ours;  // we only send RFC 8489 requests
   if (m.type() != stun::binding_success && m.type() != stun::binding_error) return verdict::not_ours;
-  // RFC 8489 §6.3: the client "checks the transaction ID" to match the
-  // response with its request; anything else is for another transaction.
+  // RFC 8489 §6.3: a response is matched to its request by transaction ID;
+  // anything else belongs to another transaction (or to nobody).
   const auto id = m.transaction_id();
   if (!std::equal(id.begin(), id.end(), expect.txid.begin())) return verdict::not_ours;
   // A reply over UDP comes from the address the request was sent to (or, for
@@ -84,9 +84,9 @@ verdict validate_response(std::span<const std::byte> data, const ip_endpoint& fr
   if (from != expect.source) return verdict::rejected;
 
   if (expect.auth) {
-    // RFC 8489 §9.1.4: the client "MUST check for the MESSAGE-INTEGRITY" and
-    // discard the response if it is missing or wrong. Error responses
-    // without it are still accepted as errors (never as a mapping).
+    // RFC 8489 §9.1.4: with credentials, a response whose MESSAGE-INTEGRITY
+    // is missing or wrong is discarded. Error responses without it are
+    // still accepted as errors (never as a mapping).
     const auto ec = stun::verify_integrity(m, stun::short_term_key(expect.auth->password));
     const bool is_error = m.type() == stun::binding_error;
     if (ec && !(is_error && ec == stun::errc::integrity_missing)) return verdict::rejected;

@@ -30,9 +30,9 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
       return;
     }
     if (!ec) {
-      // An error response is a real answer from a live server. RFC 8489
-      // §6.3.4: for 5xx "the client SHOULD" try again, so fail over; other
-      // codes are final (401: our credentials are not accepted).
+      // An error response is a real answer from a live server. A 5xx
+      // (RFC 8489 §6.3.4: server trouble, the request may be retried) fails
+      // over; other codes are final (401: our credentials are not accepted).
       if (r.error_code < 500) {
         done(make_error_code(r.error_code == 401 ? errc::integrity_failure : errc::server_error), {}, server);
         return;

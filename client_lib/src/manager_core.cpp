@@ -218,9 +218,9 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
   s->remote = remote;
   ip_endpoint to = remote;
   if (to.port == 0) to.port = s->external.port;
-  // The punch: a Binding indication needs no answer (RFC 8489 §3: "the
-  // indication [...] does not generate a response"), so it opens
-  // address-dependent filters on our NAT towards the new remote harmlessly.
+  // The punch: a Binding indication, which gets no response (RFC 8489 §3,
+  // indication transactions), so it opens address-dependent filters on our
+  // NAT towards the new remote harmlessly.
   std::vector<std::byte> punch;
   build_binding_indication(new_transaction_id(), punch);
   if (const auto ec = s->sock->send(punch, to); ec) return done(make_error_code(errc::socket_error), snapshot(*s));

@@ -48,9 +48,9 @@ void mapped_socket::on_readable() {
     if (r.kind == received::datagram) {
       dispatch(rx_.first(r.size), r.peer);
     } else if (r.kind == received::unreachable) {
-      // RFC 8489 §6.2.1: "the client SHOULD consider the transaction to have
-      // failed" on a hard ICMP error; only transactions towards the address
-      // that bounced are affected (a punched remote may bounce too).
+      // RFC 8489 §6.2.1: a transaction over UDP "is also considered failed
+      // if there has been a hard ICMP error"; only transactions towards the
+      // address that bounced are affected (a punched remote may bounce too).
       const auto copy = pending_;
       for (const auto& p : copy) {
         if (r.peer.port == 0 || p->tx.expected().source == r.peer) advance(p, p->tx.on_unreachable());

@@ -48,22 +48,19 @@ const char* to_string(classic_nat v) noexcept {
 }
 
 classic_nat classify(bool responded, bool behind_nat, nat_mapping m, nat_filtering f) noexcept {
-  // RFC 3489 §10.1: "If [test I] does not result in a response, this means that
-  // the client's UDP connectivity is blocked".
+  // RFC 3489 §10.1: no response to test I means UDP is blocked.
   if (!responded) return classic_nat::udp_blocked;
   if (!behind_nat) {
-    // "If the IP address and port do not match [...] the client is not behind
-    // a NAT. It executes test II. If a response is received, the client has
-    // open access to the Internet (or, at least, its behind a firewall that
-    // behaves like a full-cone NAT [...]). If no response is received, the
-    // client knows its behind a symmetric UDP firewall."
+    // RFC 3489 §10.1: not behind a NAT, test II (answer from the other IP
+    // and port) decides between open Internet (answered) and a symmetric
+    // UDP firewall (no answer).
     if (f == nat_filtering::endpoint_independent) return classic_nat::open_internet;
     if (f == nat_filtering::unknown) return classic_nat::unknown;
     return classic_nat::symmetric_udp_firewall;
   }
   if (m == nat_mapping::unknown) return classic_nat::unknown;
-  // "If the IP address and port returned in test I are different [from test
-  // I to the changed address], the client knows its behind a symmetric NAT."
+  // RFC 3489 §10.1: a different mapping towards the changed address means
+  // a symmetric NAT; otherwise filtering names the cone.
   if (m != nat_mapping::endpoint_independent) return classic_nat::symmetric;
   switch (f) {
     case nat_filtering::endpoint_independent: return classic_nat::full_cone;

@@ -90,15 +90,15 @@ std::error_code discover_nat(const discovery_options& opts, nat_report& out) noe
     out.local = *client::local_endpoint(sock.fd);
     out.mapped = r1.mapped;
     out.other = r1.other;
-    // RFC 5780 §4.3: "If the XOR-MAPPED-ADDRESS is equal to the local address,
-    // the client is not behind a NAT".
+    // RFC 5780 §4.3: a mapped address equal to the local address means
+    // there is no NAT.
     out.behind_nat = !(out.mapped == out.local);
     out.port_preservation = out.mapped.port == out.local.port ? tristate::yes : tristate::no;
 
     if (opts.behavior) {
-      // Mapping and filtering need an alternate IP *and* port (RFC 5780 §4.3
-      // "the alternate IP address and port"); same-IP alternates cannot tell
-      // address-dependent behaviour apart.
+      // Mapping and filtering need an alternate IP *and* port (RFC 5780
+      // §4.3); same-IP alternates cannot tell address-dependent behaviour
+      // apart.
       const bool usable = out.other && !out.other->same_ip(out.server) && out.other->port != out.server.port;
       if (usable) {
         const auto& other = *out.other;
@@ -112,8 +112,7 @@ std::error_code discover_nat(const discovery_options& opts, nat_report& out) noe
             // as test I, the NAT currently has Endpoint-Independent Mapping."
             out.mapping = nat_mapping::endpoint_independent;
           } else {
-            // §4.3 test III: "the client sends a Binding Request to the
-            // alternate address and port".
+            // §4.3 test III: to the alternate address and alternate port.
             binding_result r3;
             req.to = req.expected_source = other;
             if (!client::sync_binding(sock.fd, fam, req, r3)) {
@@ -134,8 +133,8 @@ std::error_code discover_nat(const discovery_options& opts, nat_report& out) noe
         if (!f2) {
           out.filtering = nat_filtering::endpoint_independent;
         } else if (f2 == errc::timeout || f2 == errc::bad_response) {
-          // §4.4 test III: "change-port only" — answered from the primary IP
-          // and alternate port.
+          // §4.4 test III: CHANGE-REQUEST with change-port only, answered
+          // from the primary IP and alternate port.
           req.change_ip = false;
           req.expected_source = with_port(out.server, other.port);
           const auto f3 = client::sync_binding(sock.fd, fam, req, f);
@@ -147,9 +146,9 @@ std::error_code discover_nat(const discovery_options& opts, nat_report& out) noe
         }
         req.change_ip = req.change_port = false;
       }
-      // §4.5 hairpinning: "the client [...] sends a Binding Request to the
-      // mapped address" from a second socket; if the first socket receives it,
-      // the NAT hairpins.
+      // §4.5 hairpinning: a Binding request from a second socket to the
+      // first socket's mapped address; if the first socket receives it, the
+      // NAT hairpins.
       fd_guard second;
       if (!open_bound(fam, with_port(out.local, 0), second)) {
         std::vector<std::byte> probe;

@@ -70,8 +70,8 @@ std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_
     }
     bool found = false;
     if (use_srv && !spec->explicit_port) {
-      // RFC 8489 §8.1: "the SRV service name is "stun"" and the protocol
-      // "udp"; RFC 2782 names the record _Service._Proto.Name.
+      // RFC 8489 §8.1: SRV service "stun", protocol "udp"; RFC 2782 names
+      // the record _Service._Proto.Name.
       std::vector<srv_record> records;
       if (!dns.srv("_stun._udp." + spec->host, records) && !records.empty()) {
         for (const auto& r : order_srv(std::move(records), [](std::uint32_t n) {
@@ -86,8 +86,8 @@ std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_
       }
     }
     if (!found) {
-      // RFC 8489 §8.1: "If no SRV records were found, the client performs
-      // A or AAAA record lookup of the domain name" with the default port.
+      // RFC 8489 §8.1: without SRV records, fall back to A/AAAA records of
+      // the name itself with the default port.
       std::vector<ip_endpoint> addrs;
       if (const auto ec = dns.host(spec->host, spec->port, addrs); ec) {
         if (!first_error) first_error = ec;

@@ -14,7 +14,7 @@ namespace pinhole {
 
 // RFC 8489 §6.2.1 retransmission parameters.
 struct transaction_options {
-  std::chrono::milliseconds rto{500};  // "RTO ... SHOULD be 500 ms"
+  std::chrono::milliseconds rto{500};  // initial RTO, 500 ms by default
   unsigned rc = 7;                     // "Rc SHOULD be configurable and SHOULD have a default of 7"
   unsigned rm = 16;                    // "Rm SHOULD be configurable and SHOULD have a default of 16"
 };
