@@ -20,8 +20,11 @@ namespace {
 struct rfc5780_pinholed {
   std::uint16_t port = test::free_port_pair();
   ip_endpoint primary = ep("127.0.0.1:" + std::to_string(port));
+  // An explicit --listen replaces the default 0.0.0.0:3478 / [::]:3478
+  // listeners, which parallel tests would share.
   test::pinholed daemon{{"--rfc5780-primary", "127.0.0.1", "--rfc5780-alternate", "127.0.0.2", "--primary-port",
-                         std::to_string(port), "--alternate-port", std::to_string(port + 1)},
+                         std::to_string(port), "--alternate-port", std::to_string(port + 1), "--listen",
+                         "127.0.0.1:" + std::to_string(test::free_port())},
                         primary};
 };
 
@@ -114,6 +117,20 @@ TEST(NatDiscovery, SilentServerMeansUdpBlocked) {
   nat_report r;
   EXPECT_EQ(discover_nat(o, r), errc::timeout);
   EXPECT_EQ(r.classic, classic_nat::udp_blocked);
+}
+
+TEST(NatDiscovery, Ipv6Loopback) {
+  const auto a6 = test::pinholed::plain_address("::1");
+  test::pinholed v6({"--listen", a6.to_string()}, a6);
+  ASSERT_TRUE(v6.ready());
+  auto o = discovery_for(a6);
+  o.behavior = false;
+  nat_report r;
+  ASSERT_FALSE(discover_nat(o, r));
+  EXPECT_EQ(r.local.family, ip_family::v6);
+  EXPECT_EQ(r.mapped, r.local);
+  EXPECT_FALSE(r.behind_nat);
+  EXPECT_EQ(r.server, a6);
 }
 
 TEST(NatDiscovery, ResolvesLocalhost) {
