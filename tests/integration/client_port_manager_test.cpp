@@ -245,17 +245,33 @@ TEST_F(PortManagerPinholed, PrewarmedMappingsComeFromTheCache) {
   auto pm = make(o);
   for (int i = 0; i < 200 && pm->stats().prewarmed < 3; ++i) std::this_thread::sleep_for(10ms);
   ASSERT_EQ(pm->stats().prewarmed, 3U);
-  const auto sent_before = pm->stats().requests_sent;
+  // With the server gone, only the cache can still answer: a new mapping
+  // would fail with server_unreachable.
+  server_->stop();
   mapping m;
   const auto t0 = clk::now();
   ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(clk::now() - t0).count();
   std::printf("[measure] GetMapping from the pre-warmed cache: %lld us\n", static_cast<long long>(us));
-  EXPECT_EQ(pm->stats().requests_sent, sent_before);  // no network round trip was needed
   EXPECT_EQ(m.external, m.internal);
-  // ... and the cache refills itself.
-  for (int i = 0; i < 200 && pm->stats().prewarmed < 3; ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_EQ(pm->stats().prewarmed, 3U);
+  EXPECT_EQ(m.server, addr_);
+  mapping uncached;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::video_rtp, uncached), errc::server_unreachable);
+}
+
+TEST_F(PortManagerPinholed, PrewarmedCacheRefillsItself) {
+  auto o = opts_for({addr_});
+  o.prewarm[static_cast<std::size_t>(port_type::sip)] = 2;
+  auto pm = make(o);
+  for (int i = 0; i < 200 && pm->stats().prewarmed < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(pm->stats().prewarmed, 2U);
+  mapping a, b;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, a));
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, b));
+  EXPECT_NE(a.internal, b.internal);
+  for (int i = 0; i < 200 && pm->stats().prewarmed < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(pm->stats().prewarmed, 2U);
+  EXPECT_EQ(pm->stats().mappings, 2U);
 }
 
 TEST_F(PortManagerPinholed, ListenIsReferenceCountedUntilStoppedAndUnused) {

@@ -209,6 +209,7 @@ class pinholed {
                                              : ep(ip + ":" + std::to_string(port));
   }
   bool ready() const { return ready_; }
+  void stop() { proc_->stop(); }
 
  private:
   std::optional<child_process> proc_;
