@@ -29,6 +29,16 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
       done({}, r.mapped, server);
       return;
     }
+    if (!ec && r.error_code == 300 && r.alternate_server && r.alternate_server->family == s->internal.family &&
+        candidates.size() < 16 &&
+        std::find(candidates.begin(), candidates.end(), *r.alternate_server) == candidates.end()) {
+      // RFC 8489 §10: 300 (Try Alternate) names another server in
+      // ALTERNATE-SERVER; ask it next (at most a few redirections, no loops).
+      const auto next = candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1;
+      candidates.insert(next, *r.alternate_server);
+      resolve(s, std::move(candidates), i + 1, make_error_code(errc::server_error), std::move(done));
+      return;
+    }
     if (!ec) {
       // An error response is a real answer from a live server. A 5xx
       // (RFC 8489 §6.3.4: server trouble, the request may be retried) fails

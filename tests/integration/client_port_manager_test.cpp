@@ -365,6 +365,20 @@ TEST_F(PortManagerPinholed, FailsOverToTheNextServer) {
   EXPECT_EQ(e->error, errc::server_unreachable);
 }
 
+TEST_F(PortManagerPinholed, FollowsTryAlternate) {
+  fake redirector;
+  redirector.set_lie(addr_);
+  redirector.set_mode(fake::mode::try_alternate);
+  auto pm = make(opts_for({redirector.address()}));
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(m.server, addr_);  // the mapping comes from the alternate
+  EXPECT_EQ(redirector.requests(), 1);
+  // A redirection to itself is not followed forever.
+  redirector.set_lie(redirector.address());
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::server_error);
+}
+
 TEST_F(PortManagerPinholed, ShortTermCredentials) {
   const auto a = test::pinholed::plain_address();
   test::pinholed secured({"--listen", a.to_string(), "--auth-username", "alice", "--auth-password", "s3cret",

@@ -229,6 +229,7 @@ class fake_stun_server {
     bad_fingerprint,    // corrupt FINGERPRINT
     error_500,          // 500 Server Error
     other_is_primary,   // OTHER-ADDRESS = the server's own address
+    try_alternate,      // 300 Try Alternate with ALTERNATE-SERVER = `lie_address`
   };
 
   explicit fake_stun_server(const std::string& local = "127.0.0.1:0") : sock_(local), other_("127.0.0.1:0") {
@@ -274,6 +275,11 @@ class fake_stun_server {
     stun::message_writer w(out);
     if (md == mode::error_500) {
       w.begin(stun::binding_error, std::span<const std::byte, 12>(id)).add_error_code(500, "Server Error");
+    } else if (md == mode::try_alternate) {
+      std::lock_guard lk(m_);
+      w.begin(stun::binding_error, std::span<const std::byte, 12>(id))
+          .add_error_code(300, "Try Alternate")
+          .add_address(stun::attr::alternate_server, client::to_stun(lie_));
     } else {
       ip_endpoint mapped = from;
       if (md == mode::lie) {
