@@ -2,6 +2,7 @@
 // through pinholed, each advertising only addresses from libpinhole.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -51,4 +52,5 @@ TEST(ExampleUa, InviteOkAckThroughMappedSockets) {
   const auto callee = slurp(log);
   EXPECT_NE(callee.find("UpdateRemoteAddress(" + rtp_external + "): ok"), std::string::npos) << callee;
   EXPECT_NE(callee.find("---- received ----\nACK "), std::string::npos) << callee;
+  if (!::testing::Test::HasFailure()) std::remove(log.c_str());
 }

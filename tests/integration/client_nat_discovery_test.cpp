@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "client_support.hpp"
@@ -47,9 +49,16 @@ struct coturn {
                                           "127.0.0.2", "--listening-port", std::to_string(port),
                                           "--alt-listening-port", std::to_string(port + 1), "--no-cli", "--no-tls",
                                           "--no-dtls", "--log-file", "stdout"},
-                 "/tmp/pinhole-coturn-" + std::to_string(port) + ".log");
+                 log());
     ready = proc->started() && test::stun_answers(primary);
   }
+  coturn(const coturn&) = delete;
+  coturn& operator=(const coturn&) = delete;
+  ~coturn() {
+    proc.reset();
+    if (ready) std::remove(log().c_str());  // kept when it failed to start
+  }
+  std::string log() const { return "/tmp/pinhole-coturn-" + std::to_string(port) + ".log"; }
 };
 
 discovery_options discovery_for(const ip_endpoint& server) {
