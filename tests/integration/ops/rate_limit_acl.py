@@ -35,8 +35,8 @@ check(metric(body, "pinholed_requests_total", result="dropped_rate_limited") == 
 check(answered(("127.0.0.2", port), 4, 0.5, source="127.0.0.2") == 4, "a second source IP gets its own burst")
 check(exchange(srv, binding(), 0.3) is None, "a new port of the limited source is still limited")
 time.sleep(2.2)
-got = burst(5)  # ~3 s after the burst at 1/s: 2 (or 3 on a slow machine) have refilled, never the 5
-check(2 <= got <= 3, "after refilling at 1/s, 2-3 more pass, not 5 (got %d)" % got)
+got = burst(5)  # ~3 s after the burst at 1/s: about 3 have refilled; never more than the burst of 4
+check(2 <= got <= 4, "after refilling at 1/s, 2-4 more pass, not all 5 (got %d)" % got)
 d.stop()
 
 # Global cap: 10/s with a burst of 32 shared by everyone.
