@@ -21,6 +21,7 @@ account for every datagram (received == sum of outcomes).
 import collections
 import os
 import random
+import shlex
 import socket
 import struct
 import sys
@@ -278,7 +279,8 @@ def phase_b(ph, corpora):
 def main():
     binary = sys.argv[1]
     corpora = sys.argv[2:]
-    ph = hs.Pinholed(binary)
+    # PINHOLE_WRAPPER="valgrind --error-exitcode=1 ..." runs pinholed under a tool.
+    ph = hs.Pinholed(binary, wrapper=shlex.split(os.environ.get("PINHOLE_WRAPPER", "")))
     try:
         tally = collections.Counter()
         sent = phase_a(ph, tally)
@@ -299,6 +301,8 @@ def main():
         check(ph.alive(), "pinholed still running")
         rc = ph.stop()
         check(rc == 0, f"pinholed exit code {rc}")
+        for line in ph.tool_summary():
+            print("valgrind:", line)
         stopped = ph.stopped_counters()
         check(stopped.get("received") == sent, f"stopped line received={stopped.get('received')} == {sent}")
         if "answered" in stopped and ph.has_metrics:

@@ -216,6 +216,12 @@ class Pinholed:
             return {}
         return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?:\s|$)", self.stopped_line)}
 
+    def tool_summary(self):
+        """valgrind's error and leak summary lines, if pinholed ran under it."""
+        pat = re.compile(r"==\d+== +(ERROR SUMMARY|in use at exit|total heap usage|definitely|indirectly|possibly|"
+                         r"still reachable|All heap blocks)")
+        return [line.split("== ", 1)[-1].strip() for line in self.log_text().splitlines() if pat.search(line)]
+
     def cleanup(self):
         self.stop()
         self.log.close()

@@ -139,6 +139,8 @@ def main():
         counters = ph.wait_received(sent) if ph.has_metrics else {}
         alive = ph.alive()
         rc = ph.stop()
+        for line in ph.tool_summary():
+            print("soak: valgrind:", line)
     finally:
         ph.cleanup()
 
