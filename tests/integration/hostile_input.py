@@ -191,6 +191,21 @@ def phase_a(ph, tally):
     sent += 1
     tally["answered"] += 1
 
+    # RESPONSE-PORT 0 can never be delivered (sendmsg: EINVAL). In the same
+    # receive batch as valid requests it must not cost them their answers.
+    burst = [hs.Msg().attr(0x0027, b"\0\0\0\0").raw()] + [hs.Msg().raw() for _ in range(3)]
+    for d in burst:
+        c4.send(d)
+    sent += len(burst)
+    tally["answered"] += len(burst)
+    tally["send_failed"] += 1
+    got = c4.recv_all(5.0, want=3)
+    check(sorted(d[4:20] for d, _ in got) == sorted(d[4:20] for d in burst[1:]),
+          f"RESPONSE-PORT 0 in a batch: the 3 valid requests answered (got {len(got)})")
+    c4.probe("after RESPONSE-PORT 0")
+    sent += 1
+    tally["answered"] += 1
+
     if HAVE_SCAPY:
         sent += spoofed(ph, tally)
         c4.probe("after spoofed sources")
@@ -222,6 +237,10 @@ def spoofed(ph, tally):
     for i in range(10):
         fire(f"127.0.0.{100 + i}", rng.randrange(1024, 65535), hs.Msg().raw()[:rng.randrange(0, 20)])
         tally["dropped_malformed"] += 1
+    # Source port 0: answered, but the answer cannot be sent.
+    fire("127.0.0.23", 0, hs.Msg().raw())
+    tally["answered"] += 1
+    tally["send_failed"] += 1
     # Reflection loop: a request "from" pinholed itself. It answers once; the
     # answer reaches pinholed as a response and is dropped; nothing more.
     fire("127.0.0.1", ph.port, hs.Msg().raw())
@@ -288,7 +307,7 @@ def main():
             c = ph.wait_received(sent)
             print(f"phase A: {sent} datagrams; pinholed: " + " ".join(f"{k}={v}" for k, v in c.items() if v))
             check(c["received"] == sent, f"received {c['received']} == sent {sent}")
-            for k in hs.OUTCOMES:
+            for k in hs.OUTCOMES + ("send_failed",):
                 check(c[k] == tally[k], f"counter {k}: {c[k]} == expected {tally[k]}")
             sent += phase_b(ph, corpora)
             c = ph.wait_received(sent)
