@@ -17,13 +17,23 @@ if not shutil.which("systemd-socket-activate"):
 
 # 1. Both families handed over; pinholed binds nothing itself.
 port = free_port()
-d = Daemon(["--workers", "2"], prefix=["systemd-socket-activate", "--datagram",
+cfg = os.path.join(WORK, "sa.json")
+with open(cfg, "w") as f:
+    f.write('{"listen": ["127.0.0.1:1"], "workers": 2}')  # ignored: systemd's sockets win
+d = Daemon(["--config", cfg], prefix=["systemd-socket-activate", "--datagram",
                                        "-l", "127.0.0.1:%d" % port, "-l", "[::1]:%d" % port], wait_for=None)
 time.sleep(0.3)  # socket-activate binds, then waits for the first datagram before it execs pinholed
 check(exchange(("127.0.0.1", port), binding(), timeout=10) is not None, "first datagram activates pinholed and is answered")
 d.wait_log("event=started")
 check(d.log().count("socket=systemd") == 2, "both inherited sockets served (log says socket=systemd)")
 check(exchange(("::1", port), binding(), timeout=2) is not None, "IPv6 inherited socket answers")
+with open(cfg, "w") as f:
+    f.write('{"listen": ["127.0.0.1:2"], "workers": 2, "software": "reloaded"}')
+d.signal(signal.SIGHUP)
+d.wait_log("event=reloaded")
+check("event=reload_listeners_ignored" in d.log(), "reload: listener changes ignored under socket activation (logged)")
+r = exchange(("127.0.0.1", port), binding(), timeout=2)
+check(r is not None and b"reloaded" in r, "reload: the rest of the config applies (SOFTWARE), same sockets")
 check(d.stop() == 0, "clean exit")
 
 # 2. Restart under load. A two-line supervisor plays systemd's part: it holds
