@@ -102,6 +102,14 @@ class Daemon:
         return self.proc.returncode
 
 
+def sanitizer_clean(d):
+    """No AddressSanitizer/UBSan report in the log (a daemon killed by a
+    supervisor has no exit code to check)."""
+    log = d.log()
+    check("AddressSanitizer" not in log and "runtime error:" not in log and "LeakSanitizer" not in log,
+          "no sanitizer report in the log", d)
+
+
 def cleanup():
     for d in _procs:
         if d.proc.poll() is None:

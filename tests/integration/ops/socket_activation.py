@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from opslib import WORK, Daemon, Load, binding, check, exchange, free_port, skip
+from opslib import WORK, Daemon, Load, binding, check, exchange, free_port, sanitizer_clean, skip
 
 if not shutil.which("systemd-socket-activate"):
     skip("systemd-socket-activate not installed (Debian package systemd)")
@@ -78,3 +78,4 @@ d.signal(signal.SIGTERM)  # supervisor (sh): stop the second pinholed too
 for c in open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)).read().split():
     os.kill(int(c), signal.SIGTERM)
 d.proc.wait(10)
+sanitizer_clean(d)
