@@ -334,3 +334,14 @@ TEST(Server, GlobalCapDropsAndCounts) {
   EXPECT_LE(answers, 40);  // the burst plus what 10/s refills meanwhile
   EXPECT_EQ(total(r.srv, counter::dropped_global_limit), static_cast<std::uint64_t>(60 - answers));
 }
+
+TEST(Server, WorkerHeartbeatsGateHealth) {
+  running r(base_config({"127.0.0.1:0"}));
+  EXPECT_TRUE(r.srv.check_workers());  // first call only posts
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(r.srv.check_workers());  // both workers ran their heartbeat
+  r.srv.stop();                        // a stuck worker looks like this: the loop no longer turns
+  (void)r.srv.check_workers();        // the heartbeat posted before stop() may or may not have run
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_FALSE(r.srv.check_workers());  // -> /healthz 503, no WATCHDOG=1
+}
