@@ -204,6 +204,26 @@ void apply_flags(const po::variables_map& vm, config& cfg) {
   if (vm.count("require-auth") != 0) cfg.auth.required = true;
 }
 
+// Boost.Program_options 1.74 builds an error message by replacing each
+// "%canonical_option%" / "%original_token%" placeholder with the offending
+// token until none is left, so a token that contains its own placeholder
+// never terminates (the message grows without bound). Unknown options are the
+// errors that quote the user's token: an option-looking argument with a '%'
+// that is not "--<known option>[=value]" is rejected before Boost sees it.
+// Values of known options may still contain '%' ("--software 100%").
+const char* placeholder_trap(const po::options_description& opts, int argc, const char* const* argv) {
+  for (int i = 1; i < argc && argv != nullptr; ++i) {
+    const std::string_view a = argv[i] != nullptr ? argv[i] : "";
+    if (a.size() < 2 || a[0] != '-' || a.find('%') == std::string_view::npos) continue;
+    if (a.starts_with("--")) {
+      const std::string name(a.substr(2, a.find('=') - 2));
+      if (name.find('%') == std::string::npos && opts.find_nothrow(name, false) != nullptr) continue;
+    }
+    return argv[i];
+  }
+  return nullptr;
+}
+
 cli_result fail(std::string message) {
   cli_result r;
   r.what = cli_result::action::error;
@@ -226,6 +246,9 @@ cli_result parse_cli(int argc, const char* const* argv) {
     po::positional_options_description positional;
     positional.add("positional", -1);
 
+    if (const char* bad = placeholder_trap(all, argc, argv)) {
+      return fail("unrecognised option " + quote(bad) + " (see --help)");
+    }
     po::variables_map vm;
     const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     // command_line_parser skips argv[0] itself.
