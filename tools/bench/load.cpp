@@ -266,7 +266,7 @@ void runner::run(result& r) {
     } else if (opt_.rate != 0 && seq_ >= std::min(p.due(now), total)) {
       wake = std::min(p.time_of(std::min(seq_ + gather - 1, total - 1)), send_deadline);
     }
-    const std::uint64_t wait = wake > now ? wake - now : 0;
+    const std::uint64_t wait = wake > now && !opt_.busy_poll ? wake - now : 0;
     const timespec ts{static_cast<time_t>(wait / 1'000'000'000U), static_cast<long>(wait % 1'000'000'000U)};
     const int n = ::epoll_pwait2(epoll_, events.data(), static_cast<int>(events.size()), &ts, nullptr);
     for (int i = 0; i < n; ++i) receive(static_cast<std::uint16_t>(events[static_cast<std::size_t>(i)].data.u32), r);

@@ -32,7 +32,7 @@ bool parse_seconds(const std::string& text, double& out) {
 
 std::string help_text() {
   return "usage: pinhole-bench --server HOST:PORT [--rate REQ_PER_S] [--duration SECONDS] [--json]\n"
-         "                     [--sockets N] [--batch N] [--drain-ms MS] [--fingerprint]\n"
+         "                     [--sockets N] [--batch N] [--drain-ms MS] [--fingerprint] [--busy-poll]\n"
          "\n"
          "Offers STUN Binding requests to any STUN server at a fixed rate (open loop:\n"
          "requests leave on schedule whether or not earlier ones were answered), from\n"
@@ -46,6 +46,9 @@ std::string help_text() {
          "  --batch N           most requests per sendmmsg, 1-1024 (default 16)\n"
          "  --drain-ms MS       wait for late answers after the last send (default 500)\n"
          "  --fingerprint       add FINGERPRINT to every request\n"
+         "  --busy-poll         never sleep between sends (one core at 100 %): answers then\n"
+         "                      never have to wake the generator, so the server's CPU time\n"
+         "                      does not include waking it up (use with a pinned core)\n"
          "  --json              one JSON object instead of text\n"
          "\n"
          "Reports sent, answered, lost (= sent - answered after the drain), rates and\n"
@@ -75,6 +78,8 @@ std::optional<options> parse_args(const std::vector<std::string>& args, std::str
       o.json = true;
     } else if (a == "--fingerprint") {
       o.fingerprint = true;
+    } else if (a == "--busy-poll") {
+      o.busy_poll = true;
     } else if (a == "--server") {
       if (!value(o.server)) return std::nullopt;
       have_server = true;

@@ -24,6 +24,7 @@ struct options {
   unsigned batch = 16;                // most requests per sendmmsg
   unsigned drain_ms = 500;            // wait for late answers before counting losses
   bool fingerprint = false;           // add FINGERPRINT to every request
+  bool busy_poll = false;             // never sleep: poll the sockets in a loop
   bool json = false;
   bool help = false;
 };

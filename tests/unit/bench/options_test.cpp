@@ -21,18 +21,20 @@ TEST(Options, TheDocumentedInterface) {
   EXPECT_EQ(o->batch, 16U);
   EXPECT_EQ(o->drain_ms, 500U);
   EXPECT_FALSE(o->fingerprint);
+  EXPECT_FALSE(o->busy_poll);
 }
 
 TEST(Options, Tuning) {
   std::string error;
   const auto o = parse({"--server", "[::1]:3478", "--sockets", "8", "--batch", "64", "--drain-ms", "0",
-                        "--fingerprint", "--rate", "0"},
+                        "--fingerprint", "--rate", "0", "--busy-poll"},
                        error);
   ASSERT_TRUE(o) << error;
   EXPECT_EQ(o->sockets, 8U);
   EXPECT_EQ(o->batch, 64U);
   EXPECT_EQ(o->drain_ms, 0U);
   EXPECT_TRUE(o->fingerprint);
+  EXPECT_TRUE(o->busy_poll);
   EXPECT_EQ(o->rate, 0U);
 }
 
