@@ -113,6 +113,11 @@ def sanitizer_clean(d):
 def cleanup():
     for d in _procs:
         if d.proc.poll() is None:
+            try:  # a supervisor's pinholed (socket activation test) first
+                for c in open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)).read().split():
+                    os.kill(int(c), signal.SIGKILL)
+            except OSError:
+                pass
             d.proc.kill()
             d.proc.wait()
 

@@ -74,8 +74,9 @@ print("RESULT socket-activated restart under load (%s): rate %d/s for %ds, sent 
                                 gap * 1000))
 check(sent == rate * duration, "all %d requests sent" % sent)
 check(sent - ok == 0, "no request lost across the restart")
-d.signal(signal.SIGTERM)  # supervisor (sh): stop the second pinholed too
+# Stop the second pinholed first (the supervisor's loop then ends on its own);
+# signalling the shell first could orphan it.
 for c in open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)).read().split():
     os.kill(int(c), signal.SIGTERM)
-d.proc.wait(10)
+check(d.proc.wait(15) == 0, "second pinholed stopped cleanly, supervisor done")
 sanitizer_clean(d)
