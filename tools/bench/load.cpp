@@ -250,7 +250,12 @@ void runner::run(result& r) {
     const bool sending = seq_ < total && now < (opt_.rate == 0 ? end_send : send_deadline);
     if (sending && now >= start) {
       const std::uint64_t due = std::min(p.due(now), total);
-      for (int round = 0; round < send_rounds && seq_ < due; ++round) {
+      // Send in bursts of `gather` (the same pattern whether the loop woke
+      // for answers, on time or busy-polling), or whatever is due once the
+      // oldest due request is gather_ns late, or at the end of the schedule.
+      const bool burst = due - std::min(due, seq_) >= gather || due == total ||
+                         (seq_ < due && now >= p.time_of(seq_) + gather_ns);
+      for (int round = 0; burst && round < send_rounds && seq_ < due; ++round) {
         send_batch(static_cast<std::size_t>(std::min<std::uint64_t>(due - seq_, opt_.batch)), p, r);
       }
     } else if (!sending && stop_send == 0) {
@@ -263,8 +268,10 @@ void runner::run(result& r) {
     std::uint64_t wake = now;  // default: just poll
     if (stop_send != 0) {
       wake = drain_until;
-    } else if (opt_.rate != 0 && seq_ >= std::min(p.due(now), total)) {
-      wake = std::min(p.time_of(std::min(seq_ + gather - 1, total - 1)), send_deadline);
+    } else if (opt_.rate != 0) {
+      // Until the next burst is due (see above); 0 if it already is.
+      wake = std::min(std::min(p.time_of(std::min(seq_ + gather - 1, total - 1)), p.time_of(seq_) + gather_ns),
+                      send_deadline);
     }
     const std::uint64_t wait = wake > now && !opt_.busy_poll ? wake - now : 0;
     const timespec ts{static_cast<time_t>(wait / 1'000'000'000U), static_cast<long>(wait % 1'000'000'000U)};

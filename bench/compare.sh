@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# bench/compare.sh: pinholed and coturn (turnserver --stun-only), one after
+# the other, under the same pinhole-bench load on loopback; prints a Markdown
+# table (offered and answered rate, loss, p99 latency, server CPU-us per
+# request, and the coturn/pinholed ratio) plus the highest offered rate each
+# server answers with < 0.1 % loss. Not part of CI: it takes a few minutes and
+# wants a quiet machine. See README, "Performance", for the method.
+#
+#   bench/compare.sh [--rate N] [--duration S] [--sweep "R1 R2 ..."] [--sweep-duration S]
+#                    [--build-dir DIR] [--out DIR] [--no-default-workers]
+#
+# Needs: scripts/setup (coturn, python3, iproute2) and a release build
+# (cmake --preset release && cmake --build --preset release; built here if missing).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD="$ROOT/build/release"
+RATE=100000
+DURATION=10
+SWEEP="100000 150000 200000 250000 300000 350000 400000 500000"
+SWEEP_DURATION=5
+OUT=""
+DEFAULT_WORKERS=1
+
+die() { echo "compare.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rate) RATE=${2:?}; shift 2 ;;
+    --duration) DURATION=${2:?}; shift 2 ;;
+    --sweep) SWEEP=${2?}; shift 2 ;;
+    --sweep-duration) SWEEP_DURATION=${2:?}; shift 2 ;;
+    --build-dir) BUILD=$(cd "${2:?}" && pwd); shift 2 ;;
+    --out) OUT=${2:?}; shift 2 ;;
+    --no-default-workers) DEFAULT_WORKERS=0; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) die "unknown argument: $1" ;;
+  esac
+done
+
+PINHOLED="$BUILD/daemon/pinholed"
+BENCH="$BUILD/tools/bench/pinhole-bench"
+if [ ! -x "$PINHOLED" ] || [ ! -x "$BENCH" ]; then
+  [ "$BUILD" = "$ROOT/build/release" ] || die "no pinholed/pinhole-bench in $BUILD"
+  echo "compare.sh: building the release preset first" >&2
+  (cd "$ROOT" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
+fi
+command -v turnserver >/dev/null || die "turnserver not found (scripts/setup installs coturn)"
+command -v python3 >/dev/null || die "python3 not found (scripts/setup installs it)"
+
+# CPUs: the generator gets the first, the server the last (the 2-core case:
+# one each). Both are pinned so they never share a core.
+NCPU=$(nproc)
+[ "$NCPU" -ge 2 ] || die "needs at least 2 CPUs (generator and server on separate cores)"
+GEN_CPU=0
+SRV_CPU=$((NCPU - 1))
+TCK=$(getconf CLK_TCK)
+# As root, generator and servers run at nice -20 so that other work on a
+# shared machine (builds, tests) barely takes their cores; same for both.
+PRIO=()
+if [ "$(id -u)" -eq 0 ]; then PRIO=(nice -n -20); fi
+
+OUT=${OUT:-$(mktemp -d /tmp/pinhole-compare.XXXXXX)}
+mkdir -p "$OUT"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    if [ -z "$(ss -Hnul "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
+  done
+}
+
+# utime + stime of the whole process (all threads), in clock ticks. The
+# command name (field 2) may hold spaces, so count fields after the last ')'.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# start_server NAME CPU_LIST COMMAND... : runs it, waits until it answers.
+start_server() {
+  local name=$1 cpus=$2
+  shift 2
+  if [ "$cpus" = "all" ]; then
+    "${PRIO[@]}" "$@" >"$OUT/$name.log" 2>&1 &
+  else
+    "${PRIO[@]}" taskset -c "$cpus" "$@" >"$OUT/$name.log" 2>&1 &
+  fi
+  SERVER_PID=$!
+  for _ in $(seq 1 50); do
+    if "$BENCH" --server "127.0.0.1:$PORT" --rate 200 --duration 0.2 --drain-ms 200 --sockets 4 >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/$name.log" >&2; die "$name exited"; }
+    sleep 0.1
+  done
+  die "$name does not answer on 127.0.0.1:$PORT"
+}
+
+stop_server() {
+  cleanup
+  SERVER_PID=""
+}
+
+# measure NAME RATE SECONDS TAG: one pinhole-bench run (pinned to GEN_CPU)
+# with the server's CPU time read from /proc before and after; writes TAG.json.
+measure() {
+  local name=$1 rate=$2 secs=$3 tag=$4 before after
+  sleep 1  # let the previous run's stragglers settle
+  before=$(cpu_ticks "$SERVER_PID")
+  "${PRIO[@]}" taskset -c "$GEN_CPU" "$BENCH" --server "127.0.0.1:$PORT" --rate "$rate" --duration "$secs" --json --busy-poll \
+    >"$OUT/$tag.bench.json" || true
+  after=$(cpu_ticks "$SERVER_PID")
+  python3 - "$OUT/$tag.bench.json" "$((after - before))" "$TCK" "$name" >"$OUT/$tag.json" <<'PY'
+import json, sys
+path, ticks, tck, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+try:
+    r = json.load(open(path))
+except Exception:
+    r = {"sent": 0, "answered": 0, "lost": 0, "loss_pct": 100.0, "offered_rps": 0, "rps": 0, "p99_us": 0, "target_rate": 0}
+cpu_us = ticks * 1e6 / tck
+r["server"] = name
+r["server_cpu_s"] = cpu_us / 1e6
+r["cpu_us_per_req"] = cpu_us / r["answered"] if r["answered"] else None
+print(json.dumps(r))
+PY
+}
+
+# sweep NAME: offered rates in $SWEEP until loss >= 1 % twice in a row or the
+# generator cannot offer the rate any more.
+sweep() {
+  local name=$1 over=0 rate
+  for rate in $SWEEP; do
+    measure "$name" "$rate" "$SWEEP_DURATION" "sweep-$name-$rate"
+    python3 - "$OUT/sweep-$name-$rate.json" "$rate" <<'PY' || return 0
+import json, sys
+r = json.load(open(sys.argv[1])); rate = int(sys.argv[2])
+print(f"  sweep {r['server']:<10} offered {r['offered_rps']:>9.0f}/s  answered {r['rps']:>9.0f}/s  loss {r['loss_pct']:8.4f} %", file=sys.stderr)
+sys.exit(1 if r["offered_rps"] < 0.97 * rate else 0)  # generator limit reached
+PY
+    if python3 -c "import json,sys; sys.exit(0 if json.load(open('$OUT/sweep-$name-$rate.json'))['loss_pct'] >= 1 else 1)"; then
+      over=$((over + 1))
+      [ "$over" -lt 2 ] || return 0
+    else
+      over=0
+    fi
+  done
+}
+
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
+CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+COTURN_VERSION=$(turnserver --version 2>/dev/null | head -1 || echo "?")
+{
+  echo "machine: $CPU_MODEL, $NCPU CPUs, $(uname -sr), $(date -u +%FT%TZ), load average $LOAD"
+  echo "generator: pinhole-bench --busy-poll on CPU $GEN_CPU; servers on CPU $SRV_CPU (taskset)${PRIO:+, both at nice -20}"
+  echo "load: $RATE req/s for $DURATION s from 64 source ports; sweep $SWEEP_DURATION s per rate"
+} | tee "$OUT/machine.txt" >&2
+if awk -v l="$LOAD" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "compare.sh: warning: load average $LOAD; other processes will distort the numbers" >&2
+fi
+
+PORT=$(free_port)
+echo "pinholed --workers 1 on CPU $SRV_CPU, port $PORT" >&2
+start_server pinholed "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:$PORT" --workers 1 --log-level warning
+measure pinholed "$RATE" "$DURATION" "pinholed-$RATE"
+sweep pinholed
+stop_server
+
+PORT=$(free_port)
+echo "coturn $COTURN_VERSION (-m 0: single-threaded) on CPU $SRV_CPU, port $PORT" >&2
+start_server coturn "$SRV_CPU" turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 \
+  --listening-ip 127.0.0.1 --listening-port "$PORT" --log-file stdout --simple-log
+measure coturn "$RATE" "$DURATION" "coturn-$RATE"
+sweep coturn
+stop_server
+
+if [ "$DEFAULT_WORKERS" = 1 ]; then
+  PORT=$(free_port)
+  echo "pinholed with its default workers ($NCPU), unpinned (shares the generator's core)" >&2
+  start_server pinholed-default all "$PINHOLED" --listen "127.0.0.1:$PORT" --log-level warning
+  measure pinholed-default "$RATE" "$DURATION" "pinholed-default-$RATE"
+  stop_server
+fi
+
+python3 - "$OUT" "$RATE" <<'PY' | tee "$OUT/table.md"
+import glob, json, os, sys
+out, rate = sys.argv[1], int(sys.argv[2])
+def load(name):
+    p = os.path.join(out, f"{name}-{rate}.json")
+    return json.load(open(p)) if os.path.exists(p) else None
+def best(name):
+    """Highest swept rate answered with < 0.1 % loss; '>=' when the next step
+    up was out of the generator's reach rather than lost by the server."""
+    ok, limited = [], False
+    for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json")):
+        r = json.load(open(p))
+        if r["offered_rps"] < 0.97 * r["target_rate"]:
+            limited = True
+        elif r["sent"] and r["loss_pct"] < 0.1:
+            ok.append(r["target_rate"])
+    if not ok:
+        return "< sweep start"
+    lost_above = any(json.load(open(p))["loss_pct"] >= 0.1 and json.load(open(p))["target_rate"] > max(ok)
+                     for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json")))
+    return f"{max(ok):,}" if lost_above or not limited else f">= {max(ok):,} (generator limit)"
+labels = {"pinholed": "pinholed (1 worker, pinned)", "coturn": "coturn -m 0 (pinned)",
+          "pinholed-default": "pinholed (default workers, unpinned)"}
+rows = [(n, load(n)) for n in ("pinholed", "coturn", "pinholed-default")]
+print("| server | offered req/s | answered req/s | loss % | p99 us | server CPU-us/req | highest rate with < 0.1 % loss |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, r in rows:
+    if r is None:
+        continue
+    cpu = f"{r['cpu_us_per_req']:.2f}" if r["cpu_us_per_req"] else "-"
+    top = "-" if name == "pinholed-default" else best(name)
+    print(f"| {labels[name]} | {r['offered_rps']:,.0f} | {r['rps']:,.0f} | {r['loss_pct']:.3f} | {r['p99_us']:.0f} | {cpu} | {top} |")
+p, c = load("pinholed"), load("coturn")
+if p and c and p["cpu_us_per_req"] and c["cpu_us_per_req"]:
+    print(f"| ratio coturn / pinholed | | | | {c['p99_us'] / max(p['p99_us'], 1e-9):.1f}x | "
+          f"{c['cpu_us_per_req'] / p['cpu_us_per_req']:.1f}x | |")
+PY
+echo "raw results: $OUT" >&2
