@@ -32,6 +32,8 @@ class category final : public std::error_category {
       case errc::shutting_down: return "the port manager is shutting down";
       case errc::would_deadlock: return "blocking call from the port manager's own thread";
       case errc::no_alternate_server: return "the server has no alternate address (RFC 5780 OTHER-ADDRESS)";
+      case errc::destination_dependent_mapping:
+        return "the NAT maps this port differently for each destination: the external address is only valid towards the STUN server";
     }
     return "unknown pinhole error";
   }

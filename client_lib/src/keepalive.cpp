@@ -26,6 +26,7 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
     const auto server = candidates[i];
     if (!ec && r.success) {
       servers_.mark_ok(server);
+      s->other = r.other;
       done({}, r.mapped, server);
       return;
     }

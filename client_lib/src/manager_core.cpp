@@ -116,10 +116,17 @@ std::error_code manager_core::open_slot(ip_family fam, port_type type, const std
 
 void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done) {
   auto finished = std::make_shared<bool>(false);
+  auto checking = std::make_shared<bool>(false);  // mapped; destination check in flight
   s->budget.expires_at(deadline);
-  s->budget.async_wait([this, s, finished, done](const boost::system::error_code& ec) {
+  s->budget.async_wait([this, s, finished, checking, done](const boost::system::error_code& ec) {
     if (ec || *finished) return;
     *finished = true;
+    if (*checking) {
+      // The mapping is known; only the destination-dependence check ran out
+      // of time. Hand out what the server confirmed.
+      done({}, snapshot(*s));
+      return;
+    }
     // Replies were seen but none passed validation: say so rather than
     // "timeout", and never hand out what they claimed.
     const auto why = make_error_code(s->sock->rejected() > 0 ? errc::bad_response : errc::timeout);
@@ -127,18 +134,51 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
     done(why, mapping{});
   });
   resolve(s, servers_.candidates(s->internal.family, clock::now()), 0, {},
-          [this, s, finished, done](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+          [this, s, finished, checking, done](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
             if (*finished) return;
-            *finished = true;
-            s->budget.cancel();
             if (ec) {
+              *finished = true;
+              s->budget.cancel();
               destroy(s);
               done(ec, mapping{});
               return;
             }
             apply_mapping(s, mapped, server);
-            done({}, snapshot(*s));
+            const auto finish = [this, s, finished, done] {
+              if (*finished) return;
+              *finished = true;
+              s->budget.cancel();
+              if (s->destination_dependent) {
+                const auto seen = snapshot(*s);
+                destroy(s);
+                done(make_error_code(errc::destination_dependent_mapping), seen);
+                return;
+              }
+              done({}, snapshot(*s));
+            };
+            if (opts_.check_destination_dependence && s->other) {
+              *checking = true;
+              return check_dependence(s, finish);
+            }
+            finish();
           });
+}
+
+void manager_core::check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done) {
+  // RFC 5780 §4.3 (mapping behaviour): a Binding request to the alternate
+  // address and port from the same socket; the same mapped address means
+  // endpoint-independent mapping, another one means the mapping depends on
+  // the destination.
+  binding_params p;
+  p.server = *s->other;
+  p.tx = opts_.transaction;
+  p.auth = opts_.auth;
+  p.fingerprint = opts_.fingerprint;
+  s->sock->binding(p, [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
+    if (s->dead) return;
+    if (!ec && r.success) s->destination_dependent = !(r.mapped == s->external);
+    done();
+  });
 }
 
 void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote) {
@@ -331,6 +371,7 @@ mapping manager_core::snapshot(const slot& s) {
   m.server = s.server;
   m.native_handle = s.sock->closed() ? -1 : s.sock->native_handle();
   m.behind_nat = !(s.external == s.internal);
+  m.destination_dependent = s.destination_dependent;
   return m;
 }
 

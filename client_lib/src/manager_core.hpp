@@ -44,6 +44,8 @@ struct slot {
   int listen_refs = 0;      // StartListen count
   int use_refs = 0;         // GetMapping(SIP) sharing the listen socket
   std::optional<ip_endpoint> listen_key;  // the address StartListen was called with
+  std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
+  bool destination_dependent = false;     // GetMapping's check saw another external address there
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   asio::steady_timer keepalive;
@@ -90,6 +92,7 @@ class manager_core {
   std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type);
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
   void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  void check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done);
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
   std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
   std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;

@@ -29,6 +29,7 @@ enum class errc {
   shutting_down = 15,         // the port manager is being destroyed
   would_deadlock = 16,        // a blocking call made from the library's own event thread
   no_alternate_server = 17,   // RFC 5780 tests need OTHER-ADDRESS, the server sent none
+  destination_dependent_mapping = 18,  // the NAT maps this socket differently per destination (symmetric NAT)
 };
 
 PINHOLE_API const std::error_category& client_category() noexcept;

@@ -51,6 +51,15 @@ struct options {
   std::string bind_ipv6 = "::";
   std::optional<credentials> auth;
   bool fingerprint = true;  // add FINGERPRINT to requests
+  // When the server offers an alternate address (RFC 5780 OTHER-ADDRESS),
+  // GetMapping also asks it from the same socket. If the NAT maps the socket
+  // to another external address for that destination, the mapping is
+  // destination-dependent (a symmetric NAT): the address the server saw would
+  // mislead any other peer, so GetMapping fails with
+  // errc::destination_dependent_mapping instead (`out` still shows what was
+  // seen, with destination_dependent set). Costs one round trip, only with
+  // RFC 5780 servers; pre-warmed mappings are not checked.
+  bool check_destination_dependence = true;
   event_handler on_event;
   datagram_handler on_datagram;
 };

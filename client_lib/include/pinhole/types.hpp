@@ -59,6 +59,7 @@ struct mapping {
   ip_endpoint server;  // the STUN server that reported `external`
   native_handle_type native_handle = -1;  // owned by the library; send from it
   bool behind_nat = true;  // false when external == internal
+  bool destination_dependent = false;  // the NAT gave another external address towards the alternate server
 };
 
 // An inclusive port range; {0, 0} lets the kernel choose.
