@@ -96,6 +96,8 @@ po::options_description visible_options() {
        "bind exactly these addresses (repeatable; replaces the configured list); IPv6 as [addr]:port")
       ("workers", po::value<std::string>()->value_name("N"), "worker threads, 0 = one per CPU core")
       ("batch", po::value<std::string>()->value_name("N"), "recvmmsg/sendmmsg batch size, 1-1024")
+      ("coalesce-us", po::value<std::string>()->value_name("US"),
+       "under load, read the sockets every US microseconds instead of on every wakeup (0-10000, 0 = off)")
       ("software", po::value<std::string>()->value_name("TEXT"), "SOFTWARE attribute text (empty = omitted)")
       ("metrics", po::value<std::string>()->value_name("ADDR:PORT"), "serve Prometheus metrics over HTTP here")
       ("allow", po::value<std::vector<std::string>>()->value_name("PREFIX"),
@@ -189,6 +191,9 @@ void apply_flags(const po::variables_map& vm, config& cfg) {
   }
   if (const auto* v = get(vm, "batch")) {
     cfg.batch = static_cast<unsigned>(parse_uint("batch", *v, 1, 1024, "integer 1-1024"));
+  }
+  if (const auto* v = get(vm, "coalesce-us")) {
+    cfg.coalesce_us = static_cast<unsigned>(parse_uint("coalesce-us", *v, 0, 10000, "integer 0-10000"));
   }
   if (const auto* v = get(vm, "metrics")) {
     listen_spec s;

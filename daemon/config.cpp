@@ -31,6 +31,7 @@ using json = nlohmann::json;
 
 constexpr std::uint64_t k_max_workers = 1024;
 constexpr std::uint64_t k_max_batch = 1024;
+constexpr std::uint64_t k_max_coalesce_us = 10000;
 constexpr std::uint64_t k_max_table = 16777216;
 constexpr double k_max_rate = 1e9;
 constexpr std::size_t k_max_file = 1U << 20;        // 1 MiB is plenty for a config file
@@ -196,6 +197,8 @@ void apply_root(const json& root, config& cfg) {
       cfg.workers = static_cast<unsigned>(get_uint(v, p, 0, k_max_workers));
     } else if (key == "batch") {
       cfg.batch = static_cast<unsigned>(get_uint(v, p, 1, k_max_batch));
+    } else if (key == "coalesce_us") {
+      cfg.coalesce_us = static_cast<unsigned>(get_uint(v, p, 0, k_max_coalesce_us));
     } else if (key == "auth") {
       apply_auth(v, cfg.auth, p);
     } else if (key == "rate_limit") {
@@ -529,6 +532,7 @@ bool validate(const config& cfg, std::string& error) {
   // threading / batching
   if (cfg.workers > k_max_workers) return bad("workers: must be 0-1024 (0 = one per CPU core)");
   if (cfg.batch < 1 || cfg.batch > k_max_batch) return bad("batch: must be 1-1024");
+  if (cfg.coalesce_us > k_max_coalesce_us) return bad("coalesce_us: must be 0-10000 (0 = off)");
 
   // auth
   const auto& a = cfg.auth;
@@ -596,6 +600,7 @@ std::string to_json(const config& cfg) {
   j["log_level"] = std::string(to_string(cfg.level));
   j["workers"] = cfg.workers;
   j["batch"] = cfg.batch;
+  j["coalesce_us"] = cfg.coalesce_us;
   j["auth"] = ojson{
       {"required", cfg.auth.required},
       {"username", cfg.auth.username},

@@ -55,6 +55,7 @@ struct config {
   log_level level = log_level::info;
   unsigned workers = 0;              // 0 = one per CPU core; at most 1024
   unsigned batch = 32;               // recvmmsg/sendmmsg batch, 1..1024
+  unsigned coalesce_us = 0;          // under load, poll every N us instead of per readiness event; 0 = off, max 10000
   auth_config auth;
   rate_limit_config rate_limit;
   std::string metrics_listen;        // "" = metrics HTTP endpoint off; e.g. "127.0.0.1:9641"

@@ -85,6 +85,9 @@ metrics_sample sample(const server& s) {
   }
   m.totals = s.counters().total();
   m.latency = s.latency();
+  const auto activity = s.worker_activity();
+  m.wakeups = activity.wakeups;
+  m.polls = activity.polls;
   m.workers = s.worker_count();
   const auto st = s.state();
   m.limiter_slots = st && st->per_source ? st->per_source->slots() : 0;
@@ -145,6 +148,12 @@ std::string render_prometheus(const metrics_sample& m) {
   w.sample("pinholed_request_duration_seconds_bucket", "le=\"+Inf\"", m.latency.count);
   w.sample("pinholed_request_duration_seconds_sum", "", number(static_cast<double>(m.latency.sum_ns) / 1e9));
   w.sample("pinholed_request_duration_seconds_count", "", m.latency.count);
+
+  w.family("pinholed_worker_wakeups_total", "counter", "Readiness events the workers served.");
+  w.sample("pinholed_worker_wakeups_total", "", m.wakeups);
+  w.family("pinholed_coalesce_polls_total", "counter",
+           "Timed reads of the sockets made under load instead of waiting for readiness (coalesce_us).");
+  w.sample("pinholed_coalesce_polls_total", "", m.polls);
 
   w.family("pinholed_uptime_seconds", "gauge", "Seconds since pinholed started.");
   w.sample("pinholed_uptime_seconds", "", number(m.uptime_seconds));

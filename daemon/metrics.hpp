@@ -25,6 +25,8 @@ struct metrics_sample {
   std::vector<listener_sample> listeners;
   counter_values totals{};  // every listener ever, including ones removed by a reload
   latency_snapshot latency;
+  std::uint64_t wakeups = 0;  // worker readiness events
+  std::uint64_t polls = 0;    // coalescing polls (coalesce_us)
   double uptime_seconds = 0;
   double start_time_seconds = 0;  // Unix time
   std::size_t workers = 0;

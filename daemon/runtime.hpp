@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -41,13 +42,44 @@ struct runtime_state {
 std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners,
                                                         const runtime_state* previous = nullptr);
 
+// The published state. libstdc++'s atomic<shared_ptr> load takes a lock bit
+// and bumps the shared reference count: two read-modify-writes on one cache
+// line that every worker would contend for on every wakeup. So workers keep
+// their own copy (a `state_cache`) and only reload it when the version, a
+// plain counter that only a reload writes, has moved.
 class state_ref {
  public:
   std::shared_ptr<const runtime_state> load() const noexcept { return ptr_.load(std::memory_order_acquire); }
-  void store(std::shared_ptr<const runtime_state> s) noexcept { ptr_.store(std::move(s), std::memory_order_release); }
+  void store(std::shared_ptr<const runtime_state> s) noexcept {
+    ptr_.store(std::move(s), std::memory_order_release);
+    version_.fetch_add(1, std::memory_order_release);  // after the pointer: a new version implies the new state
+  }
+  std::uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<std::shared_ptr<const runtime_state>> ptr_;
+  std::atomic<std::uint64_t> version_{0};
+};
+
+// One worker's view of a state_ref: get() is one relaxed-cost load of the
+// version while nothing changes. Holds the previous state until its next
+// get() after a reload.
+class state_cache {
+ public:
+  explicit state_cache(const state_ref& ref) noexcept : ref_(ref) {}
+  const runtime_state& get() noexcept {
+    const std::uint64_t v = ref_.version();
+    if (v != version_ || !state_) {
+      state_ = ref_.load();
+      version_ = v;
+    }
+    return *state_;
+  }
+
+ private:
+  const state_ref& ref_;
+  std::shared_ptr<const runtime_state> state_;
+  std::uint64_t version_ = 0;
 };
 
 // listen_spec (config) -> transport_address (codec).

@@ -191,6 +191,15 @@ latency_snapshot server::latency() const noexcept {
   return s;
 }
 
+server::activity server::worker_activity() const noexcept {
+  activity a;
+  for (const auto& w : workers_) {
+    a.wakeups += w->wakeups();
+    a.polls += w->polls();
+  }
+  return a;
+}
+
 bool server::check_workers() {
   bool ok = true;
   for (std::size_t k = 0; k < workers_.size(); ++k) {

@@ -39,7 +39,7 @@ class server {
   // configs keep their sockets (no datagram to them is lost); new ones are
   // bound first (any bind failure rejects the whole reload), removed ones are
   // closed last. Everything the workers read (ACL, limits, credentials,
-  // SOFTWARE, ...) is swapped atomically. "workers" and "batch" changes need a
+  // SOFTWARE, coalesce_us, ...) is swapped atomically. "workers" and "batch" changes need a
   // restart and are kept at their running values; under socket activation the
   // listeners are systemd's and stay. false + one-line `error` if `cfg` is
   // invalid or a new listener cannot be bound; the old config then stays.
@@ -50,6 +50,12 @@ class server {
   // Counters of listeners()[i], summed over workers.
   counter_values listener_totals(std::size_t i) const noexcept { return entries_[i].counters->total(); }
   latency_snapshot latency() const noexcept;
+  // Readiness events and coalescing polls (coalesce_us), summed over workers.
+  struct activity {
+    std::uint64_t wakeups = 0;
+    std::uint64_t polls = 0;
+  };
+  activity worker_activity() const noexcept;
   std::size_t worker_count() const noexcept { return workers_.size(); }
   std::shared_ptr<const runtime_state> state() const noexcept { return state_.load(); }
   const config& effective_config() const noexcept { return cfg_; }

@@ -89,9 +89,14 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
   // Buffer sizes are a request; the kernel caps them at net.core.*mem_max.
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.receive_buffer, sizeof opt.receive_buffer);
   (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &opt.send_buffer, sizeof opt.send_buffer);
-  if (auto ec = enable_pktinfo(fd, family)) {
-    ::close(fd);
-    return ec;
+  // PKTINFO tells a wildcard socket which local address a datagram reached,
+  // so the answer can leave from it. A socket bound to one address needs no
+  // help (the kernel sends from it) and skips the control messages both ways.
+  if (is_wildcard(addr)) {
+    if (auto ec = enable_pktinfo(fd, family)) {
+      ::close(fd);
+      return ec;
+    }
   }
   sockaddr_storage ss{};
   const socklen_t len = to_sockaddr(addr, ss);
@@ -121,6 +126,7 @@ std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcep
   }
   const int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return last_error();
+  if (!is_wildcard(bound)) return {};  // see open_udp_socket
   return enable_pktinfo(fd, bound.fam == stun::family::ipv4 ? AF_INET : AF_INET6);
 }
 

@@ -2,6 +2,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include <time.h>
+
+#include <cerrno>
 #include <future>
 
 #include "log.hpp"
@@ -27,6 +30,9 @@ counter drop_counter(verdict v) noexcept {
 }
 
 bool same_listener(const listener& a, const listener& b) noexcept { return a.bound == b.bound && a.role == b.role; }
+
+// Single writer (the worker thread): a relaxed load+store, no locked RMW.
+void bump(std::atomic<std::uint64_t>& v) noexcept { v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 
 }  // namespace
 
@@ -115,24 +121,66 @@ void worker::heartbeat() {
 void worker::arm(const std::shared_ptr<slot>& s) {
   s->sock.async_wait(boost::asio::socket_base::wait_read, [this, s](const boost::system::error_code& ec) {
     if (ec || s->closed) return;  // cancelled or removed on reload
-    drain(*s);
+    bump(wakeups_);
+    const std::uint64_t start = monotonic_ns();
+    coalesce(drain(*s), start);
     arm(s);
   });
 }
 
-void worker::drain(std::size_t i) noexcept { drain(*slots_[i]); }
+// Interrupt coalescing in user space. Each readiness event costs a sleep and
+// a wakeup (a context switch, an epoll_wait, and Asio's epoll_ctl re-arm),
+// whatever the number of datagrams it brings. Under load, sleeping for a
+// fixed interval and then reading every socket serves the same datagrams
+// with fewer wakeups, for at most coalesce_us of extra queueing delay. Load
+// means: this wakeup found two or more datagrams, or came within coalesce_us
+// of the previous one. Polling stops when a poll finds fewer than two (the
+// readiness wait is then as cheap) or after polls_per_wakeup polls.
+// Polls are due every coalesce_us from the start of the previous read, not
+// coalesce_us after its end: when reading takes longer than the interval the
+// worker does not sleep at all, so coalescing never lowers the rate a worker
+// can sustain.
+void worker::coalesce(std::size_t first, std::uint64_t started) noexcept {
+  const std::uint64_t interval_ns = std::uint64_t{state_.get().cfg.coalesce_us} * 1000;
+  const std::uint64_t gap = started - last_wakeup_ns_;
+  last_wakeup_ns_ = started;
+  if (interval_ns == 0 || (first < 2 && gap >= interval_ns)) return;
+  std::uint64_t due = started;
+  for (int poll = 0; poll < polls_per_wakeup; ++poll) {
+    due += interval_ns;
+    if (monotonic_ns() < due) {
+      const timespec at{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};
+      while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+      }
+    } else {
+      due = monotonic_ns();  // behind: read now, and do not try to catch up
+    }
+    bump(polls_);
+    std::size_t got = 0;
+    // Every socket: one that is busy must not starve the others, whose
+    // readiness events wait in epoll until this handler returns.
+    for (const auto& other : slots_) {
+      if (!other->closed) got += drain(*other);
+    }
+    if (got < 2) break;
+  }
+  last_wakeup_ns_ = due;
+}
 
-void worker::drain(slot& s) noexcept {
+std::size_t worker::drain(std::size_t i) noexcept { return drain(*slots_[i]); }
+
+std::size_t worker::drain(slot& s) noexcept {
   const int fd = s.sock.native_handle();
   packet_batch& b = s.batch;
   counter_block& c = *s.counters;
   const socket_role role = s.info.role;
-  const auto state = state_.load();  // one atomic load per wakeup, not per packet
-  const handler_config& hcfg = state->handler;
-  const acl& allow = state->allow;
-  rate_limiter* const per_source = state->per_source.get();
-  global_limiter* const global = state->global.get();
+  const runtime_state& state = state_.get();  // one uncontended load per wakeup, not per packet
+  const handler_config& hcfg = state.handler;
+  const acl& allow = state.allow;
+  rate_limiter* const per_source = state.per_source.get();
+  global_limiter* const global = state.global.get();
   std::uint32_t credit = 0;  // responses granted by the global cap and not used yet
+  std::size_t total = 0;
 
   for (int round = 0; round < rounds_per_wakeup; ++round) {
     const int n = b.receive(fd);
@@ -141,6 +189,7 @@ void worker::drain(slot& s) noexcept {
       break;
     }
     const std::uint64_t t_rx = monotonic_ns();
+    total += static_cast<std::size_t>(n);
     for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
       const auto& d = b.at(k);
       c.add(counter::received);
@@ -192,6 +241,7 @@ void worker::drain(slot& s) noexcept {
     if (static_cast<std::size_t>(n) < b.capacity()) break;  // drained
   }
   if (credit > 0) global->release(credit);
+  return total;
 }
 
 }  // namespace pinhole::daemon

@@ -31,6 +31,9 @@ inline constexpr std::size_t max_datagram = 4096;
 // How many recvmmsg rounds one readiness event may take before yielding to
 // the other sockets of the worker.
 inline constexpr int rounds_per_wakeup = 8;
+// With coalesce_us set: timed polls per readiness event before the worker
+// returns to its io_context (so reloads and heartbeats still get a turn).
+inline constexpr int polls_per_wakeup = 8;
 
 class worker {
  public:
@@ -54,11 +57,16 @@ class worker {
   void heartbeat();
   std::uint64_t beats() const noexcept { return beats_.load(std::memory_order_relaxed); }
   const latency_histogram& latency() const noexcept { return latency_; }
+  // Readiness events served, and timed polls made instead of waiting for one
+  // (coalesce_us). Relaxed, single writer.
+  std::uint64_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
+  std::uint64_t polls() const noexcept { return polls_.load(std::memory_order_relaxed); }
   std::size_t sockets() const noexcept { return slots_.size(); }
 
   // Processes whatever is queued on socket `i` right now (used by start's
   // handlers; public for tests that drive a worker without a thread).
-  void drain(std::size_t i) noexcept;
+  // Returns the number of datagrams read.
+  std::size_t drain(std::size_t i) noexcept;
 
  private:
   struct slot {
@@ -72,14 +80,15 @@ class worker {
   };
 
   void arm(const std::shared_ptr<slot>& s);
-  void drain(slot& s) noexcept;
+  std::size_t drain(slot& s) noexcept;
+  void coalesce(std::size_t first, std::uint64_t started) noexcept;
   void run_on_loop(const std::function<void()>& task);
   void do_add(int fd, const listener& l, counter_block& c);
   void do_remove(const listener& l);
   void update_roles();
 
   [[maybe_unused]] std::size_t id_;  // not read yet (clang: -Wunused-private-field)
-  const state_ref& state_;
+  state_cache state_;  // read once per wakeup on the worker thread
   std::size_t batch_;
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{io_.get_executor()};
@@ -87,6 +96,9 @@ class worker {
   std::array<int, 4> role_fd_{-1, -1, -1, -1};
   std::atomic<bool> running_{false};
   std::atomic<std::uint64_t> beats_{0};
+  std::atomic<std::uint64_t> wakeups_{0};
+  std::atomic<std::uint64_t> polls_{0};
+  std::uint64_t last_wakeup_ns_ = 0;
   latency_histogram latency_;
   std::thread thread_;
 };

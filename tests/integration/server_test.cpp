@@ -345,3 +345,79 @@ TEST(Server, WorkerHeartbeatsGateHealth) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_FALSE(r.srv.check_workers());  // -> /healthz 503, no WATCHDOG=1
 }
+
+namespace {
+
+// Sends `per_client` Bindings from each client, interleaved and as fast as
+// the loop goes, then expects every answer: the right transaction ID and the
+// client's own address in XOR-MAPPED-ADDRESS.
+void burst_and_check(std::vector<udp_peer*> clients, const std::vector<transport_address>& to, int per_client) {
+  static std::uint32_t serial = 0;  // unique transaction IDs across calls
+  std::vector<std::vector<std::vector<std::byte>>> sent(clients.size());
+  for (int k = 0; k < per_client; ++k) {
+    for (std::size_t c = 0; c < clients.size(); ++c) {
+      std::array<std::byte, 12> id{};
+      ++serial;
+      for (std::size_t b = 0; b < 4; ++b) id[b] = static_cast<std::byte>(serial >> (8 * b));
+      std::vector<std::byte> req(64);
+      stun::message_writer w(req);
+      w.begin(stun::binding_request, id);
+      req.resize(w.size());
+      sent[c].push_back(std::move(req));
+      clients[c]->send_to(sent[c].back(), to[c]);
+    }
+  }
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    std::size_t matched = 0;
+    for (int k = 0; k < per_client; ++k) {
+      const auto resp = clients[c]->receive();
+      ASSERT_TRUE(resp) << "client " << c << " got " << k << " of " << per_client;
+      stun::message_view m;
+      ASSERT_FALSE(stun::message_view::parse(resp->bytes, m));
+      EXPECT_EQ(m.type(), stun::binding_success);
+      EXPECT_EQ(address_attr(m, stun::attr::xor_mapped_address), clients[c]->local());
+      for (const auto& req : sent[c]) {
+        if (std::equal(req.begin() + 8, req.begin() + 20, resp->bytes.begin() + 8)) ++matched;
+      }
+    }
+    EXPECT_EQ(matched, static_cast<std::size_t>(per_client)) << "client " << c;
+  }
+}
+
+}  // namespace
+
+TEST(Server, CoalescingPollsUnderLoadAndServesEverySocket) {
+  // One worker, two sockets: while the worker polls on its timer it must
+  // keep reading both, not only the one whose readiness woke it.
+  config c = base_config({"127.0.0.1:0", "[::1]:0"});
+  c.workers = 1;
+  c.coalesce_us = 2000;
+  running r(c);
+  udp_peer v4(*transport_address::parse_ip("127.0.0.1", 0));
+  udp_peer v6(*transport_address::parse_ip("::1", 0));
+  constexpr int per_client = 40;
+  burst_and_check({&v4, &v6}, {r.at(0), r.at(1)}, per_client);
+  EXPECT_EQ(total(r.srv, counter::answered), 2U * per_client);
+  const auto a = r.srv.worker_activity();
+  // 80 datagrams within far less than 2 ms of each other: the second wakeup
+  // at the latest finds load, and the rest are read by timed polls.
+  EXPECT_GE(a.polls, 1U);
+  EXPECT_LT(a.wakeups, 2U * per_client);
+}
+
+TEST(Server, CoalescingIsOffByDefaultAndFollowsAReload) {
+  config c = base_config({"127.0.0.1:0"});
+  c.workers = 1;
+  running r(c);
+  udp_peer client(*transport_address::parse_ip("127.0.0.1", 0));
+  burst_and_check({&client}, {r.at(0)}, 30);
+  EXPECT_EQ(r.srv.worker_activity().polls, 0U);  // default coalesce_us = 0
+  EXPECT_GE(r.srv.worker_activity().wakeups, 1U);
+
+  c.coalesce_us = 2000;
+  std::string error;
+  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  burst_and_check({&client}, {r.at(0)}, 30);
+  EXPECT_GE(r.srv.worker_activity().polls, 1U);
+  EXPECT_EQ(total(r.srv, counter::answered), 60U);
+}

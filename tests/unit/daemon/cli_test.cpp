@@ -75,7 +75,7 @@ TEST(Cli, Help) {
     EXPECT_EQ(r.message.rfind("Usage: pinholed [options]", 0), 0U) << r.message;
     for (const char* opt : {"--config", "--listen", "--rfc5780-primary", "--rfc5780-alternate", "--primary-port",
                             "--alternate-port", "--advertised-primary", "--advertised-alternate", "--software",
-                            "--log-level", "--workers", "--batch", "--metrics", "--rate-limit", "--rate-burst",
+                            "--log-level", "--workers", "--batch", "--coalesce-us", "--metrics", "--rate-limit", "--rate-burst",
                             "--global-rate", "--allow", "--user", "--auth-username", "--auth-password",
                             "--require-auth", "--check-config", "--print-config", "--version"}) {
       EXPECT_NE(r.message.find(opt), std::string::npos) << opt;
@@ -207,10 +207,11 @@ TEST(Cli, BadPorts) {
 
 TEST(Cli, NumericFlags) {
   const auto r = run({"--workers", "8", "--batch", "1024", "--rate-limit", "12.5", "--rate-burst", "40",
-                      "--global-rate", "1e5"});
+                      "--global-rate", "1e5", "--coalesce-us", "250"});
   ASSERT_EQ(r.what, action::run) << r.message;
   EXPECT_EQ(r.cfg.workers, 8U);
   EXPECT_EQ(r.cfg.batch, 1024U);
+  EXPECT_EQ(r.cfg.coalesce_us, 250U);
   EXPECT_EQ(r.cfg.rate_limit.per_ip_rate, 12.5);
   EXPECT_EQ(r.cfg.rate_limit.per_ip_burst, 40.0);
   EXPECT_EQ(r.cfg.rate_limit.global_rate, 100000.0);
@@ -219,6 +220,9 @@ TEST(Cli, NumericFlags) {
   expect_error(run({"--workers", "2000"}), "--workers");
   expect_error(run({"--batch", "0"}), R"(--batch: expected integer 1-1024, got "0")");
   expect_error(run({"--batch", "1025"}), "--batch");
+  expect_error(run({"--coalesce-us", "10001"}), R"(--coalesce-us: expected integer 0-10000, got "10001")");
+  expect_error(run({"--coalesce-us", "-5"}), "--coalesce-us: expected integer 0-10000");
+  EXPECT_EQ(run({"--coalesce-us", "0"}).cfg.coalesce_us, 0U);
   for (const char* v : {"nan", "inf", "-1", "x", "", "1e10", "5 "}) {
     expect_error(run({"--rate-limit", v}), "--rate-limit: expected number 0-1000000000");
   }

@@ -80,6 +80,7 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(cfg.level, log_level::info);
   EXPECT_EQ(cfg.workers, 0U);
   EXPECT_EQ(cfg.batch, 32U);
+  EXPECT_EQ(cfg.coalesce_us, 0U);  // latency first: no coalescing unless asked for
   EXPECT_FALSE(cfg.auth.required);
   EXPECT_EQ(cfg.rate_limit.per_ip_rate, 0.0);
   EXPECT_EQ(cfg.rate_limit.per_ip_burst, 0.0);
@@ -111,6 +112,7 @@ TEST(ConfigJson, EveryKey) {
     "log_level": "debug",
     "workers": 4,
     "batch": 64,
+    "coalesce_us": 300,
     "auth": {"required": true, "username": "alice", "password": "s3cret"},
     "rate_limit": {"per_ip_rate": 10.5, "per_ip_burst": 20, "table_size": 1024, "global_rate": 50000},
     "metrics_listen": "127.0.0.1:9641",
@@ -139,6 +141,7 @@ TEST(ConfigJson, EveryKey) {
   EXPECT_EQ(cfg.level, log_level::debug);
   EXPECT_EQ(cfg.workers, 4U);
   EXPECT_EQ(cfg.batch, 64U);
+  EXPECT_EQ(cfg.coalesce_us, 300U);
   EXPECT_TRUE(cfg.auth.required);
   EXPECT_EQ(cfg.auth.username, "alice");
   EXPECT_EQ(cfg.auth.password, "s3cret");
@@ -285,6 +288,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{R"({"workers": "4"})", R"(config: /workers: expected integer 0-1024, got "4")"},
         bad_case{R"({"batch": 0})", R"(config: /batch: expected integer 1-1024, got 0)"},
         bad_case{R"({"batch": 1025})", R"(config: /batch: expected integer 1-1024, got 1025)"},
+        bad_case{R"({"coalesce_us": 10001})", R"(config: /coalesce_us: expected integer 0-10000, got 10001)"},
+        bad_case{R"({"coalesce_us": 1.5})", R"(config: /coalesce_us: expected integer 0-10000, got 1.5)"},
         bad_case{R"({"batch": 18446744073709551616})",
                  R"(config: /batch: expected integer 1-1024, got 1.8446744073709552e+19)"},
         bad_case{R"({"auth": "x"})", R"(config: /auth: expected object, got "x")"},

@@ -35,6 +35,8 @@ metrics_sample example() {
   h.observe(3000, 4);
   m.latency.add(h);
   m.workers = 2;
+  m.wakeups = 7;
+  m.polls = 3;
   m.uptime_seconds = 12.5;
   m.reloads_ok = 1;
   return m;
@@ -76,6 +78,9 @@ TEST(Metrics, HistogramUptimeBuildInfo) {
   EXPECT_TRUE(has_line(t, "pinholed_request_duration_seconds_count 4"));
   EXPECT_TRUE(has_line(t, "pinholed_request_duration_seconds_sum 1.2e-05"));
   EXPECT_TRUE(has_line(t, "pinholed_uptime_seconds 12.5"));
+  EXPECT_TRUE(has_line(t, "# TYPE pinholed_worker_wakeups_total counter"));
+  EXPECT_TRUE(has_line(t, "pinholed_worker_wakeups_total 7"));
+  EXPECT_TRUE(has_line(t, "pinholed_coalesce_polls_total 3"));
   EXPECT_NE(t.find("pinholed_build_info{version=\""), std::string::npos);
   EXPECT_TRUE(has_line(t, R"(pinholed_config_reloads_total{result="ok"} 1)"));
   EXPECT_TRUE(has_line(t, "pinholed_workers 2"));
