@@ -3,9 +3,11 @@
 // assertions), through the library and through the real binary, with the
 // server on batched I/O and on the recvmsg/sendmsg fallback.
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -133,3 +135,82 @@ TEST(Bench, BinaryExitCodes) {
   const auto res = run("--server 127.0.0.1:" + std::to_string(port) + " --rate 200 --duration 0.2 --drain-ms 100");
   EXPECT_EQ(res.status, 1) << res.out;
 }
+
+#ifdef PINHOLE_FLOOR_PATH
+namespace {
+
+// pinhole-floor as a child process; the port comes from its first line.
+class floor_child {
+ public:
+  explicit floor_child(const char* poll_us) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork");
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive an aborted test
+      ::dup2(out[1], STDOUT_FILENO);
+      ::close(out[0]);
+      ::execl(PINHOLE_FLOOR_PATH, PINHOLE_FLOOR_PATH, "--listen", "127.0.0.1:0", "--poll-us", poll_us,
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    FILE* f = ::fdopen(out[0], "r");
+    char line[128] = {};
+    if (f == nullptr || std::fgets(line, sizeof line, f) == nullptr) throw std::runtime_error("no output");
+    std::fclose(f);
+    first_line_ = line;
+  }
+  ~floor_child() {
+    if (pid_ > 0) (void)stop();
+  }
+  std::string address() const {  // "listening 127.0.0.1:PORT\n"
+    const auto sp = first_line_.find(' ');
+    return first_line_.substr(sp + 1, first_line_.find('\n') - sp - 1);
+  }
+  int stop() {
+    if (pid_ <= 0) return status_;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, &status_, 0);
+    pid_ = -1;
+    return status_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::string first_line_;
+};
+
+}  // namespace
+
+TEST(FloorResponder, AnswersEveryRequestValidlyOnEpollAndOnATimer) {
+  for (const char* poll_us : {"0", "500"}) {
+    floor_child child(poll_us);
+    ASSERT_EQ(child.address().rfind("127.0.0.1:", 0), 0U) << child.address();
+    const auto o = modest_load(child.address());
+    stun::transport_address addr;
+    std::string error;
+    ASSERT_TRUE(bench::resolve_server(o.server, addr, error)) << error;
+    auto res = std::make_unique<bench::result>();
+    ASSERT_TRUE(bench::run_load(o, addr, *res, error)) << error;
+    // pinhole-bench checks every answer: Binding success, a transaction ID
+    // of this run, XOR-MAPPED-ADDRESS equal to the sending port.
+    EXPECT_GE(res->sent, 1000U) << "poll_us " << poll_us;
+    EXPECT_EQ(res->answered, res->sent) << "poll_us " << poll_us;
+    EXPECT_EQ(res->invalid, 0U) << "poll_us " << poll_us;
+    EXPECT_EQ(res->duplicates, 0U) << "poll_us " << poll_us;
+    const int st = child.stop();
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << "SIGTERM ends it cleanly; status " << st;
+  }
+}
+
+TEST(FloorResponder, BadArgumentsExitTwo) {
+  for (const char* args : {"", "--listen nonsense", "--listen 127.0.0.1:0 --poll-us x", "--listen 127.0.0.1:0 --bogus 1"}) {
+    const std::string cmd = std::string(PINHOLE_FLOOR_PATH) + " " + args + " 2>/dev/null";
+    const int st = std::system(cmd.c_str());
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2) << args;
+  }
+}
+#endif
