@@ -3,11 +3,14 @@
 # the other, under the same pinhole-bench load on loopback; prints a Markdown
 # table (offered and answered rate, loss, p99 latency, server CPU-us per
 # request, and the coturn/pinholed ratio) plus the highest offered rate each
-# server answers with < 0.1 % loss. Not part of CI: it takes a few minutes and
-# wants a quiet machine. See README, "Performance", for the method.
+# server answers with < 0.1 % loss. Two more rows under the same load:
+# pinholed with --coalesce-us, and pinhole-floor, the minimal responder that
+# shows what the kernel alone costs per request on this machine (epoll, and
+# on the same timer as the coalescing row). Not part of CI: it takes a few
+# minutes and wants a quiet machine. See README, "Performance", for the method.
 #
 #   bench/compare.sh [--rate N] [--duration S] [--sweep "R1 R2 ..."] [--sweep-duration S]
-#                    [--build-dir DIR] [--out DIR] [--no-default-workers]
+#                    [--coalesce-us US] [--build-dir DIR] [--out DIR] [--no-default-workers]
 #
 # Needs: scripts/setup (coturn, python3, iproute2) and a release build
 # (cmake --preset release && cmake --build --preset release; built here if missing).
@@ -21,6 +24,7 @@ SWEEP="100000 150000 200000 250000 300000 350000 400000 500000"
 SWEEP_DURATION=5
 OUT=""
 DEFAULT_WORKERS=1
+COALESCE=500  # 0 = no coalescing/timer rows
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -32,15 +36,17 @@ while [ $# -gt 0 ]; do
     --build-dir) BUILD=$(cd "${2:?}" && pwd); shift 2 ;;
     --out) OUT=${2:?}; shift 2 ;;
     --no-default-workers) DEFAULT_WORKERS=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --coalesce-us) COALESCE=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
 
 PINHOLED="$BUILD/daemon/pinholed"
 BENCH="$BUILD/tools/bench/pinhole-bench"
-if [ ! -x "$PINHOLED" ] || [ ! -x "$BENCH" ]; then
-  [ "$BUILD" = "$ROOT/build/release" ] || die "no pinholed/pinhole-bench in $BUILD"
+FLOOR="$BUILD/bench/pinhole-floor"
+if [ ! -x "$PINHOLED" ] || [ ! -x "$BENCH" ] || [ ! -x "$FLOOR" ]; then
+  [ "$BUILD" = "$ROOT/build/release" ] || die "no pinholed/pinhole-bench/pinhole-floor in $BUILD"
   echo "compare.sh: building the release preset first" >&2
   (cd "$ROOT" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
 fi
@@ -179,6 +185,30 @@ measure coturn "$RATE" "$DURATION" "coturn-$RATE"
 sweep coturn
 stop_server
 
+if [ "$COALESCE" -gt 0 ]; then
+  PORT=$(free_port)
+  echo "pinholed --workers 1 --coalesce-us $COALESCE on CPU $SRV_CPU, port $PORT" >&2
+  start_server pinholed-coalesce "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:$PORT" --workers 1 --log-level warning \
+    --coalesce-us "$COALESCE"
+  measure pinholed-coalesce "$RATE" "$DURATION" "pinholed-coalesce-$RATE"
+  stop_server
+fi
+
+# The kernel's floor on this machine: pinhole-floor does only the system
+# calls (epoll_wait, recvmmsg, sendmmsg) and writes a 32-byte answer.
+PORT=$(free_port)
+echo "pinhole-floor (epoll) on CPU $SRV_CPU, port $PORT" >&2
+start_server floor "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:$PORT"
+measure floor "$RATE" "$DURATION" "floor-$RATE"
+stop_server
+if [ "$COALESCE" -gt 0 ]; then
+  PORT=$(free_port)
+  echo "pinhole-floor --poll-us $COALESCE on CPU $SRV_CPU, port $PORT" >&2
+  start_server floor-timer "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:$PORT" --poll-us "$COALESCE"
+  measure floor-timer "$RATE" "$DURATION" "floor-timer-$RATE"
+  stop_server
+fi
+
 if [ "$DEFAULT_WORKERS" = 1 ]; then
   PORT=$(free_port)
   echo "pinholed with its default workers ($NCPU), unpinned (shares the generator's core)" >&2
@@ -187,9 +217,9 @@ if [ "$DEFAULT_WORKERS" = 1 ]; then
   stop_server
 fi
 
-python3 - "$OUT" "$RATE" <<'PY' | tee "$OUT/table.md"
+python3 - "$OUT" "$RATE" "$COALESCE" <<'PY' | tee "$OUT/table.md"
 import glob, json, os, sys
-out, rate = sys.argv[1], int(sys.argv[2])
+out, rate, coalesce = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def load(name):
     p = os.path.join(out, f"{name}-{rate}.json")
     return json.load(open(p)) if os.path.exists(p) else None
@@ -197,6 +227,8 @@ def best(name):
     """Highest swept rate answered with < 0.1 % loss; '>=' when the next step
     up was out of the generator's reach rather than lost by the server."""
     ok, limited = [], False
+    if not glob.glob(os.path.join(out, f"sweep-{name}-*.json")):
+        return "-"  # no sweep run (--sweep "")
     for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json")):
         r = json.load(open(p))
         if r["offered_rps"] < 0.97 * r["target_rate"]:
@@ -209,19 +241,27 @@ def best(name):
                      for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json")))
     return f"{max(ok):,}" if lost_above or not limited else f">= {max(ok):,} (generator limit)"
 labels = {"pinholed": "pinholed (1 worker, pinned)", "coturn": "coturn -m 0 (pinned)",
-          "pinholed-default": "pinholed (default workers, unpinned)"}
-rows = [(n, load(n)) for n in ("pinholed", "coturn", "pinholed-default")]
+          "pinholed-default": "pinholed (default workers, unpinned)",
+          "pinholed-coalesce": f"pinholed --coalesce-us {coalesce} (1 worker, pinned)",
+          "floor": "kernel floor: pinhole-floor, epoll (pinned)",
+          "floor-timer": f"kernel floor: pinhole-floor --poll-us {coalesce} (pinned)"}
+rows = [(n, load(n)) for n in ("pinholed", "coturn", "pinholed-default", "pinholed-coalesce", "floor", "floor-timer")]
 print("| server | offered req/s | answered req/s | loss % | p99 us | server CPU-us/req | highest rate with < 0.1 % loss |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for name, r in rows:
     if r is None:
         continue
     cpu = f"{r['cpu_us_per_req']:.2f}" if r["cpu_us_per_req"] else "-"
-    top = "-" if name == "pinholed-default" else best(name)
+    top = best(name) if name in ("pinholed", "coturn") else "-"
     print(f"| {labels[name]} | {r['offered_rps']:,.0f} | {r['rps']:,.0f} | {r['loss_pct']:.3f} | {r['p99_us']:.0f} | {cpu} | {top} |")
 p, c = load("pinholed"), load("coturn")
 if p and c and p["cpu_us_per_req"] and c["cpu_us_per_req"]:
     print(f"| ratio coturn / pinholed | | | | {c['p99_us'] / max(p['p99_us'], 1e-9):.1f}x | "
           f"{c['cpu_us_per_req'] / p['cpu_us_per_req']:.1f}x | |")
+for mine, floor, label in (("pinholed", "floor", "pinholed / kernel floor (epoll)"),
+                           ("pinholed-coalesce", "floor-timer", f"pinholed / kernel floor (timer, {coalesce} us)")):
+    a, b = load(mine), load(floor)
+    if a and b and a["cpu_us_per_req"] and b["cpu_us_per_req"]:
+        print(f"| {label} | | | | | {a['cpu_us_per_req'] / b['cpu_us_per_req']:.2f}x | |")
 PY
 echo "raw results: $OUT" >&2

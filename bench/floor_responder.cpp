@@ -112,6 +112,11 @@ int main(int argc, char** argv) {
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
 
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int buffer = 4 << 20;  // the same request as pinholed's sockets (capped by net.core.*mem_max)
+  if (fd >= 0) {
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  }
   if (fd < 0 || ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     std::fprintf(stderr, "pinhole-floor: bind %s: %s\n", listen.c_str(), std::strerror(errno));
     return 1;

@@ -4,6 +4,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <future>
 
@@ -135,7 +136,8 @@ void worker::arm(const std::shared_ptr<slot>& s) {
 // with fewer wakeups, for at most coalesce_us of extra queueing delay. Load
 // means: this wakeup found two or more datagrams, or came within coalesce_us
 // of the previous one. Polling stops when a poll finds fewer than two (the
-// readiness wait is then as cheap) or after polls_per_wakeup polls.
+// readiness wait is then as cheap) or after poll_budget_ns (at least
+// min_polls_per_wakeup polls).
 // Polls are due every coalesce_us from the start of the previous read, not
 // coalesce_us after its end: when reading takes longer than the interval the
 // worker does not sleep at all, so coalescing never lowers the rate a worker
@@ -146,7 +148,8 @@ void worker::coalesce(std::size_t first, std::uint64_t started) noexcept {
   last_wakeup_ns_ = started;
   if (interval_ns == 0 || (first < 2 && gap >= interval_ns)) return;
   std::uint64_t due = started;
-  for (int poll = 0; poll < polls_per_wakeup; ++poll) {
+  const std::uint64_t polls = std::max(min_polls_per_wakeup, poll_budget_ns / interval_ns);
+  for (std::uint64_t poll = 0; poll < polls; ++poll) {
     due += interval_ns;
     if (monotonic_ns() < due) {
       const timespec at{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};

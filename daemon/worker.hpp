@@ -31,9 +31,11 @@ inline constexpr std::size_t max_datagram = 4096;
 // How many recvmmsg rounds one readiness event may take before yielding to
 // the other sockets of the worker.
 inline constexpr int rounds_per_wakeup = 8;
-// With coalesce_us set: timed polls per readiness event before the worker
-// returns to its io_context (so reloads and heartbeats still get a turn).
-inline constexpr int polls_per_wakeup = 8;
+// With coalesce_us set: how long one readiness event may go on polling
+// before the worker returns to its io_context (so reloads and heartbeats
+// still get a turn), and the fewest polls it may make in that time.
+inline constexpr std::uint64_t poll_budget_ns = 10'000'000;
+inline constexpr std::uint64_t min_polls_per_wakeup = 8;
 
 class worker {
  public:
