@@ -156,6 +156,9 @@ handler_result handle_request(std::span<const std::byte> request, const transpor
     if (auto ec = decode_response_port(*response_port, port)) {
       return build_error(facts, 400, {}, ec, source, received_on, out);
     }
+    // Port 0 names no UDP port: nothing can be sent there, so say so (400)
+    // to the request's source rather than answer into the void.
+    if (port == 0) return build_error(facts, 400, {}, errc::bad_attribute_value, source, received_on, out);
     // RFC 5780 §7.5: "the Binding Response MUST be transmitted to the source
     // IP address of the Binding Request and the port contained in
     // RESPONSE-PORT" — never to any other host.

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,19 +122,25 @@ inline bool stun_answers(const ip_endpoint& server, std::chrono::milliseconds ti
 }
 
 // A child process, SIGTERM'd and reaped on destruction. Output goes to
-// `log` (a file path) so failures can be inspected.
+// `log` (a file path) so failures can be inspected. The child gets SIGKILL if
+// the test process dies first (an abort or a sanitizer report skips the
+// destructor), so no server is left running as an orphan.
 class child_process {
  public:
   child_process(const std::vector<std::string>& argv, const std::string& log = "/dev/null") {
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();  // the child only makes async-signal-safe calls before execve
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(127);
+      ::execve(args[0], args.data(), environ);
+      ::_exit(127);
+    }
   }
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

@@ -250,6 +250,12 @@ TEST(Handler, ResponsePortRedirectsOnlyThePort) {
   EXPECT_EQ(attr_address(a, attr::xor_mapped_address), client4);
 }
 
+TEST(Handler, ResponsePortZeroIs400ToTheSource) {
+  const auto a = run(request([](message_writer& w) { w.add_response_port(0); }), {});
+  EXPECT_EQ(error_of(a), 400);
+  EXPECT_EQ(a.result.destination, client4);
+}
+
 TEST(Handler, PaddingWithResponsePortIs400) {
   const auto a = run(request([](message_writer& w) { w.add_response_port(5555).add_padding(100); }), {});
   EXPECT_EQ(error_of(a), 400);

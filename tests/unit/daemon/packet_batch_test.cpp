@@ -21,10 +21,12 @@ namespace {
 struct server_socket {
   int fd = -1;
   transport_address bound;
-  server_socket() {
-    if (open_udp_socket(*transport_address::parse("127.0.0.1:0"), socket_options{}, fd, bound)) {
+  transport_address reach;  // where a client sends: bound, with 127.0.0.1 for a wildcard
+  explicit server_socket(const char* at = "127.0.0.1:0") {
+    if (open_udp_socket(*transport_address::parse(at), socket_options{}, fd, bound)) {
       throw std::runtime_error("open_udp_socket");
     }
+    reach = *transport_address::parse_ip("127.0.0.1", bound.port);
   }
   ~server_socket() { ::close(fd); }
   server_socket(const server_socket&) = delete;
@@ -55,12 +57,12 @@ std::size_t receive_all(packet_batch& b, int fd, std::size_t want, std::vector<s
 class PacketBatch : public ::testing::TestWithParam<io_mode> {};
 
 TEST_P(PacketBatch, ReceivesEveryDatagramWithPeerAndLocalAddress) {
-  server_socket s;
+  server_socket s("0.0.0.0:0");  // wildcard: PKTINFO tells which address was reached
   test::udp_peer client(*transport_address::parse("127.0.0.1:0"));
   packet_batch b(4, 256, GetParam());
   EXPECT_EQ(b.batched_io(), GetParam() == io_mode::automatic);
   EXPECT_EQ(b.receive(s.fd), 0);  // nothing queued yet
-  for (std::size_t i = 0; i < 10; ++i) client.send_to(payload(i), s.bound);
+  for (std::size_t i = 0; i < 10; ++i) client.send_to(payload(i), s.reach);
 
   std::vector<std::vector<std::byte>> got;
   ASSERT_EQ(receive_all(b, s.fd, 10, got), 10U);
@@ -72,6 +74,22 @@ TEST_P(PacketBatch, ReceivesEveryDatagramWithPeerAndLocalAddress) {
   ASSERT_TRUE(d.has_local);
   EXPECT_EQ(d.local.fam, stun::family::ipv4);
   EXPECT_EQ(d.local.ip[0], 127);
+}
+
+TEST_P(PacketBatch, SocketBoundToOneAddressNeedsNoPktinfo) {
+  server_socket s;  // 127.0.0.1: the kernel answers from it without control messages
+  test::udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  packet_batch b(4, 256, GetParam());
+  client.send_to(payload(1), s.bound);
+  std::vector<std::vector<std::byte>> got;
+  ASSERT_EQ(receive_all(b, s.fd, 1, got), 1U);
+  const auto& d = b.at(0);
+  EXPECT_FALSE(d.has_local);
+  b.queue(0, d.peer, d);  // an empty answer is still a datagram
+  EXPECT_EQ(b.flush(s.fd), 1U);
+  const auto r = client.receive();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->from, s.bound);
 }
 
 TEST_P(PacketBatch, FlagsOversizedDatagramsAsTruncated) {
@@ -93,10 +111,10 @@ TEST_P(PacketBatch, FlagsOversizedDatagramsAsTruncated) {
 }
 
 TEST_P(PacketBatch, FlushSendsEveryQueuedAnswerFromTheLocalAddress) {
-  server_socket s;
+  server_socket s("0.0.0.0:0");
   test::udp_peer client(*transport_address::parse("127.0.0.1:0"));
   packet_batch b(8, 256, GetParam());
-  for (std::size_t i = 0; i < 5; ++i) client.send_to(payload(i), s.bound);
+  for (std::size_t i = 0; i < 5; ++i) client.send_to(payload(i), s.reach);
   std::vector<std::vector<std::byte>> got;
   ASSERT_EQ(receive_all(b, s.fd, 5, got), 5U);
 
@@ -116,7 +134,7 @@ TEST_P(PacketBatch, FlushSendsEveryQueuedAnswerFromTheLocalAddress) {
     const auto r = client.receive();
     ASSERT_TRUE(r) << i;
     EXPECT_EQ(r->bytes, payload(100 + i, 40));
-    EXPECT_EQ(r->from, s.bound);
+    EXPECT_EQ(r->from, s.reach);  // from the address reached, not 0.0.0.0
   }
 }
 
