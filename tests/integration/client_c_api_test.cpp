@@ -92,7 +92,8 @@ TEST(CApiErrors, StrerrorAndCreationFailures) {
   EXPECT_EQ(pinhole_port_manager_new(&cfg, &err), nullptr);
   EXPECT_EQ(err, PINHOLE_E_RESOLVE_FAILED);
   // A server nobody listens on: ICMP port unreachable, reported at once.
-  const auto dead = "127.0.0.1:" + std::to_string(pinhole::test::free_port());
+  const pinhole::test::dead_endpoint nobody;
+  const auto dead = nobody.text();
   const char* down[] = {dead.c_str()};
   cfg.servers = down;
   auto* pm = pinhole_port_manager_new(&cfg, &err);

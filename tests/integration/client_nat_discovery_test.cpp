@@ -208,7 +208,8 @@ TEST(Probe, TextOutputAndLocalBinding) {
 
 TEST(Probe, ExitCodes) {
   // 1: nobody listens (ICMP port unreachable), or nobody answers.
-  const auto dead = "127.0.0.1:" + std::to_string(test::free_port());
+  const test::dead_endpoint nobody;
+  const auto dead = nobody.text();
   EXPECT_EQ(test::run({PINHOLE_PROBE_PATH, "--server", dead, "--timeout", "300"}).exit_code, 1);
   test::fake_stun_server silent;
   silent.set_mode(test::fake_stun_server::mode::silent);

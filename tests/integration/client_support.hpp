@@ -20,6 +20,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,6 +87,38 @@ inline std::uint16_t free_port(const std::string& ip = "127.0.0.1") {
   udp_socket s(ip.find(':') != std::string::npos ? "[" + ip + "]:0" : ip + ":0");
   return s.local().port;
 }
+
+// "127.0.0.1:P" where nobody listens, for as long as the object lives. A
+// port merely free a moment ago (free_port) can be taken by a test running
+// in parallel; this one stays bound, but connected to another port, so the
+// kernel matches no socket for datagrams from anyone else and answers them
+// with ICMP port unreachable, as for a port nobody uses.
+class dead_endpoint {
+ public:
+  dead_endpoint() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("dead_endpoint: bind");
+    }
+    port_ = ntohs(a.sin_port);
+    a.sin_port = htons(9);  // discard: never a sender in these tests
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("dead_endpoint: connect");
+  }
+  dead_endpoint(const dead_endpoint&) = delete;
+  dead_endpoint& operator=(const dead_endpoint&) = delete;
+  ~dead_endpoint() { ::close(fd_); }
+  std::uint16_t port() const { return port_; }
+  std::string text() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
 
 // Two adjacent free UDP ports (p, p+1) on both 127.0.0.1 and 127.0.0.2.
 inline std::uint16_t free_port_pair() {
