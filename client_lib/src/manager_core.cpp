@@ -381,23 +381,43 @@ void manager_core::start_prewarm() {
 
 void manager_core::refill(port_type type) {
   const auto t = static_cast<std::size_t>(type);
-  while (!stopping_ && servers_.has_family(ip_family::v4) && pool_[t].size() + pool_inflight_[t] < opts_.prewarm[t]) {
+  while (!stopping_ && !prewarm_off_ && servers_.has_family(ip_family::v4) &&
+         pool_[t].size() + pool_inflight_[t] < opts_.prewarm[t]) {
     std::shared_ptr<slot> s;
     if (open_slot(ip_family::v4, type, std::nullopt, s)) return retry_refill(type);
     ++pool_inflight_[t];
     resolve(s, servers_.candidates(ip_family::v4, clock::now()), 0, {},
             [this, s, t, type](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
-              --pool_inflight_[t];
-              if (s->dead) return;
+              if (s->dead) {
+                --pool_inflight_[t];
+                return;
+              }
               if (ec) {
+                --pool_inflight_[t];
                 destroy(s);
                 retry_refill(type);
                 return;
               }
               apply_mapping(s, mapped, server);
-              pool_[t].push_back(s->id);
-              pooled_.fetch_add(1, std::memory_order_relaxed);
-              schedule_keepalive(s, true);
+              const auto keep = [this, s, t] {
+                --pool_inflight_[t];
+                if (s->dead) return;
+                if (s->destination_dependent) {
+                  // A mapping learnt towards the server is not the one a
+                  // peer will see behind this NAT: GetMapping must make and
+                  // check its own (and report destination_dependent_mapping).
+                  prewarm_off_ = true;
+                  destroy(s);
+                  return;
+                }
+                pool_[t].push_back(s->id);
+                pooled_.fetch_add(1, std::memory_order_relaxed);
+                schedule_keepalive(s, true);
+              };
+              // Same check as a fresh GetMapping, so the cache never hands
+              // out what GetMapping itself would refuse.
+              if (opts_.check_destination_dependence && s->other) return check_dependence(s, keep);
+              keep();
             });
   }
 }

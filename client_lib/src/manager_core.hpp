@@ -120,6 +120,9 @@ class manager_core {
   std::map<ip_endpoint, std::uint64_t, endpoint_less> by_internal_;  // handed out + listening
   std::array<std::deque<std::uint64_t>, port_type_count> pool_;
   std::array<unsigned, port_type_count> pool_inflight_{};
+  // Set once a pre-warmed mapping turned out destination-dependent: behind
+  // such a NAT no mapping can be prepared in advance, so refilling stops.
+  bool prewarm_off_ = false;
   std::vector<std::uint64_t> reserved_rtcp_;
   std::array<std::unique_ptr<asio::steady_timer>, port_type_count> refill_retry_;
   std::atomic<std::size_t> handed_out_{0};

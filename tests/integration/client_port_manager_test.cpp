@@ -541,3 +541,52 @@ TEST_F(PortManagerPinholed, MappingLatencyOnLoopback) {
               us[us.size() / 2], us[us.size() * 95 / 100], us.back());
   EXPECT_LT(us[us.size() / 2], 100000);  // far below the 500 ms budget
 }
+
+// ---- destination dependence (RFC 5780 §4.3) against the scriptable server --
+
+TEST(PortManagerNat, GetMappingBehindASymmetricNatIsRefused) {
+  fake srv;
+  srv.set_mode(fake::mode::behind_symmetric);
+  auto pm = make(opts_for({srv.address()}));
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::audio_rtp, m), errc::destination_dependent_mapping);
+  EXPECT_TRUE(m.destination_dependent);  // what was seen, for the caller's diagnostics
+  EXPECT_GE(srv.other_requests(), 1);
+  EXPECT_EQ(pm->stats().mappings, 0U);
+}
+
+TEST(PortManagerNat, PrewarmedMappingsAreCheckedLikeFreshOnes) {
+  fake srv;
+  srv.set_mode(fake::mode::behind_cone);
+  auto o = opts_for({srv.address()});
+  o.prewarm[static_cast<std::size_t>(port_type::audio_rtp)] = 2;
+  auto pm = make(o);
+  for (int i = 0; i < 300 && pm->stats().prewarmed < 2; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(pm->stats().prewarmed, 2U);
+  EXPECT_EQ(srv.other_requests(), 2);  // each one checked at the alternate address
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  EXPECT_FALSE(m.destination_dependent);
+}
+
+TEST(PortManagerNat, NothingIsPrewarmedBehindASymmetricNat) {
+  fake srv;
+  srv.set_mode(fake::mode::behind_symmetric);
+  auto o = opts_for({srv.address()});
+  o.prewarm[static_cast<std::size_t>(port_type::audio_rtp)] = 3;
+  o.prewarm[static_cast<std::size_t>(port_type::sip)] = 1;
+  auto pm = make(o);
+  // Wait until the first pre-warmed mapping has been checked and dropped.
+  for (int i = 0; i < 300 && srv.other_requests() < 1; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GE(srv.other_requests(), 1);
+  mapping m;
+  // Not served from the cache: GetMapping makes its own, checks it, refuses it.
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::audio_rtp, m), errc::destination_dependent_mapping);
+  EXPECT_EQ(pm->stats().prewarmed, 0U);
+  // And the cache stops refilling: no new pre-warm requests after a while
+  // (the refill retry runs every second).
+  const int seen = srv.requests();
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(srv.requests(), seen);
+  EXPECT_EQ(pm->stats().prewarmed, 0U);
+}

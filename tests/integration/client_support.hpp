@@ -270,6 +270,8 @@ class fake_stun_server {
     error_500,          // 500 Server Error
     other_is_primary,   // OTHER-ADDRESS = the server's own address
     try_alternate,      // 300 Try Alternate with ALTERNATE-SERVER = `lie_address`
+    behind_cone,        // OTHER-ADDRESS = a second socket, which sees the same mapping (RFC 5780)
+    behind_symmetric,   // the same, but the second socket sees another port: a symmetric NAT
   };
 
   explicit fake_stun_server(const std::string& local = "127.0.0.1:0") : sock_(local), other_("127.0.0.1:0") {
@@ -288,24 +290,28 @@ class fake_stun_server {
     lie_ = e;
   }
   int requests() const { return requests_; }
+  int other_requests() const { return other_requests_; }  // at the OTHER-ADDRESS socket
 
  private:
   void loop() {
     std::vector<std::byte> buf(2048);
     while (!stop_) {
-      pollfd p{sock_.fd(), POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0) continue;
-      const auto r = client::receive_udp(sock_.fd(), buf);
-      if (r.kind != client::received::datagram) continue;
-      stun::message_view m;
-      if (stun::message_view::parse(std::span<const std::byte>(buf).first(r.size), m)) continue;
-      if (m.type() != stun::binding_request) continue;
-      ++requests_;
-      answer(m, r.peer);
+      std::array<pollfd, 2> p{pollfd{sock_.fd(), POLLIN, 0}, pollfd{other_.fd(), POLLIN, 0}};
+      if (::poll(p.data(), p.size(), 20) <= 0) continue;
+      for (std::size_t k = 0; k < p.size(); ++k) {
+        if ((p[k].revents & POLLIN) == 0) continue;
+        const auto r = client::receive_udp(p[k].fd, buf);
+        if (r.kind != client::received::datagram) continue;
+        stun::message_view m;
+        if (stun::message_view::parse(std::span<const std::byte>(buf).first(r.size), m)) continue;
+        if (m.type() != stun::binding_request) continue;
+        if (k == 0) ++requests_; else ++other_requests_;
+        answer(m, r.peer, k == 1);
+      }
     }
   }
 
-  void answer(const stun::message_view& req, const ip_endpoint& from) {
+  void answer(const stun::message_view& req, const ip_endpoint& from, bool at_other = false) {
     const auto md = mode_.load();
     if (md == mode::silent) return;
     std::array<std::byte, 12> id{};
@@ -327,14 +333,19 @@ class fake_stun_server {
         mapped = lie_;
       }
       if (md == mode::ipv6_mapped) mapped = ep("[2001:db8::7]:4000");
+      // A symmetric NAT gives the same socket another port towards another destination.
+      if (md == mode::behind_symmetric && at_other) mapped.port = static_cast<std::uint16_t>(mapped.port ^ 1);
       w.begin(stun::binding_success, std::span<const std::byte, 12>(id))
           .add_xor_address(stun::attr::xor_mapped_address, client::to_stun(mapped));
       if (md == mode::other_is_primary) w.add_address(stun::attr::other_address, client::to_stun(address()));
+      if ((md == mode::behind_cone || md == mode::behind_symmetric) && !at_other) {
+        w.add_address(stun::attr::other_address, client::to_stun(other_.local()));
+      }
     }
     w.add_fingerprint();
     out.resize(w.size());
     if (md == mode::bad_fingerprint) out.back() ^= std::byte{1};
-    (md == mode::wrong_source ? other_ : sock_).send_to(out, from);
+    (md == mode::wrong_source || at_other ? other_ : sock_).send_to(out, from);
   }
 
   udp_socket sock_;
@@ -343,6 +354,7 @@ class fake_stun_server {
   std::atomic<bool> stop_{false};
   std::atomic<mode> mode_{mode::normal};
   std::atomic<int> requests_{0};
+  std::atomic<int> other_requests_{0};
   std::mutex m_;
   ip_endpoint lie_;
 };
