@@ -58,7 +58,8 @@ struct options {
   // mislead any other peer, so GetMapping fails with
   // errc::destination_dependent_mapping instead (`out` still shows what was
   // seen, with destination_dependent set). Costs one round trip, only with
-  // RFC 5780 servers; pre-warmed mappings are not checked.
+  // RFC 5780 servers. Pre-warmed mappings are checked the same way when they
+  // are made; behind a destination-dependent NAT none is kept ready.
   bool check_destination_dependence = true;
   event_handler on_event;
   datagram_handler on_datagram;
