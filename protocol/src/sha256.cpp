@@ -104,38 +104,17 @@ void sha256::compress(const std::byte* block) noexcept {
 }
 
 void sha256::update(std::span<const std::byte> data) noexcept {
-  total_len_ += data.size();
-  if (buf_len_ > 0) {
-    const std::size_t take = std::min(block_size - buf_len_, data.size());
-    std::copy_n(data.begin(), take, buf_.begin() + static_cast<std::ptrdiff_t>(buf_len_));
-    buf_len_ += take;
-    data = data.subspan(take);
-    if (buf_len_ < block_size) return;
-    compress(buf_.data());
-    buf_len_ = 0;
-  }
-  while (data.size() >= block_size) {
-    compress(data.data());
-    data = data.subspan(block_size);
-  }
-  std::copy(data.begin(), data.end(), buf_.begin());
-  buf_len_ = data.size();
+  block_.update(data, [this](const std::byte* block) { compress(block); });
 }
 
 sha256::digest sha256::finish() noexcept {
   // §5.1.1 padding: a single 1 bit, zeros until the length is 448 mod 512,
   // then the message length in bits as a 64-bit big-endian integer.
-  const std::uint64_t bit_len = total_len_ * 8;
-  buf_[buf_len_++] = std::byte{0x80};
-  if (buf_len_ > block_size - 8) {
-    std::fill(buf_.begin() + static_cast<std::ptrdiff_t>(buf_len_), buf_.end(), std::byte{0});
-    compress(buf_.data());
-    buf_len_ = 0;
-  }
-  std::fill(buf_.begin() + static_cast<std::ptrdiff_t>(buf_len_), buf_.end() - 8, std::byte{0});
-  store_be32(buf_.data() + block_size - 8, static_cast<std::uint32_t>(bit_len >> 32));
-  store_be32(buf_.data() + block_size - 4, static_cast<std::uint32_t>(bit_len));
-  compress(buf_.data());
+  block_.finish([this](const std::byte* block) { compress(block); },
+                [](std::byte* last8, std::uint64_t bits) {
+                  store_be32(last8, static_cast<std::uint32_t>(bits >> 32));
+                  store_be32(last8 + 4, static_cast<std::uint32_t>(bits));
+                });
 
   // §6.2.2: the digest is H0 || H1 || ... || H7.
   digest out{};

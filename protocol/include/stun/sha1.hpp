@@ -8,12 +8,14 @@
 #include <cstdint>
 #include <span>
 
+#include "stun/hash_block.hpp"
+
 namespace pinhole::stun {
 
 class sha1 {
  public:
   static constexpr std::size_t digest_size = 20;
-  static constexpr std::size_t block_size = 64;
+  static constexpr std::size_t block_size = detail::hash_block::size;
   using digest = std::array<std::byte, digest_size>;
 
   sha1() noexcept;
@@ -31,9 +33,7 @@ class sha1 {
   void compress(const std::byte* block) noexcept;
 
   std::array<std::uint32_t, 5> h_;
-  std::array<std::byte, block_size> buf_{};
-  std::size_t buf_len_ = 0;       // bytes pending in buf_, always < block_size
-  std::uint64_t total_len_ = 0;   // message length so far, in bytes
+  detail::hash_block block_;
 };
 
 }  // namespace pinhole::stun
