@@ -11,6 +11,9 @@
 namespace pinhole::stun {
 namespace {
 
+using detail::load_le32;
+using detail::store_le32;
+
 // §3.4: T[i] = floor(4294967296 * abs(sin(i))), i = 1..64 (radians).
 constexpr std::uint32_t t_table[64] = {
     0xD76AA478U, 0xE8C7B756U, 0x242070DBU, 0xC1BDCEEEU, 0xF57C0FAFU, 0x4787C62AU, 0xA8304613U,
@@ -32,18 +35,6 @@ constexpr int shifts[4][4] = {{7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, 
 // little-endian).
 constexpr std::array<std::uint32_t, 4> h0 = {0x67452301U, 0xEFCDAB89U, 0x98BADCFEU,
                                              0x10325476U};
-
-constexpr std::uint32_t load_le32(const std::byte* p) noexcept {
-  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
-         (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
-}
-
-constexpr void store_le32(std::byte* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::byte>(v);
-  p[1] = static_cast<std::byte>(v >> 8);
-  p[2] = static_cast<std::byte>(v >> 16);
-  p[3] = static_cast<std::byte>(v >> 24);
-}
 
 }  // namespace
 
@@ -101,11 +92,7 @@ void md5::update(std::span<const std::byte> data) noexcept {
 md5::digest md5::finish() noexcept {
   // §3.1: append a 1 bit, then zeros until the length is 448 mod 512.
   // §3.2: append the bit length mod 2^64, low-order 32-bit word first.
-  block_.finish([this](const std::byte* block) { compress(block); },
-                [](std::byte* last8, std::uint64_t bits) {
-                  store_le32(last8, static_cast<std::uint32_t>(bits));
-                  store_le32(last8 + 4, static_cast<std::uint32_t>(bits >> 32));
-                });
+  block_.finish([this](const std::byte* block) { compress(block); }, detail::hash_block::length_order::little_endian);
 
   // §3.5: the digest is A, B, C, D, each low-order byte first.
   digest out{};

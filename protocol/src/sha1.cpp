@@ -7,6 +7,9 @@
 namespace pinhole::stun {
 namespace {
 
+using detail::load_be32;
+using detail::store_be32;
+
 // §4.2.1: the four round constants, one per group of 20 rounds.
 constexpr std::uint32_t k[4] = {0x5A827999U, 0x6ED9EBA1U, 0x8F1BBCDCU, 0xCA62C1D6U};
 
@@ -15,18 +18,6 @@ constexpr std::array<std::uint32_t, 5> h0 = {0x67452301U, 0xEFCDAB89U, 0x98BADCF
                                              0x10325476U, 0xC3D2E1F0U};
 
 // SHA-1 is big-endian throughout (§3.1 / §5.2.1).
-constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
-  return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-         (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
-}
-
-constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::byte>(v >> 24);
-  p[1] = static_cast<std::byte>(v >> 16);
-  p[2] = static_cast<std::byte>(v >> 8);
-  p[3] = static_cast<std::byte>(v);
-}
-
 }  // namespace
 
 sha1::sha1() noexcept : h_(h0) {}
@@ -81,11 +72,7 @@ void sha1::update(std::span<const std::byte> data) noexcept {
 sha1::digest sha1::finish() noexcept {
   // §5.1.1 padding: a single 1 bit, zeros until the length is 448 mod 512,
   // then the message length in bits as a 64-bit big-endian integer.
-  block_.finish([this](const std::byte* block) { compress(block); },
-                [](std::byte* last8, std::uint64_t bits) {
-                  store_be32(last8, static_cast<std::uint32_t>(bits >> 32));
-                  store_be32(last8 + 4, static_cast<std::uint32_t>(bits));
-                });
+  block_.finish([this](const std::byte* block) { compress(block); }, detail::hash_block::length_order::big_endian);
 
   // §6.1.2: the digest is H0 || H1 || H2 || H3 || H4.
   digest out{};

@@ -7,6 +7,9 @@
 namespace pinhole::stun {
 namespace {
 
+using detail::load_be32;
+using detail::store_be32;
+
 // §4.2.2: the first 32 bits of the fractional parts of the cube roots of the
 // first 64 primes.
 constexpr std::uint32_t k[64] = {
@@ -49,18 +52,6 @@ constexpr std::uint32_t small_sigma1(std::uint32_t x) noexcept {
 }
 
 // SHA-256 is big-endian throughout (§3.1 / §5.2.1).
-constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
-  return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-         (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
-}
-
-constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::byte>(v >> 24);
-  p[1] = static_cast<std::byte>(v >> 16);
-  p[2] = static_cast<std::byte>(v >> 8);
-  p[3] = static_cast<std::byte>(v);
-}
-
 }  // namespace
 
 sha256::sha256() noexcept : h_(h0) {}
@@ -110,11 +101,7 @@ void sha256::update(std::span<const std::byte> data) noexcept {
 sha256::digest sha256::finish() noexcept {
   // §5.1.1 padding: a single 1 bit, zeros until the length is 448 mod 512,
   // then the message length in bits as a 64-bit big-endian integer.
-  block_.finish([this](const std::byte* block) { compress(block); },
-                [](std::byte* last8, std::uint64_t bits) {
-                  store_be32(last8, static_cast<std::uint32_t>(bits >> 32));
-                  store_be32(last8 + 4, static_cast<std::uint32_t>(bits));
-                });
+  block_.finish([this](const std::byte* block) { compress(block); }, detail::hash_block::length_order::big_endian);
 
   // §6.2.2: the digest is H0 || H1 || ... || H7.
   digest out{};

@@ -14,6 +14,28 @@
 
 namespace pinhole::stun::detail {
 
+// 32-bit words in message order: big-endian for SHA, little-endian for MD5.
+constexpr std::uint32_t load_be32(const std::byte* p) noexcept {
+  return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
+         (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
+}
+constexpr std::uint32_t load_le32(const std::byte* p) noexcept {
+  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+         (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+}
+constexpr void store_be32(std::byte* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::byte>(v >> 24);
+  p[1] = static_cast<std::byte>(v >> 16);
+  p[2] = static_cast<std::byte>(v >> 8);
+  p[3] = static_cast<std::byte>(v);
+}
+constexpr void store_le32(std::byte* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::byte>(v);
+  p[1] = static_cast<std::byte>(v >> 8);
+  p[2] = static_cast<std::byte>(v >> 16);
+  p[3] = static_cast<std::byte>(v >> 24);
+}
+
 class hash_block {
  public:
   static constexpr std::size_t size = 64;
@@ -39,11 +61,15 @@ class hash_block {
     len_ = data.size();
   }
 
+  // How the bit length is stored in the last 8 bytes: SHA-1/SHA-256 as a
+  // 64-bit big-endian integer (FIPS 180-4 §5.1.1), MD5 as two 32-bit words,
+  // low-order word first, each low-order byte first (RFC 1321 §3.2).
+  enum class length_order : bool { big_endian, little_endian };
+
   // Pads the message and compresses the last block (two when the length no
-  // longer fits). put_length(std::byte* last8, std::uint64_t bits) writes the
-  // bit length into the block's final 8 bytes. Leaves the buffer empty.
-  template <class Compress, class PutLength>
-  void finish(Compress&& compress, PutLength&& put_length) noexcept {
+  // longer fits). Leaves the buffer empty for the next message.
+  template <class Compress>
+  void finish(Compress&& compress, length_order order) noexcept {
     // "append a single 1 bit" / "the bit 1 to the end of the message".
     const std::uint64_t bits = total_ * 8;
     buf_[len_++] = std::byte{0x80};
@@ -53,7 +79,14 @@ class hash_block {
       len_ = 0;
     }
     std::fill(buf_.begin() + static_cast<std::ptrdiff_t>(len_), buf_.end() - 8, std::byte{0});
-    put_length(buf_.data() + size - 8, bits);
+    std::byte* last8 = buf_.data() + size - 8;
+    if (order == length_order::big_endian) {
+      store_be32(last8, static_cast<std::uint32_t>(bits >> 32));
+      store_be32(last8 + 4, static_cast<std::uint32_t>(bits));
+    } else {
+      store_le32(last8, static_cast<std::uint32_t>(bits));
+      store_le32(last8 + 4, static_cast<std::uint32_t>(bits >> 32));
+    }
     compress(buf_.data());
     len_ = 0;
     total_ = 0;

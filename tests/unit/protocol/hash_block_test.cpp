@@ -29,70 +29,85 @@ std::vector<std::byte> counting_bytes(std::size_t n) {
 }
 
 // Everything hash_block hands to the compression function for one message
-// fed in `chunk`-sized pieces, and the bit length it asked to be written.
-struct framed {
+// fed in `chunk`-sized pieces.
+std::vector<block> frame(std::span<const std::byte> msg, std::size_t chunk,
+                         hash_block::length_order order = hash_block::length_order::big_endian) {
   std::vector<block> blocks;
-  std::uint64_t bits = 0;
-};
-framed frame(std::span<const std::byte> msg, std::size_t chunk) {
-  framed f;
   hash_block b;
   const auto record = [&](const std::byte* p) {
     block copy;
     std::copy_n(p, copy.size(), copy.begin());
-    f.blocks.push_back(copy);
+    blocks.push_back(copy);
   };
   for (std::size_t pos = 0; pos < msg.size(); pos += chunk) {
     b.update(msg.subspan(pos, std::min(chunk, msg.size() - pos)), record);
   }
-  b.finish(record, [&](std::byte* last8, std::uint64_t bits) {
-    f.bits = bits;
-    for (int i = 0; i < 8; ++i) last8[i] = std::byte{0xEE};  // marks where the length goes
-  });
-  return f;
+  b.finish(record, order);
+  return blocks;
 }
 
 TEST(HashBlock, PaddingLayoutAtEveryBoundary) {
   // 55 bytes leave room for 0x80 and the 8-byte length in one block; 56..63
   // do not and need a second block; 64 fills a block and pads a new one.
-  for (std::size_t len : {0U, 1U, 55U, 56U, 57U, 63U, 64U, 65U, 119U, 120U, 128U}) {
+  for (std::size_t len : {0U, 1U, 55U, 56U, 57U, 63U, 64U, 65U, 119U, 120U, 128U, 300U}) {
     const auto msg = counting_bytes(len);
-    const framed f = frame(msg, 7);
-    const std::size_t expected_blocks = (len + 1 + 8 + 63) / 64;
-    ASSERT_EQ(f.blocks.size(), expected_blocks) << "len " << len;
-    EXPECT_EQ(f.bits, len * 8) << "len " << len;
-    // Concatenated blocks: the message, 0x80, zeros, then the 8 length bytes.
+    const auto blocks = frame(msg, 7);
+    ASSERT_EQ(blocks.size(), (len + 1 + 8 + 63) / 64) << "len " << len;
+    // Concatenated blocks: the message, 0x80, zeros, then the bit length.
     std::vector<std::byte> all;
-    for (const auto& b : f.blocks) all.insert(all.end(), b.begin(), b.end());
+    for (const auto& b : blocks) all.insert(all.end(), b.begin(), b.end());
     EXPECT_TRUE(std::equal(msg.begin(), msg.end(), all.begin())) << "len " << len;
     EXPECT_EQ(all[len], std::byte{0x80}) << "len " << len;
     for (std::size_t i = len + 1; i < all.size() - 8; ++i) ASSERT_EQ(all[i], std::byte{0}) << "len " << len << " at " << i;
-    for (std::size_t i = all.size() - 8; i < all.size(); ++i) ASSERT_EQ(all[i], std::byte{0xEE}) << "len " << len;
+    std::uint64_t bits = 0;
+    for (std::size_t i = all.size() - 8; i < all.size(); ++i) bits = (bits << 8) | std::to_integer<std::uint64_t>(all[i]);
+    EXPECT_EQ(bits, len * 8) << "len " << len << ": 64-bit big-endian (FIPS 180-4 §5.1.1)";
   }
+}
+
+TEST(HashBlock, Md5LengthIsLowOrderWordFirstEachLowByteFirst) {
+  // RFC 1321 §3.2: "a 64-bit representation of b ... appended as two 32-bit
+  // words and appended low-order word first"; §2: words low-order byte first.
+  const auto msg = counting_bytes(300);  // 2400 bits = 0x960
+  const auto blocks = frame(msg, 64, hash_block::length_order::little_endian);
+  const block& last = blocks.back();
+  const std::array<std::byte, 8> expected{std::byte{0x60}, std::byte{0x09}, std::byte{0}, std::byte{0},
+                                          std::byte{0},    std::byte{0},    std::byte{0}, std::byte{0}};
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), last.end() - 8));
 }
 
 TEST(HashBlock, ChunkingDoesNotChangeTheBlocks) {
   const auto msg = counting_bytes(300);
-  const framed whole = frame(msg, msg.size());
-  for (std::size_t chunk : {1U, 3U, 63U, 64U, 65U, 129U}) {
-    const framed f = frame(msg, chunk);
-    EXPECT_EQ(f.blocks, whole.blocks) << "chunk " << chunk;
-    EXPECT_EQ(f.bits, whole.bits);
-  }
+  const auto whole = frame(msg, msg.size());
+  for (std::size_t chunk : {1U, 3U, 63U, 64U, 65U, 129U}) EXPECT_EQ(frame(msg, chunk), whole) << "chunk " << chunk;
 }
 
 TEST(HashBlock, FinishLeavesItEmptyForTheNextMessage) {
   hash_block b;
-  std::size_t compressed = 0;
-  const auto count = [&](const std::byte*) { ++compressed; };
+  std::vector<block> seen;
+  const auto record = [&](const std::byte* p) {
+    block copy;
+    std::copy_n(p, copy.size(), copy.begin());
+    seen.push_back(copy);
+  };
   const auto msg = counting_bytes(10);
-  b.update(msg, count);
-  b.finish(count, [](std::byte*, std::uint64_t) {});
-  EXPECT_EQ(compressed, 1U);
-  std::uint64_t bits = 99;
-  b.finish(count, [&](std::byte*, std::uint64_t n) { bits = n; });  // an empty message now
-  EXPECT_EQ(bits, 0U);
-  EXPECT_EQ(compressed, 2U);
+  b.update(msg, record);
+  b.finish(record, hash_block::length_order::big_endian);
+  ASSERT_EQ(seen.size(), 1U);
+  b.finish(record, hash_block::length_order::big_endian);  // an empty message now
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen.back(), frame({}, 1).front());
+}
+
+TEST(HashBlock, WordHelpers) {
+  std::array<std::byte, 4> w{};
+  pinhole::stun::detail::store_be32(w.data(), 0x01020304U);
+  EXPECT_EQ(w[0], std::byte{1});
+  EXPECT_EQ(pinhole::stun::detail::load_be32(w.data()), 0x01020304U);
+  EXPECT_EQ(pinhole::stun::detail::load_le32(w.data()), 0x04030201U);
+  pinhole::stun::detail::store_le32(w.data(), 0x01020304U);
+  EXPECT_EQ(w[0], std::byte{4});
+  EXPECT_EQ(pinhole::stun::detail::load_le32(w.data()), 0x01020304U);
 }
 
 // ---- the three hashes built on it ------------------------------------------
