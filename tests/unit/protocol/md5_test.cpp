@@ -13,24 +13,13 @@
 #include <string_view>
 #include <vector>
 
+#include "test_bytes.hpp"
+
 namespace {
 
 using pinhole::stun::md5;
-
-std::span<const std::byte> bytes(std::string_view s) {
-  return std::as_bytes(std::span(s.data(), s.size()));
-}
-
-std::string hex(const md5::digest& d) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::byte b : d) {
-    const auto v = std::to_integer<unsigned>(b);
-    out += digits[v >> 4];
-    out += digits[v & 0xFU];
-  }
-  return out;
-}
+using pinhole::test::as_bytes;
+using pinhole::test::to_hex;
 
 static_assert(md5::digest_size == 16);
 static_assert(md5::block_size == 64);
@@ -58,16 +47,16 @@ constexpr vector_case rfc1321_suite[] = {
 
 TEST(Md5, Rfc1321TestSuite) {
   for (const auto& c : rfc1321_suite) {
-    EXPECT_EQ(hex(md5::hash(bytes(c.message))), c.digest) << "MD5(\"" << c.message << "\")";
+    EXPECT_EQ(to_hex(md5::hash(as_bytes(c.message))), c.digest) << "MD5(\"" << c.message << "\")";
   }
 }
 
 TEST(Md5, Rfc1321TestSuiteByteAtATime) {
   for (const auto& c : rfc1321_suite) {
     md5 h;
-    const auto msg = bytes(c.message);
+    const auto msg = as_bytes(c.message);
     for (std::size_t i = 0; i < msg.size(); ++i) h.update(msg.subspan(i, 1));
-    EXPECT_EQ(hex(h.finish()), c.digest) << "MD5(\"" << c.message << "\")";
+    EXPECT_EQ(to_hex(h.finish()), c.digest) << "MD5(\"" << c.message << "\")";
   }
 }
 
@@ -75,12 +64,12 @@ TEST(Md5, LongTermCredentialKeyIsStreamable) {
   // RFC 8489 §9.2.2: key = MD5(username ":" realm ":" password). Building it
   // piecewise must equal hashing the joined string.
   md5 h;
-  h.update(bytes("user"));
-  h.update(bytes(":"));
-  h.update(bytes("realm"));
-  h.update(bytes(":"));
-  h.update(bytes("pass"));
-  EXPECT_EQ(h.finish(), md5::hash(bytes("user:realm:pass")));
+  h.update(as_bytes("user"));
+  h.update(as_bytes(":"));
+  h.update(as_bytes("realm"));
+  h.update(as_bytes(":"));
+  h.update(as_bytes("pass"));
+  EXPECT_EQ(h.finish(), md5::hash(as_bytes("user:realm:pass")));
 }
 
 }  // namespace
