@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_file.hpp"
+
 namespace pinhole::daemon {
 namespace {
 
@@ -23,26 +25,7 @@ cli_result run(std::vector<std::string> args) {
   return parse_cli(static_cast<int>(args.size()), argv.data());
 }
 
-class temp_file {
- public:
-  explicit temp_file(const std::string& content) {
-    char tmpl[] = "/tmp/pinhole_cli_test_XXXXXX";
-    const int fd = ::mkstemp(tmpl);
-    EXPECT_GE(fd, 0);
-    path_ = tmpl;
-    if (fd >= 0) {
-      EXPECT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-      ::close(fd);
-    }
-  }
-  ~temp_file() { ::unlink(path_.c_str()); }
-  temp_file(const temp_file&) = delete;
-  temp_file& operator=(const temp_file&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_file;
 
 // An error result: exit 2 and exactly one line starting with "pinholed: ".
 void expect_error(const cli_result& r, const std::string& contains = "") {

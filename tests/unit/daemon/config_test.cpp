@@ -13,30 +13,12 @@
 #include <utility>
 #include <vector>
 
+#include "temp_file.hpp"
+
 namespace pinhole::daemon {
 namespace {
 
-// A temporary file removed at scope exit.
-class temp_file {
- public:
-  explicit temp_file(const std::string& content) {
-    char tmpl[] = "/tmp/pinhole_config_test_XXXXXX";
-    const int fd = ::mkstemp(tmpl);
-    EXPECT_GE(fd, 0);
-    path_ = tmpl;
-    if (fd >= 0) {
-      EXPECT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-      ::close(fd);
-    }
-  }
-  ~temp_file() { ::unlink(path_.c_str()); }
-  temp_file(const temp_file&) = delete;
-  temp_file& operator=(const temp_file&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test::temp_file;
 
 // Applies `json` to the defaults; returns the error ("" on success).
 std::string apply_error(const std::string& json) {
