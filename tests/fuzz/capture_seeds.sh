@@ -18,25 +18,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2
 trap cleanup EXIT
 
 # Two ports free on 127.0.0.1, 127.0.0.2 and ::1 (as the interop tests pick them).
-read -r PORT ALT < <(python3 - <<'PY'
-import random, socket
-def free(p):
-    for fam, ip in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET, "127.0.0.2"), (socket.AF_INET6, "::1")):
-        s = socket.socket(fam, socket.SOCK_DGRAM)
-        try:
-            s.bind((ip, p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-while True:
-    p = random.randrange(20000, 60000, 2)
-    if free(p) and free(p + 1):
-        print(p, p + 1)
-        break
-PY
-)
+read -r PORT ALT < <(python3 "$(cd "$(dirname "$0")" && pwd)/../support/free_port_pair.py")
 tshark -q -i lo -w "$WORK/cap.pcapng" -f "udp port $PORT or udp port $ALT" >"$WORK/tshark.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 100); do grep -q "Capturing on" "$WORK/tshark.log" && break; sleep 0.1; done
@@ -55,6 +37,7 @@ kill -INT "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
 
 tshark -r "$WORK/cap.pcapng" -T fields -E separator=' ' -e udp.srcport -e ip.version -e ipv6.src -e udp.payload \
   >"$WORK/payloads.txt" 2>/dev/null
+mkdir -p "$CORPUS/stun_decoder" "$CORPUS/request_handler" "$CORPUS/client_validator"
 python3 - "$WORK/payloads.txt" "$CORPUS" "$PORT" "$ALT" <<'PY'
 import hashlib, os, sys
 lines, corpus, ports = sys.argv[1], sys.argv[2], {sys.argv[3], sys.argv[4]}

@@ -25,25 +25,7 @@ need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (scripts/s
 
 # Two UDP ports that are free on 127.0.0.1 and 127.0.0.2 (and ::1).
 pick_ports() {
-  read -r PORT ALT_PORT < <(python3 - <<'PY'
-import random, socket
-def free(p):
-    for fam, ip in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET, "127.0.0.2"), (socket.AF_INET6, "::1")):
-        s = socket.socket(fam, socket.SOCK_DGRAM)
-        try:
-            s.bind((ip, p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-while True:
-    p = random.randrange(20000, 60000, 2)
-    if free(p) and free(p + 1):
-        print(p, p + 1)
-        break
-PY
-)
+  read -r PORT ALT_PORT < <(python3 "$(dirname "${BASH_SOURCE[0]}")/../../support/free_port_pair.py")
 }
 
 # start_pinholed FLAGS... : runs pinholed in the background and waits for it
