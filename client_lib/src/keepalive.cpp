@@ -12,6 +12,8 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
                            std::error_code last, resolved_fn done) {
   if (s->dead) return;
   if (i >= candidates.size()) {
+    // Every server failed: their addresses may be stale. Ask DNS again soon.
+    if (servers_exhausted_) servers_exhausted_();
     done(last ? last : make_error_code(errc::no_servers), {}, {});
     return;
   }

@@ -433,6 +433,13 @@ void manager_core::retry_refill(port_type type) {
   });
 }
 
+void manager_core::replace_servers(std::vector<ip_endpoint> servers) {
+  if (stopping_) return;
+  servers_.replace(std::move(servers));
+  server_updates_.fetch_add(1, std::memory_order_relaxed);
+  start_prewarm();  // a family may have appeared; refill() stops where nothing is missing
+}
+
 void manager_core::shutdown() {
   stopping_ = true;
   for (auto& t : refill_retry_) {
@@ -448,6 +455,7 @@ port_manager_stats manager_core::stats() const noexcept {
   port_manager_stats st;
   st.mappings = handed_out_.load(std::memory_order_relaxed);
   st.prewarmed = pooled_.load(std::memory_order_relaxed);
+  st.server_list_updates = server_updates_.load(std::memory_order_relaxed);
   st.listens = listens_.load(std::memory_order_relaxed);
   st.requests_sent = counters_.requests_sent.load(std::memory_order_relaxed);
   st.responses_ok = counters_.responses_ok.load(std::memory_order_relaxed);

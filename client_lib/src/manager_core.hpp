@@ -80,6 +80,11 @@ class manager_core {
   std::error_code send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data);
   void start_prewarm();
   void shutdown();
+  // A new resolution of the configured servers (server_refresher). Mappings
+  // keep the server they have; new transactions and failover use the list.
+  void replace_servers(std::vector<ip_endpoint> servers);
+  // Called (io thread) when a transaction has tried every server in vain.
+  void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
   port_manager_stats stats() const noexcept;
 
@@ -123,6 +128,8 @@ class manager_core {
   // Set once a pre-warmed mapping turned out destination-dependent: behind
   // such a NAT no mapping can be prepared in advance, so refilling stops.
   bool prewarm_off_ = false;
+  std::function<void()> servers_exhausted_;
+  std::atomic<std::uint64_t> server_updates_{0};  // read by stats() from any thread
   std::vector<std::uint64_t> reserved_rtcp_;
   std::array<std::unique_ptr<asio::steady_timer>, port_type_count> refill_retry_;
   std::atomic<std::size_t> handed_out_{0};

@@ -5,6 +5,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "manager_core.hpp"
 #include "resolver.hpp"
 #include "server_list.hpp"
+#include "server_refresher.hpp"
 
 namespace pinhole {
 
@@ -55,6 +57,9 @@ struct port_manager::impl {
   manager_core core;
   std::thread thread;
   std::thread::id thread_id;
+  // Destroyed first (declared last): it stops calling back before the
+  // io_context it posts to goes away.
+  std::unique_ptr<client::server_refresher> refresher;
 
   enum class undo { nothing, release, stop_listen };
 
@@ -92,6 +97,16 @@ struct port_manager::impl {
 
 std::unique_ptr<port_manager> port_manager::create(options opts, std::error_code& ec) noexcept {
   try {
+    return client::create_port_manager(std::move(opts), std::make_shared<client::system_resolver>(), ec);
+  } catch (...) {
+    ec = make_error_code(errc::socket_error);
+    return nullptr;
+  }
+}
+
+std::unique_ptr<port_manager> client::create_port_manager(options opts, std::shared_ptr<client::dns_resolver> dns,
+                                                          std::error_code& ec) noexcept {
+  try {
     ec.clear();
     if (opts.call_timeout <= std::chrono::milliseconds::zero() || opts.transaction.rto.count() <= 0) {
       ec = make_error_code(errc::invalid_argument);
@@ -103,11 +118,25 @@ std::unique_ptr<port_manager> port_manager::create(options opts, std::error_code
         return nullptr;
       }
     }
-    client::system_resolver dns;
     std::vector<ip_endpoint> servers;
-    if ((ec = client::resolve_servers(opts.servers, opts.use_srv, dns, servers))) return nullptr;
-    auto p = std::make_unique<impl>(std::move(opts), std::move(servers));
-    impl* raw = p.get();
+    if ((ec = client::resolve_servers(opts.servers, opts.use_srv, *dns, servers))) return nullptr;
+    const auto refresh = opts.dns_refresh;
+    const bool names = client::server_refresher::has_names(opts.servers);
+    auto specs = opts.servers;
+    const bool use_srv = opts.use_srv;
+    auto p = std::make_unique<port_manager::impl>(std::move(opts), servers);
+    port_manager::impl* raw = p.get();
+    if (refresh > std::chrono::milliseconds::zero() && names) {
+      // After every server failed: again soon, but not in a loop (1/30 of
+      // the interval, between 0.1 and 10 s).
+      const auto min_gap = std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(10));
+      p->refresher = std::make_unique<client::server_refresher>(
+          std::move(specs), use_srv, std::move(dns), refresh, min_gap, std::move(servers),
+          [raw](const std::vector<ip_endpoint>& fresh) {
+            asio::post(raw->io, [raw, fresh] { raw->core.replace_servers(fresh); });
+          });
+      raw->core.on_servers_exhausted([r = raw->refresher.get()] { r->refresh_soon(); });
+    }
     p->thread = std::thread([raw] { raw->io.run(); });
     p->thread_id = p->thread.get_id();
     asio::post(p->io, [raw] { raw->core.start_prewarm(); });

@@ -142,6 +142,17 @@ void server_list::mark_ok(const ip_endpoint& s) {
   }
 }
 
+void server_list::replace(std::vector<ip_endpoint> servers) {
+  std::vector<clock::time_point> down(servers.size());
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    for (std::size_t j = 0; j < servers_.size(); ++j) {
+      if (servers_[j] == servers[i]) down[i] = down_until_[j];
+    }
+  }
+  servers_ = std::move(servers);
+  down_until_ = std::move(down);
+}
+
 bool server_list::is_down(const ip_endpoint& s, clock::time_point now) const {
   for (std::size_t i = 0; i < servers_.size(); ++i) {
     if (servers_[i] == s) return down_until_[i] > now;

@@ -49,6 +49,9 @@ class server_list {
   void mark_ok(const ip_endpoint& s);
   bool is_down(const ip_endpoint& s, clock::time_point now) const;
   const std::vector<ip_endpoint>& all() const noexcept { return servers_; }
+  // A new resolution of the same configuration: takes its order, keeps the
+  // hold-down of servers that are still in it, forgets the ones that left.
+  void replace(std::vector<ip_endpoint> servers);
 
  private:
   std::vector<ip_endpoint> servers_;

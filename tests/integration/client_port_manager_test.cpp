@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "client_support.hpp"
+#include "fake_resolver.hpp"
 #include "pinhole/port_manager.hpp"
 
 using namespace pinhole;
@@ -589,4 +590,67 @@ TEST(PortManagerNat, NothingIsPrewarmedBehindASymmetricNat) {
   std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(srv.requests(), seen);
   EXPECT_EQ(pm->stats().prewarmed, 0U);
+}
+
+// ---- DNS re-resolution (options::dns_refresh) with a scripted resolver -----
+
+TEST(PortManagerDns, PicksUpANewAddressAndUsesItForNewMappings) {
+  fake a, b;
+  ASSERT_NE(a.address().port, b.address().port);
+  // On loopback the fakes differ by port, not address: "stun.test" moves
+  // between them through its SRV record (RFC 8489 §8.1), which carries ports.
+  auto dns = std::make_shared<client::fake_resolver>();
+  dns->srv_records["_stun._udp.stun.test"] = {{0, 0, a.address().port, "a.test"}};
+  dns->set_host("a.test", {"127.0.0.1"});
+  auto o = opts_for({});
+  o.servers = {"stun.test"};  // no port: SRV, then the target's address
+  o.dns_refresh = 100ms;
+  std::error_code ec;
+  auto pm = client::create_port_manager(o, dns, ec);
+  ASSERT_TRUE(pm) << ec.message();
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(m.server, a.address());
+
+  dns->set_srv("_stun._udp.stun.test", {{0, 0, b.address().port, "a.test"}});
+  for (int i = 0; i < 500 && pm->stats().server_list_updates < 1; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(pm->stats().server_list_updates, 1U);
+  mapping m2;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m2));
+  EXPECT_EQ(m2.server, b.address());
+  EXPECT_EQ(m.server, a.address());  // the first mapping keeps its server
+}
+
+TEST(PortManagerDns, EveryServerDeadTriggersAnEarlyLookup) {
+  fake alive;
+  const test::dead_endpoint gone;
+  auto dns = std::make_shared<client::fake_resolver>();
+  dns->srv_records["_stun._udp.stun.test"] = {{0, 0, gone.port(), "a.test"}};
+  dns->set_host("a.test", {"127.0.0.1"});
+  auto o = opts_for({});
+  o.servers = {"stun.test"};
+  o.dns_refresh = 60s;  // the periodic lookup is a minute away; the early one 2 s
+  std::error_code ec;
+  auto pm = client::create_port_manager(o, dns, ec);
+  ASSERT_TRUE(pm) << ec.message();
+  dns->set_srv("_stun._udp.stun.test", {{0, 0, alive.address().port, "a.test"}});
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::server_unreachable);  // ICMP from the old address
+  for (int i = 0; i < 1000 && pm->stats().server_list_updates < 1; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(pm->stats().server_list_updates, 1U);
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(m.server, alive.address());
+}
+
+TEST(PortManagerDns, LiteralsAreNeverLookedUpAgain) {
+  fake srv;
+  auto dns = std::make_shared<client::fake_resolver>();
+  auto o = opts_for({srv.address()});
+  o.dns_refresh = 20ms;
+  std::error_code ec;
+  auto pm = client::create_port_manager(o, dns, ec);
+  ASSERT_TRUE(pm) << ec.message();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(dns->host_query_count(), 0);
+  EXPECT_TRUE(dns->srv_queries.empty());
 }

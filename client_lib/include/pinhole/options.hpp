@@ -37,6 +37,12 @@ struct options {
   // StartListen / StopListen.
   std::chrono::milliseconds call_timeout{500};
   std::chrono::milliseconds keepalive_interval{25000};
+  // Server names (not IP literals) are resolved again this often, in the
+  // background, so a long-lived manager follows DNS changes; after a
+  // transaction found every server dead, again soon (1/30 of this, between
+  // 0.1 and 10 s). A failed lookup keeps the servers known. 0 = resolve only
+  // at creation. (The C API uses the default.)
+  std::chrono::milliseconds dns_refresh{300000};
   // Per RTC_PORT_TYPE (index = port_type value). {0,0} = kernel's choice.
   std::array<port_range, port_type_count> port_ranges{};
   // Bind RTP on an even port and reserve port+1 for the RTCP mapping asked

@@ -17,6 +17,13 @@
 
 namespace pinhole {
 
+class port_manager;
+namespace client {  // the library's internals (not installed)
+class dns_resolver;
+std::unique_ptr<port_manager> create_port_manager(options opts, std::shared_ptr<dns_resolver> dns,
+                                                  std::error_code& ec) noexcept;
+}  // namespace client
+
 struct port_manager_stats {
   std::size_t mappings = 0;   // handed out (GetMapping/StartListen/adopt), not released
   std::size_t prewarmed = 0;  // ready in the cache
@@ -25,6 +32,7 @@ struct port_manager_stats {
   std::uint64_t responses_ok = 0;    // validated success responses
   std::uint64_t responses_rejected = 0;  // replies dropped by validation
   std::uint64_t keepalives = 0;      // keep-alive transactions completed
+  std::uint64_t server_list_updates = 0;  // DNS re-resolutions that changed the server list
 };
 
 class PINHOLE_API port_manager {
@@ -76,6 +84,8 @@ class PINHOLE_API port_manager {
   port_manager_stats stats() const noexcept;
 
  private:
+  friend std::unique_ptr<port_manager> client::create_port_manager(options, std::shared_ptr<client::dns_resolver>,
+                                                                   std::error_code&) noexcept;
   struct impl;
   explicit port_manager(std::unique_ptr<impl> p) noexcept;
   std::unique_ptr<impl> impl_;

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "pinhole/errors.hpp"
+#include "fake_resolver.hpp"
 #include "resolver.hpp"
 
 using namespace pinhole;
@@ -15,28 +16,6 @@ using namespace std::chrono_literals;
 namespace {
 
 ip_endpoint ep(const char* t) { return *ip_endpoint::parse(t); }
-
-class fake_resolver final : public dns_resolver {
- public:
-  std::map<std::string, std::vector<srv_record>> srv_records;
-  std::map<std::string, std::vector<std::string>> hosts;
-  std::vector<std::string> srv_queries;
-
-  std::error_code srv(const std::string& name, std::vector<srv_record>& out) override {
-    srv_queries.push_back(name);
-    const auto it = srv_records.find(name);
-    if (it == srv_records.end()) return make_error_code(errc::resolve_failed);
-    out = it->second;
-    return {};
-  }
-  std::error_code host(const std::string& name, std::uint16_t port, std::vector<ip_endpoint>& out) override {
-    out.clear();
-    const auto it = hosts.find(name);
-    if (it == hosts.end()) return make_error_code(errc::resolve_failed);
-    for (const auto& ip : it->second) out.push_back(*ip_endpoint::parse_ip(ip, port));
-    return {};
-  }
-};
 
 }  // namespace
 
@@ -147,4 +126,19 @@ TEST(ServerList, FailedServersGoLastUntilTheirHoldDownEnds) {
   list.mark_ok(b);
   EXPECT_EQ(list.candidates(ip_family::v4, t0 + 3s), (std::vector<ip_endpoint>{b, a}));
   EXPECT_TRUE(list.has_family(ip_family::v6));
+}
+
+TEST(ServerList, ReplaceKeepsTheHoldDownOfServersThatStay) {
+  const auto a = ep("192.0.2.1:3478"), b = ep("192.0.2.2:3478"), c = ep("192.0.2.3:3478");
+  server_list list({a, b}, 30s);
+  const server_list::clock::time_point t0{std::chrono::hours(1)};
+  list.mark_failed(a, t0);
+  list.replace({c, a});  // b left, c is new; a is still down
+  EXPECT_EQ(list.all(), (std::vector<ip_endpoint>{c, a}));
+  EXPECT_TRUE(list.is_down(a, t0 + 1s));
+  EXPECT_FALSE(list.is_down(c, t0 + 1s));
+  EXPECT_FALSE(list.is_down(b, t0 + 1s));  // unknown now
+  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 1s), (std::vector<ip_endpoint>{c, a}));
+  list.replace({a});
+  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 1s), (std::vector<ip_endpoint>{a}));
 }
