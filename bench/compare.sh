@@ -9,8 +9,11 @@
 # on the same timer as the coalescing row). Not part of CI: it takes a few
 # minutes and wants a quiet machine. See README, "Performance", for the method.
 #
-#   bench/compare.sh [--rate N] [--duration S] [--sweep "R1 R2 ..."] [--sweep-duration S]
+#   bench/compare.sh [--rate N] [--duration S] [--repeat N] [--sweep "R1 R2 ..."] [--sweep-duration S]
 #                    [--coalesce-us US] [--build-dir DIR] [--out DIR] [--no-default-workers]
+#
+# Each server is measured --repeat times (default 3) in interleaved rounds;
+# the table shows medians, with the range of the CPU figure.
 #
 # Needs: scripts/setup (coturn, python3, iproute2) and a release build
 # (cmake --preset release && cmake --build --preset release; built here if missing).
@@ -25,6 +28,7 @@ SWEEP_DURATION=5
 OUT=""
 DEFAULT_WORKERS=1
 COALESCE=500  # 0 = no coalescing/timer rows
+REPEAT=3      # interleaved rounds at RATE; the table shows medians
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -37,10 +41,14 @@ while [ $# -gt 0 ]; do
     --out) OUT=${2:?}; shift 2 ;;
     --no-default-workers) DEFAULT_WORKERS=0; shift ;;
     --coalesce-us) COALESCE=${2:?}; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --repeat) REPEAT=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
+
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "--repeat: expected a positive integer, got $REPEAT"
+[[ "$COALESCE" =~ ^[0-9]+$ ]] || die "--coalesce-us: expected an integer, got $COALESCE"
 
 PINHOLED="$BUILD/daemon/pinholed"
 BENCH="$BUILD/tools/bench/pinhole-bench"
@@ -170,59 +178,75 @@ if awk -v l="$LOAD" 'BEGIN { exit !(l > 0.5) }'; then
   echo "compare.sh: warning: load average $LOAD; other processes will distort the numbers" >&2
 fi
 
-PORT=$(free_port)
-echo "pinholed --workers 1 on CPU $SRV_CPU, port $PORT" >&2
-start_server pinholed "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:$PORT" --workers 1 --log-level warning
-measure pinholed "$RATE" "$DURATION" "pinholed-$RATE"
-sweep pinholed
-stop_server
-
-PORT=$(free_port)
-echo "coturn $COTURN_VERSION (-m 0: single-threaded) on CPU $SRV_CPU, port $PORT" >&2
-start_server coturn "$SRV_CPU" turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 \
-  --listening-ip 127.0.0.1 --listening-port "$PORT" --log-file stdout --simple-log
-measure coturn "$RATE" "$DURATION" "coturn-$RATE"
-sweep coturn
-stop_server
-
-if [ "$COALESCE" -gt 0 ]; then
+# row NAME CPU_LIST COMMAND... : one measurement of a server at $RATE
+# (round $ROUND), started on a fresh port and stopped afterwards.
+row() {
+  local name=$1 cpus=$2
+  shift 2
   PORT=$(free_port)
-  echo "pinholed --workers 1 --coalesce-us $COALESCE on CPU $SRV_CPU, port $PORT" >&2
-  start_server pinholed-coalesce "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:$PORT" --workers 1 --log-level warning \
-    --coalesce-us "$COALESCE"
-  measure pinholed-coalesce "$RATE" "$DURATION" "pinholed-coalesce-$RATE"
+  local cmd=("$@")
+  cmd=("${cmd[@]//@PORT@/$PORT}")
+  echo "round $ROUND: $name on CPU $cpus, port $PORT" >&2
+  start_server "$name" "$cpus" "${cmd[@]}"
+  measure "$name" "$RATE" "$DURATION" "$name-$RATE-r$ROUND"
   stop_server
-fi
+}
 
-# The kernel's floor on this machine: pinhole-floor does only the system
-# calls (epoll_wait, recvmmsg, sendmmsg) and writes a 32-byte answer.
-PORT=$(free_port)
-echo "pinhole-floor (epoll) on CPU $SRV_CPU, port $PORT" >&2
-start_server floor "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:$PORT"
-measure floor "$RATE" "$DURATION" "floor-$RATE"
-stop_server
-if [ "$COALESCE" -gt 0 ]; then
+# Rounds interleave the servers, so slow drift on the machine (other
+# tenants of a VM) spreads over all of them instead of biasing one.
+for ROUND in $(seq 1 "$REPEAT"); do
+  row pinholed "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:@PORT@" --workers 1 --log-level warning
+  row coturn "$SRV_CPU" turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 \
+    --listening-ip 127.0.0.1 --listening-port "@PORT@" --log-file stdout --simple-log
+  # The kernel's floor on this machine: pinhole-floor does only the system
+  # calls (epoll_wait, recvmmsg, sendmmsg) and writes a 32-byte answer.
+  row floor "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:@PORT@"
+  if [ "$COALESCE" -gt 0 ]; then
+    row pinholed-coalesce "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:@PORT@" --workers 1 --log-level warning \
+      --coalesce-us "$COALESCE"
+    row floor-timer "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:@PORT@" --poll-us "$COALESCE"
+  fi
+  if [ "$DEFAULT_WORKERS" = 1 ]; then
+    row pinholed-default all "$PINHOLED" --listen "127.0.0.1:@PORT@" --log-level warning
+  fi
+done
+
+# The rate sweeps, once: pinholed (one worker) and coturn.
+if [ -n "$SWEEP" ]; then
   PORT=$(free_port)
-  echo "pinhole-floor --poll-us $COALESCE on CPU $SRV_CPU, port $PORT" >&2
-  start_server floor-timer "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:$PORT" --poll-us "$COALESCE"
-  measure floor-timer "$RATE" "$DURATION" "floor-timer-$RATE"
+  start_server pinholed "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:$PORT" --workers 1 --log-level warning
+  sweep pinholed
   stop_server
-fi
-
-if [ "$DEFAULT_WORKERS" = 1 ]; then
   PORT=$(free_port)
-  echo "pinholed with its default workers ($NCPU), unpinned (shares the generator's core)" >&2
-  start_server pinholed-default all "$PINHOLED" --listen "127.0.0.1:$PORT" --log-level warning
-  measure pinholed-default "$RATE" "$DURATION" "pinholed-default-$RATE"
+  start_server coturn "$SRV_CPU" turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 \
+    --listening-ip 127.0.0.1 --listening-port "$PORT" --log-file stdout --simple-log
+  sweep coturn
   stop_server
 fi
 
 python3 - "$OUT" "$RATE" "$COALESCE" <<'PY' | tee "$OUT/table.md"
 import glob, json, os, sys
 out, rate, coalesce = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def runs(name):
+    """Every round's result for `name` at the main rate."""
+    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, f"{name}-{rate}-r*.json")))]
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 def load(name):
-    p = os.path.join(out, f"{name}-{rate}.json")
-    return json.load(open(p)) if os.path.exists(p) else None
+    """The median round: each figure is the median over the rounds (CPU also
+    with its range)."""
+    rs = [r for r in runs(name) if r.get("cpu_us_per_req")]
+    if not rs:
+        return None
+    m = dict(rs[0])
+    for k in ("offered_rps", "rps", "loss_pct", "p99_us", "cpu_us_per_req"):
+        m[k] = median([r[k] for r in rs])
+    m["cpu_min"] = min(r["cpu_us_per_req"] for r in rs)
+    m["cpu_max"] = max(r["cpu_us_per_req"] for r in rs)
+    m["rounds"] = len(rs)
+    return m
 def best(name):
     """Highest swept rate answered with < 0.1 % loss; '>=' when the next step
     up was out of the generator's reach rather than lost by the server."""
@@ -246,12 +270,16 @@ labels = {"pinholed": "pinholed (1 worker, pinned)", "coturn": "coturn -m 0 (pin
           "floor": "kernel floor: pinhole-floor, epoll (pinned)",
           "floor-timer": f"kernel floor: pinhole-floor --poll-us {coalesce} (pinned)"}
 rows = [(n, load(n)) for n in ("pinholed", "coturn", "pinholed-default", "pinholed-coalesce", "floor", "floor-timer")]
+print(f"Medians of {max((r['rounds'] for _, r in rows if r), default=0)} interleaved rounds; CPU range in brackets.")
+print()
 print("| server | offered req/s | answered req/s | loss % | p99 us | server CPU-us/req | highest rate with < 0.1 % loss |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for name, r in rows:
     if r is None:
         continue
-    cpu = f"{r['cpu_us_per_req']:.2f}" if r["cpu_us_per_req"] else "-"
+    cpu = f"{r['cpu_us_per_req']:.2f}"
+    if r["rounds"] > 1:
+        cpu += f" ({r['cpu_min']:.2f}-{r['cpu_max']:.2f})"
     top = best(name) if name in ("pinholed", "coturn") else "-"
     print(f"| {labels[name]} | {r['offered_rps']:,.0f} | {r['rps']:,.0f} | {r['loss_pct']:.3f} | {r['p99_us']:.0f} | {cpu} | {top} |")
 p, c = load("pinholed"), load("coturn")
