@@ -618,7 +618,10 @@ TEST(PortManagerDns, PicksUpANewAddressAndUsesItForNewMappings) {
   mapping m2;
   ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m2));
   EXPECT_EQ(m2.server, b.address());
-  EXPECT_EQ(m.server, a.address());  // the first mapping keeps its server
+  // The first mapping keeps its server: its NAT binding points there.
+  mapping again;
+  ASSERT_FALSE(pm->update_remote_address(remote_v4, m.internal, m.external, &again));
+  EXPECT_EQ(again.server, a.address());
 }
 
 TEST(PortManagerDns, EveryServerDeadTriggersAnEarlyLookup) {
