@@ -1,6 +1,7 @@
-// UDP socket setup and address conversion for pinholed. Sockets report the
-// local address each datagram reached (IP_PKTINFO / IPV6_RECVPKTINFO) so a
-// wildcard listener answers from exactly that address.
+// UDP socket setup and address conversion for pinholed. Wildcard sockets
+// report the local address each datagram reached (IP_PKTINFO /
+// IPV6_RECVPKTINFO) so they answer from exactly that address; a socket bound
+// to one address needs no control messages.
 #pragma once
 
 #include <netinet/in.h>
@@ -27,7 +28,8 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
                                 stun::transport_address& bound) noexcept;
 
 // Adopts an already-bound UDP socket (systemd socket activation): enables
-// PKTINFO and non-blocking mode and reads its bound address.
+// non-blocking mode (and PKTINFO when it is a wildcard socket), grows its
+// receive buffer and reads its bound address.
 std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcept;
 
 bool is_wildcard(const stun::transport_address& a) noexcept;
