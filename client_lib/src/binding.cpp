@@ -39,7 +39,16 @@ std::error_code build_binding_request(const request_spec& spec, std::vector<std:
   stun::message_writer w(out);
   w.begin(stun::binding_request, std::span<const std::byte, 12>(spec.txid));
   if (spec.change_ip || spec.change_port) w.add_change_request(spec.change_ip, spec.change_port);
-  if (spec.auth != nullptr) {
+  if (spec.auth != nullptr && spec.challenge != nullptr) {
+    // RFC 8489 §9.2.3: the retry after a challenge "MUST include" USERNAME,
+    // REALM, NONCE and MESSAGE-INTEGRITY, keyed with
+    // MD5(username ":" realm ":" password) (§9.2.2).
+    w.add_text(stun::attr::username, spec.auth->username);
+    w.add_text(stun::attr::realm, spec.challenge->realm);
+    w.add_text(stun::attr::nonce, spec.challenge->nonce);
+    const auto key = stun::long_term_key(spec.auth->username, spec.challenge->realm, spec.auth->password);
+    w.add_message_integrity(key);
+  } else if (spec.auth != nullptr) {
     // RFC 8489 §9.1.2: with short-term credentials a request carries
     // USERNAME and MESSAGE-INTEGRITY.
     w.add_text(stun::attr::username, spec.auth->username);
@@ -87,7 +96,10 @@ verdict validate_response(std::span<const std::byte> data, const ip_endpoint& fr
     // RFC 8489 §9.1.4: with credentials, a response whose MESSAGE-INTEGRITY
     // is missing or wrong is discarded. Error responses without it are
     // still accepted as errors (never as a mapping).
-    const auto ec = stun::verify_integrity(m, stun::short_term_key(expect.auth->password));
+    std::array<std::byte, 16> lt_key{};
+    if (expect.challenge) lt_key = stun::long_term_key(expect.auth->username, expect.challenge->realm, expect.auth->password);
+    const auto ec = stun::verify_integrity(m, expect.challenge ? std::span<const std::byte>(lt_key)
+                                                               : stun::short_term_key(expect.auth->password));
     const bool is_error = m.type() == stun::binding_error;
     if (ec && !(is_error && ec == stun::errc::integrity_missing)) return verdict::rejected;
   }
@@ -102,6 +114,17 @@ verdict validate_response(std::span<const std::byte> data, const ip_endpoint& fr
     r.reason.assign(ev.reason.begin(), ev.reason.end());
     ip_endpoint alt;
     if (ev.code == 300 && read_address(m, stun::attr::alternate_server, alt)) r.alternate_server = alt;
+    if (ev.code == 401 || ev.code == 438) {
+      // RFC 8489 §9.2.4: the challenge carries REALM and NONCE (§14.9: REALM
+      // under 128 characters; §14.10: NONCE under 128 characters).
+      const auto realm = m.find(stun::attr::realm);
+      const auto nonce = m.find(stun::attr::nonce);
+      std::string_view rv, nv;
+      if (realm && nonce && !stun::decode_text(*realm, 763, rv) && !stun::decode_text(*nonce, 763, nv) && !rv.empty() &&
+          !nv.empty()) {
+        r.challenge = long_term{std::string(rv), std::string(nv)};
+      }
+    }
     out = std::move(r);
     return verdict::accepted;
   }

@@ -19,11 +19,20 @@ namespace pinhole::client {
 
 using txid_t = std::array<std::byte, 12>;
 
+// The server's long-term challenge (RFC 8489 §9.2): the REALM and NONCE of
+// its 401 or 438 answer. With it, `auth` is used as a long-term credential.
+struct long_term {
+  std::string realm;
+  std::string nonce;
+  friend bool operator==(const long_term&, const long_term&) = default;
+};
+
 struct request_spec {
   txid_t txid{};
   bool change_ip = false;    // RFC 5780 CHANGE-REQUEST "A"
   bool change_port = false;  // RFC 5780 CHANGE-REQUEST "B"
   const credentials* auth = nullptr;
+  const long_term* challenge = nullptr;  // with auth: long-term instead of short-term
   bool fingerprint = true;
 };
 
@@ -38,6 +47,7 @@ struct expectation {
   ip_endpoint source;        // where the reply must come from
   ip_family socket_family = ip_family::v4;
   std::optional<credentials> auth;
+  std::optional<long_term> challenge;  // the key is then the long-term one
 };
 
 struct binding_result {
@@ -49,6 +59,7 @@ struct binding_result {
   std::uint16_t error_code = 0;       // error response: 300..699
   std::string reason;
   std::optional<ip_endpoint> alternate_server;  // 300 Try Alternate
+  std::optional<long_term> challenge;  // 401 / 438 with REALM and NONCE
 };
 
 enum class verdict {

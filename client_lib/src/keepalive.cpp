@@ -21,6 +21,7 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
   p.server = candidates[i];
   p.tx = opts_.transaction;
   p.auth = opts_.auth;
+  p.challenges = challenges_;
   p.fingerprint = opts_.fingerprint;
   s->sock->binding(p, [this, s, candidates = std::move(candidates), i, done = std::move(done)](
                           std::error_code ec, const binding_result& r) mutable {

@@ -173,6 +173,7 @@ void manager_core::check_dependence(const std::shared_ptr<slot>& s, std::functio
   p.server = *s->other;
   p.tx = opts_.transaction;
   p.auth = opts_.auth;
+  p.challenges = challenges_;
   p.fingerprint = opts_.fingerprint;
   s->sock->binding(p, [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
     if (s->dead) return;

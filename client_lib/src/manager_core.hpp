@@ -129,6 +129,8 @@ class manager_core {
   // such a NAT no mapping can be prepared in advance, so refilling stops.
   bool prewarm_off_ = false;
   std::function<void()> servers_exhausted_;
+  // Long-term credential challenges per server (RFC 8489 §9.2), shared by all sockets.
+  std::shared_ptr<challenge_cache> challenges_ = std::make_shared<challenge_cache>();
   std::atomic<std::uint64_t> server_updates_{0};  // read by stats() from any thread
   std::vector<std::uint64_t> reserved_rtcp_;
   std::array<std::unique_ptr<asio::steady_timer>, port_type_count> refill_retry_;

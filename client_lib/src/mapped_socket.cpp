@@ -83,17 +83,64 @@ void mapped_socket::dispatch(std::span<const std::byte> data, const ip_endpoint&
   if (on_datagram_) on_datagram_(from, data);
 }
 
+const long_term* challenge_cache::find(const ip_endpoint& server) const noexcept {
+  for (const auto& [s, c] : entries_) {
+    if (s == server) return &c;
+  }
+  return nullptr;
+}
+
+void challenge_cache::put(const ip_endpoint& server, long_term c) {
+  for (auto& [s, old] : entries_) {
+    if (s == server) {
+      old = std::move(c);
+      return;
+    }
+  }
+  entries_.emplace_back(server, std::move(c));
+}
+
 void mapped_socket::binding(const binding_params& params, completion done) {
+  std::optional<long_term> known;
+  if (params.auth && params.challenges) {
+    if (const auto* c = params.challenges->find(params.server)) known = *c;
+  }
+  // Two retries: a first challenge (401), then possibly a stale nonce (438).
+  start_binding(params, std::move(done), std::move(known), 2);
+}
+
+void mapped_socket::start_binding(const binding_params& params, completion done, std::optional<long_term> challenge,
+                                  int retries_left) {
   request_spec spec;
   spec.txid = new_transaction_id();
   spec.auth = params.auth ? &*params.auth : nullptr;
+  spec.challenge = challenge ? &*challenge : nullptr;
   spec.fingerprint = params.fingerprint;
   expectation e;
   e.txid = spec.txid;
   e.source = params.server;
   e.socket_family = local_.family;
   e.auth = params.auth;
+  e.challenge = challenge;
   auto p = std::make_shared<pending_tx>(io_, params.tx, std::move(e));
+  if (params.auth && retries_left > 0) {
+    // RFC 8489 §9.2.5: a 401 with REALM and NONCE to a request without them
+    // (or with another nonce) is a challenge to answer with the long-term
+    // credential; a 438 (Stale Nonce) "SHOULD" be retried with the new
+    // NONCE. The same challenge twice means the credential is wrong: that
+    // 401 goes back to the caller.
+    done = [self = weak_from_this(), params, done = std::move(done), used = challenge, retries_left](
+               std::error_code ec, const binding_result& r) mutable {
+      const auto me = self.lock();
+      const bool challenged = !ec && !r.success && r.challenge && (r.error_code == 401 || r.error_code == 438);
+      if (me && !me->closed_ && challenged && (r.error_code == 438 || !used || !(*used == *r.challenge))) {
+        if (params.challenges) params.challenges->put(params.server, *r.challenge);
+        me->start_binding(params, std::move(done), r.challenge, retries_left - 1);
+        return;
+      }
+      done(ec, r);
+    };
+  }
   p->done = std::move(done);
   if (closed_) {
     p->tx.cancel(make_error_code(errc::shutting_down));

@@ -30,11 +30,26 @@ struct socket_counters {
   std::atomic<std::uint64_t> responses_rejected{0};
 };
 
+// The long-term challenges (RFC 8489 §9.2) seen per server, so that later
+// requests to it carry REALM/NONCE at once instead of each paying the 401
+// round trip. Shared by the sockets of one manager; io thread only.
+class challenge_cache {
+ public:
+  const long_term* find(const ip_endpoint& server) const noexcept;
+  void put(const ip_endpoint& server, long_term c);
+
+ private:
+  std::vector<std::pair<ip_endpoint, long_term>> entries_;  // a handful of servers
+};
+
 struct binding_params {
   ip_endpoint server;
   transaction_options tx;
   std::optional<credentials> auth;
   bool fingerprint = true;
+  // With auth: where long-term challenges are remembered (may be null: then
+  // a challenge is still answered, but only within this request).
+  std::shared_ptr<challenge_cache> challenges;
 };
 
 class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
@@ -77,6 +92,9 @@ class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
     completion done;
   };
 
+  // One request; on a 401/438 challenge (with credentials) it tries again
+  // with the challenge, at most `retries_left` more times.
+  void start_binding(const binding_params& p, completion done, std::optional<long_term> challenge, int retries_left);
   void arm_receive();
   void on_readable();
   void dispatch(std::span<const std::byte> data, const ip_endpoint& from);

@@ -657,3 +657,63 @@ TEST(PortManagerDns, LiteralsAreNeverLookedUpAgain) {
   EXPECT_EQ(dns->host_query_count(), 0);
   EXPECT_TRUE(dns->srv_queries.empty());
 }
+
+// ---- long-term credentials (RFC 8489 §9.2) against the scriptable server ---
+
+namespace {
+
+// A server that knows alice / s3cret in realm "pinhole.test".
+struct long_term_server {
+  fake srv;
+  long_term_server() {
+    srv.set_mode(fake::mode::long_term_auth);
+    srv.set_long_term("alice", "s3cret");
+  }
+  std::unique_ptr<port_manager> manager(std::optional<credentials> auth) {
+    auto o = opts_for({srv.address()});
+    o.auth = std::move(auth);
+    return make(o);
+  }
+};
+
+}  // namespace
+
+TEST(PortManagerLongTerm, AnswersTheChallengeAndRemembersIt) {
+  long_term_server lt;
+  auto pm = lt.manager(credentials{"alice", "s3cret"});
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(m.external, m.internal);
+  EXPECT_EQ(lt.srv.requests(), 2);  // the challenge (401), then the answer to it
+  // The next mapping uses the challenge it already has: one request.
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
+  EXPECT_EQ(lt.srv.requests(), 3);
+}
+
+TEST(PortManagerLongTerm, StaleNonceIsRetriedWithTheNewOne) {
+  long_term_server lt;
+  auto pm = lt.manager(credentials{"alice", "s3cret"});
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  lt.srv.rotate_nonce();
+  const int before = lt.srv.requests();
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(lt.srv.requests(), before + 2);  // 438 Stale Nonce, then the retry
+}
+
+TEST(PortManagerLongTerm, WrongPasswordFailsWithoutLooping) {
+  long_term_server lt;
+  auto pm = lt.manager(credentials{"alice", "wrong"});
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::integrity_failure);
+  EXPECT_EQ(lt.srv.requests(), 2);  // challenge, one answer, the same challenge again: stop
+  EXPECT_EQ(pm->stats().mappings, 0U);
+}
+
+TEST(PortManagerLongTerm, WithoutCredentialsTheChallengeIsAnError) {
+  long_term_server lt;
+  auto pm = lt.manager(std::nullopt);
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::integrity_failure);
+  EXPECT_EQ(lt.srv.requests(), 1);
+}

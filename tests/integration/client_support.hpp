@@ -28,6 +28,7 @@
 #include "address_conv.hpp"
 #include "pinhole/types.hpp"
 #include "stun/attributes.hpp"
+#include "stun/integrity.hpp"
 #include "stun/reader.hpp"
 #include "stun/writer.hpp"
 #include "udp_io.hpp"
@@ -272,6 +273,7 @@ class fake_stun_server {
     try_alternate,      // 300 Try Alternate with ALTERNATE-SERVER = `lie_address`
     behind_cone,        // OTHER-ADDRESS = a second socket, which sees the same mapping (RFC 5780)
     behind_symmetric,   // the same, but the second socket sees another port: a symmetric NAT
+    long_term_auth,     // RFC 8489 §9.2 long-term credentials (set_long_term), 401/438 challenges
   };
 
   explicit fake_stun_server(const std::string& local = "127.0.0.1:0") : sock_(local), other_("127.0.0.1:0") {
@@ -290,6 +292,15 @@ class fake_stun_server {
     lie_ = e;
   }
   int requests() const { return requests_; }
+  // long_term_auth: the one user it knows; realm "pinhole.test".
+  void set_long_term(std::string username, std::string password) {
+    std::lock_guard lk(m_);
+    lt_user_ = std::move(username);
+    lt_pass_ = std::move(password);
+  }
+  // Makes the current nonce stale: requests carrying it get a 438.
+  void rotate_nonce() { ++nonce_serial_; }
+  std::string nonce() const { return "nonce-" + std::to_string(nonce_serial_.load()); }
   int other_requests() const { return other_requests_; }  // at the OTHER-ADDRESS socket
 
  private:
@@ -319,7 +330,9 @@ class fake_stun_server {
     if (md == mode::wrong_txid) id[0] ^= std::byte{0xFF};
     std::vector<std::byte> out(512);
     stun::message_writer w(out);
-    if (md == mode::error_500) {
+    if (md == mode::long_term_auth) {
+      if (!answer_long_term(req, from, id, w)) return;
+    } else if (md == mode::error_500) {
       w.begin(stun::binding_error, std::span<const std::byte, 12>(id)).add_error_code(500, "Server Error");
     } else if (md == mode::try_alternate) {
       std::lock_guard lk(m_);
@@ -348,6 +361,38 @@ class fake_stun_server {
     (md == mode::wrong_source || at_other ? other_ : sock_).send_to(out, from);
   }
 
+  // RFC 8489 §9.2.4: no credentials -> 401 with REALM and NONCE; a nonce
+  // that is not the current one -> 438 with the new one; a wrong
+  // MESSAGE-INTEGRITY -> 401; else success signed with the long-term key.
+  // Writes the answer into `w` (begun here); false if nothing is to be sent.
+  bool answer_long_term(const stun::message_view& req, const ip_endpoint& from, const std::array<std::byte, 12>& id,
+                        stun::message_writer& w) {
+    static constexpr std::string_view realm = "pinhole.test";
+    const std::string current = nonce();
+    const auto challenge = [&](std::uint16_t code) {
+      w.begin(stun::binding_error, std::span<const std::byte, 12>(id))
+          .add_error_code(code, code == 438 ? "Stale Nonce" : "Unauthenticated")
+          .add_text(stun::attr::realm, realm)
+          .add_text(stun::attr::nonce, current);
+      return true;
+    };
+    const auto user = req.find(stun::attr::username);
+    const auto r = req.find(stun::attr::realm);
+    const auto n = req.find(stun::attr::nonce);
+    if (!user || !r || !n || !req.integrity()) return challenge(401);
+    std::string_view nv;
+    if (stun::decode_text(*n, 763, nv) || nv != current) return challenge(438);
+    std::lock_guard lk(m_);
+    std::string_view uv;
+    if (stun::decode_text(*user, 513, uv) || uv != lt_user_) return challenge(401);
+    const auto key = stun::long_term_key(lt_user_, realm, lt_pass_);
+    if (stun::verify_integrity(req, key)) return challenge(401);
+    w.begin(stun::binding_success, std::span<const std::byte, 12>(id))
+        .add_xor_address(stun::attr::xor_mapped_address, client::to_stun(from))
+        .add_message_integrity(key);
+    return true;
+  }
+
   udp_socket sock_;
   udp_socket other_;
   std::thread thread_;
@@ -355,6 +400,8 @@ class fake_stun_server {
   std::atomic<mode> mode_{mode::normal};
   std::atomic<int> requests_{0};
   std::atomic<int> other_requests_{0};
+  std::atomic<int> nonce_serial_{1};
+  std::string lt_user_, lt_pass_;
   std::mutex m_;
   ip_endpoint lie_;
 };

@@ -19,8 +19,17 @@ struct transaction_options {
   unsigned rm = 16;                    // "Rm SHOULD be configurable and SHOULD have a default of 16"
 };
 
-// Short-term credentials (RFC 8489 §9.1): requests carry USERNAME and
-// MESSAGE-INTEGRITY, responses must carry a valid MESSAGE-INTEGRITY.
+// Credentials for servers that require them. Requests start as short-term
+// (RFC 8489 §9.1: USERNAME and MESSAGE-INTEGRITY keyed with the password).
+// A server using long-term credentials answers 401 with REALM and NONCE;
+// the request is then repeated with USERNAME, REALM, NONCE and
+// MESSAGE-INTEGRITY keyed with MD5(username ":" realm ":" password)
+// (§9.2), the challenge is remembered per server, and a 438 Stale Nonce is
+// retried with the new nonce. Successful responses must carry a valid
+// MESSAGE-INTEGRITY with the key in use; the same challenge twice means the
+// credentials are wrong (errc::integrity_failure). Passwords are used as
+// given (OpaqueString leaves ASCII unchanged); SHA-256 password algorithms
+// and USERHASH (§9.2.1) are not offered.
 struct credentials {
   std::string username;
   std::string password;

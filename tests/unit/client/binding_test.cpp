@@ -71,6 +71,29 @@ TEST(BindingRequest, ShortTermCredentialsAddUsernameAndIntegrity) {
   EXPECT_FALSE(m.find(stun::attr::change_request));
 }
 
+TEST(BindingRequest, LongTermCredentialsAnswerTheChallenge) {
+  // RFC 8489 §9.2.3: USERNAME, REALM, NONCE and MESSAGE-INTEGRITY keyed
+  // with MD5(username ":" realm ":" password).
+  credentials c{"alice", "secret"};
+  const long_term lt{"pinhole.test", "n0nce"};
+  request_spec spec;
+  spec.txid = test::txid(9);
+  spec.auth = &c;
+  spec.challenge = &lt;
+  std::vector<std::byte> req;
+  ASSERT_FALSE(build_binding_request(spec, req));
+  stun::message_view m;
+  ASSERT_FALSE(stun::message_view::parse(req, m));
+  std::string_view v;
+  ASSERT_TRUE(m.find(stun::attr::username));
+  ASSERT_FALSE(stun::decode_text(*m.find(stun::attr::realm), 763, v));
+  EXPECT_EQ(v, "pinhole.test");
+  ASSERT_FALSE(stun::decode_text(*m.find(stun::attr::nonce), 763, v));
+  EXPECT_EQ(v, "n0nce");
+  EXPECT_FALSE(stun::verify_integrity(m, stun::long_term_key("alice", "pinhole.test", "secret")));
+  EXPECT_TRUE(stun::verify_integrity(m, stun::short_term_key("secret")));  // not the short-term key
+}
+
 TEST(BindingIndication, IsAnIndication) {
   std::vector<std::byte> ind;
   ASSERT_FALSE(build_binding_indication(test::txid(2), ind));
@@ -174,6 +197,46 @@ TEST(ValidateResponse, CredentialsRequireValidIntegrity) {
   rep.integrity_password = "wrong";
   EXPECT_EQ(check(rep, e, r), verdict::rejected);  // mismatch
   rep.integrity_password = "secret";
+  ASSERT_EQ(check(rep, e, r), verdict::accepted);
+  EXPECT_EQ(r.mapped, mapped);
+}
+
+TEST(ValidateResponse, ChallengeIsReadFrom401And438) {
+  for (const std::uint16_t code : {std::uint16_t{401}, std::uint16_t{438}}) {
+    test::reply rep;
+    rep.type = stun::binding_error;
+    rep.txid = test::txid(1);
+    rep.error = code;
+    rep.challenge = long_term{"pinhole.test", "abc"};
+    binding_result r;
+    auto e = expect();
+    e.auth = credentials{"alice", "secret"};
+    ASSERT_EQ(check(rep, e, r), verdict::accepted) << code;
+    ASSERT_TRUE(r.challenge) << code;
+    EXPECT_EQ(r.challenge->realm, "pinhole.test");
+    EXPECT_EQ(r.challenge->nonce, "abc");
+  }
+  // Other codes, or a 401 without NONCE, carry no challenge.
+  test::reply rep;
+  rep.type = stun::binding_error;
+  rep.txid = test::txid(1);
+  rep.error = 400;
+  rep.challenge = long_term{"r", "n"};
+  binding_result r;
+  ASSERT_EQ(check(rep, expect(), r), verdict::accepted);
+  EXPECT_FALSE(r.challenge);
+}
+
+TEST(ValidateResponse, LongTermSuccessMustBeSignedWithTheLongTermKey) {
+  auto e = expect();
+  e.auth = credentials{"alice", "secret"};
+  e.challenge = long_term{"pinhole.test", "abc"};
+  binding_result r;
+  auto rep = success();
+  rep.integrity_password = "secret";  // the short-term key: not what was asked for
+  EXPECT_EQ(check(rep, e, r), verdict::rejected);
+  rep.integrity_password.reset();
+  rep.integrity_key = stun::long_term_key("alice", "pinhole.test", "secret");
   ASSERT_EQ(check(rep, e, r), verdict::accepted);
   EXPECT_EQ(r.mapped, mapped);
 }

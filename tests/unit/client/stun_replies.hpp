@@ -26,6 +26,8 @@ struct reply {
   std::optional<ip_endpoint> origin;
   std::uint16_t error = 0;
   std::optional<std::string> integrity_password;
+  std::optional<client::long_term> challenge;   // REALM and NONCE attributes
+  std::optional<std::array<std::byte, 16>> integrity_key;  // a long-term key instead
   bool fingerprint = true;
 
   std::vector<std::byte> bytes() const {
@@ -37,7 +39,9 @@ struct reply {
     if (mapped) w.add_address(stun::attr::mapped_address, client::to_stun(*mapped));
     if (origin) w.add_address(stun::attr::response_origin, client::to_stun(*origin));
     if (other) w.add_address(stun::attr::other_address, client::to_stun(*other));
+    if (challenge) w.add_text(stun::attr::realm, challenge->realm).add_text(stun::attr::nonce, challenge->nonce);
     if (integrity_password) w.add_message_integrity(stun::short_term_key(*integrity_password));
+    if (integrity_key) w.add_message_integrity(*integrity_key);
     if (fingerprint) w.add_fingerprint();
     buf.resize(w.size());
     return buf;
