@@ -56,6 +56,8 @@ std::error_code discover_nat(const discovery_options& opts, nat_report& out) noe
     sync_request req;
     req.tx = opts.transaction;
     req.auth = opts.auth;
+    client::long_term challenge;  // a long-term server's challenge, answered once for all tests
+    req.challenge = &challenge;
     req.cap = opts.timeout;
 
     // Test I (RFC 5780 §4.3): a plain Binding request to the primary address.

@@ -26,15 +26,15 @@ bool readable(int fd, clock::time_point until) noexcept {
   return ::poll(&p, 1, ms_until(until)) > 0;
 }
 
-}  // namespace
-
-std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, binding_result& out) noexcept {
+std::error_code sync_binding_once(int fd, ip_family fam, const sync_request& req, const std::optional<long_term>& lt,
+                                  binding_result& out) noexcept {
   try {
     request_spec spec;
     spec.txid = new_transaction_id();
     spec.change_ip = req.change_ip;
     spec.change_port = req.change_port;
     spec.auth = req.auth ? &*req.auth : nullptr;
+    spec.challenge = lt ? &*lt : nullptr;
     std::vector<std::byte> request;
     if (build_binding_request(spec, request)) return make_error_code(errc::invalid_argument);
     expectation e;
@@ -42,6 +42,7 @@ std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, bin
     e.source = req.expected_source;
     e.socket_family = fam;
     e.auth = req.auth;
+    e.challenge = lt;
     transaction tx(req.tx, e);
     const auto end = clock::now() + req.cap;
     std::vector<std::byte> buf(65536);
@@ -84,6 +85,22 @@ std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, bin
     }
   } catch (...) {
     return make_error_code(errc::socket_error);
+  }
+}
+
+}  // namespace
+
+std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, binding_result& out) noexcept {
+  std::optional<long_term> lt;
+  if (req.auth && req.challenge != nullptr && !req.challenge->nonce.empty()) lt = *req.challenge;
+  for (int attempt = 0;; ++attempt) {
+    const auto ec = sync_binding_once(fd, fam, req, lt, out);
+    // RFC 8489 §9.2.5: answer a new 401 challenge or a 438 Stale Nonce
+    // (at most twice); the same challenge again means wrong credentials.
+    const bool challenged = ec && req.auth && out.challenge && (out.error_code == 401 || out.error_code == 438);
+    if (!challenged || attempt == 2 || (out.error_code == 401 && lt && *lt == *out.challenge)) return ec;
+    lt = out.challenge;
+    if (req.challenge != nullptr) *req.challenge = *lt;
   }
 }
 

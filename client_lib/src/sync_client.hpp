@@ -20,10 +20,13 @@ struct sync_request {
   bool change_port = false;
   transaction_options tx{};
   std::optional<credentials> auth;
+  // In/out, with auth: the server's long-term challenge (RFC 8489 §9.2) to
+  // answer at once, updated when the server issues a new one. May be null.
+  long_term* challenge = nullptr;
   std::chrono::milliseconds cap{3000};  // overall limit, whatever the RFC schedule says
 };
 
-// One Binding transaction. Success: `out` is a success response. Errors:
+// One Binding transaction (plus the retries a long-term challenge asks for). Success: `out` is a success response. Errors:
 // timeout (bad_response if only invalid replies came), server_unreachable,
 // server_error / integrity_failure (error response; `out` has the code).
 std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, binding_result& out) noexcept;

@@ -118,6 +118,21 @@ TEST(NatDiscovery, OtherAddressEqualToPrimaryIsNoAlternate) {
   EXPECT_EQ(srv.requests(), 1);  // no behaviour tests were sent to a fake alternate
 }
 
+TEST(NatDiscovery, AnswersALongTermChallenge) {
+  test::fake_stun_server srv;
+  srv.set_mode(test::fake_stun_server::mode::long_term_auth);
+  srv.set_long_term("alice", "s3cret");
+  auto o = discovery_for(srv.address());
+  o.auth = credentials{"alice", "s3cret"};
+  nat_report r;
+  ASSERT_FALSE(discover_nat(o, r));
+  EXPECT_FALSE(r.behind_nat);  // the mapping came back, signed with the long-term key
+  EXPECT_EQ(srv.requests(), 2);  // 401 with REALM and NONCE, then the answer
+  o.auth = credentials{"alice", "wrong"};
+  nat_report bad;
+  EXPECT_EQ(discover_nat(o, bad), errc::integrity_failure);
+}
+
 TEST(NatDiscovery, SilentServerMeansUdpBlocked) {
   test::fake_stun_server srv;
   srv.set_mode(test::fake_stun_server::mode::silent);

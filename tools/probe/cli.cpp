@@ -22,7 +22,7 @@ std::string help_text() {
          "  --timeout MS          limit per test, 1-600000 (default 3000); tests that expect no\n"
          "                        answer wait this long\n"
          "  --local ADDR:PORT     local address to bind (default: the route source, any port)\n"
-         "  --username, --password  short-term credentials (MESSAGE-INTEGRITY)\n"
+         "  --username, --password  credentials: short-term, or long-term after a 401 with REALM\n"
          "\n"
          "Exit status:\n"
          "  0  the server answered; the mapping (and behaviour) was printed\n"
