@@ -38,14 +38,16 @@ enum class counter : std::uint8_t {
 inline constexpr std::size_t counter_count = static_cast<std::size_t>(counter::count_);
 std::string_view to_string(counter c) noexcept;
 
+// Adds to a counter only one thread writes (readers on other threads load
+// it relaxed): a relaxed load+store is enough and avoids a locked RMW.
+inline void single_writer_add(std::atomic<std::uint64_t>& a, std::uint64_t n = 1) noexcept {
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
 struct alignas(64) counter_block {
   std::array<std::atomic<std::uint64_t>, counter_count> v{};
 
-  void add(counter c, std::uint64_t n = 1) noexcept {
-    auto& slot = v[static_cast<std::size_t>(c)];
-    // Single writer: a relaxed load+store is enough and avoids a locked RMW.
-    slot.store(slot.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
+  void add(counter c, std::uint64_t n = 1) noexcept { single_writer_add(v[static_cast<std::size_t>(c)], n); }
   std::uint64_t get(counter c) const noexcept { return v[static_cast<std::size_t>(c)].load(std::memory_order_relaxed); }
 };
 

@@ -32,9 +32,6 @@ counter drop_counter(verdict v) noexcept {
 
 bool same_listener(const listener& a, const listener& b) noexcept { return a.bound == b.bound && a.role == b.role; }
 
-// Single writer (the worker thread): a relaxed load+store, no locked RMW.
-void bump(std::atomic<std::uint64_t>& v) noexcept { v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
-
 }  // namespace
 
 worker::worker(std::size_t id, const state_ref& state, std::size_t batch) : id_(id), state_(state), batch_(batch) {}
@@ -122,7 +119,7 @@ void worker::heartbeat() {
 void worker::arm(const std::shared_ptr<slot>& s) {
   s->sock.async_wait(boost::asio::socket_base::wait_read, [this, s](const boost::system::error_code& ec) {
     if (ec || s->closed) return;  // cancelled or removed on reload
-    bump(wakeups_);
+    single_writer_add(wakeups_);
     const std::uint64_t start = monotonic_ns();
     coalesce(drain(*s), start);
     arm(s);
@@ -158,7 +155,7 @@ void worker::coalesce(std::size_t first, std::uint64_t started) noexcept {
     } else {
       due = monotonic_ns();  // behind: read now, and do not try to catch up
     }
-    bump(polls_);
+    single_writer_add(polls_);
     std::size_t got = 0;
     // Every socket: one that is busy must not starve the others, whose
     // readiness events wait in epoll until this handler returns.
