@@ -1,5 +1,6 @@
 // Conversions between pinhole::ip_endpoint, the codec's transport_address
-// and sockaddr. Header-only: three tiny functions used everywhere.
+// and sockaddr, and an order for endpoints as map keys. Header-only: tiny
+// functions used everywhere.
 #pragma once
 
 #include <netinet/in.h>
@@ -19,6 +20,15 @@ inline ip_endpoint from_stun(const stun::transport_address& a) noexcept {
   e.port = a.port;
   return e;
 }
+
+// Any strict order will do (family, address, port): for std::map keys.
+struct endpoint_less {
+  bool operator()(const ip_endpoint& a, const ip_endpoint& b) const noexcept {
+    if (a.family != b.family) return a.family < b.family;
+    if (a.ip != b.ip) return a.ip < b.ip;
+    return a.port < b.port;
+  }
+};
 
 inline stun::transport_address to_stun(const ip_endpoint& e) noexcept {
   stun::transport_address a;

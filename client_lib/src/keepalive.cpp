@@ -17,14 +17,9 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
     done(last ? last : make_error_code(errc::no_servers), {}, {});
     return;
   }
-  binding_params p;
-  p.server = candidates[i];
-  p.tx = opts_.transaction;
-  p.auth = opts_.auth;
-  p.challenges = challenges_;
-  p.fingerprint = opts_.fingerprint;
-  s->sock->binding(p, [this, s, candidates = std::move(candidates), i, done = std::move(done)](
-                          std::error_code ec, const binding_result& r) mutable {
+  const auto params = params_for(candidates[i]);  // before the lambda below takes `candidates`
+  s->sock->binding(params, [this, s, candidates = std::move(candidates), i, done = std::move(done)](
+                               std::error_code ec, const binding_result& r) mutable {
     if (s->dead) return;
     const auto server = candidates[i];
     if (!ec && r.success) {

@@ -164,18 +164,22 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
           });
 }
 
+binding_params manager_core::params_for(const ip_endpoint& server) const {
+  binding_params p;
+  p.server = server;
+  p.tx = opts_.transaction;
+  p.auth = opts_.auth;
+  p.challenges = challenges_;
+  p.fingerprint = opts_.fingerprint;
+  return p;
+}
+
 void manager_core::check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done) {
   // RFC 5780 §4.3 (mapping behaviour): a Binding request to the alternate
   // address and port from the same socket; the same mapped address means
   // endpoint-independent mapping, another one means the mapping depends on
   // the destination.
-  binding_params p;
-  p.server = *s->other;
-  p.tx = opts_.transaction;
-  p.auth = opts_.auth;
-  p.challenges = challenges_;
-  p.fingerprint = opts_.fingerprint;
-  s->sock->binding(p, [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
+  s->sock->binding(params_for(*s->other), [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
     if (s->dead) return;
     if (!ec && r.success) s->destination_dependent = !(r.mapped == s->external);
     done();

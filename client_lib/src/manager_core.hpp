@@ -52,14 +52,6 @@ struct slot {
   asio::steady_timer budget;  // call deadline of the operation in progress
 };
 
-struct endpoint_less {
-  bool operator()(const ip_endpoint& a, const ip_endpoint& b) const noexcept {
-    if (a.family != b.family) return a.family < b.family;
-    if (a.ip != b.ip) return a.ip < b.ip;
-    return a.port < b.port;
-  }
-};
-
 class manager_core {
  public:
   using clock = std::chrono::steady_clock;
@@ -98,6 +90,9 @@ class manager_core {
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
   void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
   void check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done);
+  // A Binding request to `server` with the manager's transaction, credential
+  // and FINGERPRINT settings.
+  binding_params params_for(const ip_endpoint& server) const;
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
   std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
   std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;

@@ -83,27 +83,10 @@ void mapped_socket::dispatch(std::span<const std::byte> data, const ip_endpoint&
   if (on_datagram_) on_datagram_(from, data);
 }
 
-const long_term* challenge_cache::find(const ip_endpoint& server) const noexcept {
-  for (const auto& [s, c] : entries_) {
-    if (s == server) return &c;
-  }
-  return nullptr;
-}
-
-void challenge_cache::put(const ip_endpoint& server, long_term c) {
-  for (auto& [s, old] : entries_) {
-    if (s == server) {
-      old = std::move(c);
-      return;
-    }
-  }
-  entries_.emplace_back(server, std::move(c));
-}
-
 void mapped_socket::binding(const binding_params& params, completion done) {
   std::optional<long_term> known;
   if (params.auth && params.challenges) {
-    if (const auto* c = params.challenges->find(params.server)) known = *c;
+    if (const auto it = params.challenges->find(params.server); it != params.challenges->end()) known = it->second;
   }
   // Two retries: a first challenge (401), then possibly a stale nonce (438).
   start_binding(params, std::move(done), std::move(known), 2);
@@ -134,7 +117,7 @@ void mapped_socket::start_binding(const binding_params& params, completion done,
       const auto me = self.lock();
       const bool challenged = !ec && !r.success && r.challenge && (r.error_code == 401 || r.error_code == 438);
       if (me && !me->closed_ && challenged && (r.error_code == 438 || !used || !(*used == *r.challenge))) {
-        if (params.challenges) params.challenges->put(params.server, *r.challenge);
+        if (params.challenges) params.challenges->insert_or_assign(params.server, *r.challenge);
         me->start_binding(params, std::move(done), r.challenge, retries_left - 1);
         return;
       }

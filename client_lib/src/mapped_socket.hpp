@@ -10,12 +10,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <system_error>
 #include <vector>
 
+#include "address_conv.hpp"
 #include "binding.hpp"
 #include "pinhole/options.hpp"
 #include "transaction.hpp"
@@ -33,14 +35,7 @@ struct socket_counters {
 // The long-term challenges (RFC 8489 §9.2) seen per server, so that later
 // requests to it carry REALM/NONCE at once instead of each paying the 401
 // round trip. Shared by the sockets of one manager; io thread only.
-class challenge_cache {
- public:
-  const long_term* find(const ip_endpoint& server) const noexcept;
-  void put(const ip_endpoint& server, long_term c);
-
- private:
-  std::vector<std::pair<ip_endpoint, long_term>> entries_;  // a handful of servers
-};
+using challenge_cache = std::map<ip_endpoint, long_term, endpoint_less>;
 
 struct binding_params {
   ip_endpoint server;
