@@ -72,6 +72,12 @@ std::error_code build_binding_indication(const txid_t& txid, std::vector<std::by
   return {};
 }
 
+bool is_new_challenge(const binding_result& r, const std::optional<long_term>& used) noexcept {
+  if (r.success || !r.challenge) return false;
+  if (r.error_code == 438) return true;
+  return r.error_code == 401 && !(used && *used == *r.challenge);
+}
+
 verdict validate_response(std::span<const std::byte> data, const ip_endpoint& from, const expectation& expect,
                           binding_result& out) noexcept {
   stun::message_view m;

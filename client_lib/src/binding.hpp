@@ -71,4 +71,14 @@ enum class verdict {
 verdict validate_response(std::span<const std::byte> data, const ip_endpoint& from, const expectation& expect,
                           binding_result& out) noexcept;
 
+// RFC 8489 §9.2.5, for a request sent with credentials and the long-term
+// challenge `used` (none: the first, short-term try). True if reply `r`
+// asks to try again with r.challenge: a 401 with a REALM and NONCE other
+// than `used` (the same ones again mean the credential is wrong), or a 438
+// Stale Nonce with its new NONCE.
+bool is_new_challenge(const binding_result& r, const std::optional<long_term>& used) noexcept;
+// At most this many retries answer challenges for one request: a first 401,
+// then a 438.
+inline constexpr int max_challenge_retries = 2;
+
 }  // namespace pinhole::client

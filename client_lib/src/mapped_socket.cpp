@@ -88,8 +88,7 @@ void mapped_socket::binding(const binding_params& params, completion done) {
   if (params.auth && params.challenges) {
     if (const auto it = params.challenges->find(params.server); it != params.challenges->end()) known = it->second;
   }
-  // Two retries: a first challenge (401), then possibly a stale nonce (438).
-  start_binding(params, std::move(done), std::move(known), 2);
+  start_binding(params, std::move(done), std::move(known), max_challenge_retries);
 }
 
 void mapped_socket::start_binding(const binding_params& params, completion done, std::optional<long_term> challenge,
@@ -107,16 +106,13 @@ void mapped_socket::start_binding(const binding_params& params, completion done,
   e.challenge = challenge;
   auto p = std::make_shared<pending_tx>(io_, params.tx, std::move(e));
   if (params.auth && retries_left > 0) {
-    // RFC 8489 §9.2.5: a 401 with REALM and NONCE to a request without them
-    // (or with another nonce) is a challenge to answer with the long-term
-    // credential; a 438 (Stale Nonce) "SHOULD" be retried with the new
-    // NONCE. The same challenge twice means the credential is wrong: that
-    // 401 goes back to the caller.
+    // A challenge is answered with the long-term credential (binding.hpp,
+    // is_new_challenge); anything else, including the same 401 again, goes
+    // back to the caller.
     done = [self = weak_from_this(), params, done = std::move(done), used = challenge, retries_left](
                std::error_code ec, const binding_result& r) mutable {
       const auto me = self.lock();
-      const bool challenged = !ec && !r.success && r.challenge && (r.error_code == 401 || r.error_code == 438);
-      if (me && !me->closed_ && challenged && (r.error_code == 438 || !used || !(*used == *r.challenge))) {
+      if (me && !me->closed_ && !ec && is_new_challenge(r, used)) {
         if (params.challenges) params.challenges->insert_or_assign(params.server, *r.challenge);
         me->start_binding(params, std::move(done), r.challenge, retries_left - 1);
         return;

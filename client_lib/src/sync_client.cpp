@@ -93,12 +93,11 @@ std::error_code sync_binding_once(int fd, ip_family fam, const sync_request& req
 std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, binding_result& out) noexcept {
   std::optional<long_term> lt;
   if (req.auth && req.challenge != nullptr && !req.challenge->nonce.empty()) lt = *req.challenge;
-  for (int attempt = 0;; ++attempt) {
+  for (int retries = 0;; ++retries) {
+    out = binding_result{};  // a timeout must not look like the previous attempt's challenge
     const auto ec = sync_binding_once(fd, fam, req, lt, out);
-    // RFC 8489 §9.2.5: answer a new 401 challenge or a 438 Stale Nonce
-    // (at most twice); the same challenge again means wrong credentials.
-    const bool challenged = ec && req.auth && out.challenge && (out.error_code == 401 || out.error_code == 438);
-    if (!challenged || attempt == 2 || (out.error_code == 401 && lt && *lt == *out.challenge)) return ec;
+    // Answer a challenge as mapped_socket does (binding.hpp, is_new_challenge).
+    if (!ec || !req.auth || retries == max_challenge_retries || !is_new_challenge(out, lt)) return ec;
     lt = out.challenge;
     if (req.challenge != nullptr) *req.challenge = *lt;
   }

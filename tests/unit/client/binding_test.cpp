@@ -30,6 +30,15 @@ test::reply success(std::uint8_t seed = 1) {
   return r;
 }
 
+// An error response to transaction `seed` (0 = no ERROR-CODE attribute).
+test::reply error_reply(std::uint16_t code, std::uint8_t seed = 1) {
+  test::reply r;
+  r.type = stun::binding_error;
+  r.txid = test::txid(seed);
+  r.error = code;
+  return r;
+}
+
 verdict check(const test::reply& r, const expectation& e, binding_result& out, const ip_endpoint& from = server) {
   const auto bytes = r.bytes();
   return validate_response(bytes, from, e, out);
@@ -203,10 +212,7 @@ TEST(ValidateResponse, CredentialsRequireValidIntegrity) {
 
 TEST(ValidateResponse, ChallengeIsReadFrom401And438) {
   for (const std::uint16_t code : {std::uint16_t{401}, std::uint16_t{438}}) {
-    test::reply rep;
-    rep.type = stun::binding_error;
-    rep.txid = test::txid(1);
-    rep.error = code;
+    auto rep = error_reply(code);
     rep.challenge = long_term{"pinhole.test", "abc"};
     binding_result r;
     auto e = expect();
@@ -216,11 +222,8 @@ TEST(ValidateResponse, ChallengeIsReadFrom401And438) {
     EXPECT_EQ(r.challenge->realm, "pinhole.test");
     EXPECT_EQ(r.challenge->nonce, "abc");
   }
-  // Other codes, or a 401 without NONCE, carry no challenge.
-  test::reply rep;
-  rep.type = stun::binding_error;
-  rep.txid = test::txid(1);
-  rep.error = 400;
+  // Other codes carry no challenge.
+  auto rep = error_reply(400);
   rep.challenge = long_term{"r", "n"};
   binding_result r;
   ASSERT_EQ(check(rep, expect(), r), verdict::accepted);
@@ -242,10 +245,7 @@ TEST(ValidateResponse, LongTermSuccessMustBeSignedWithTheLongTermKey) {
 }
 
 TEST(ValidateResponse, ErrorResponseCarriesItsCode) {
-  test::reply rep;
-  rep.type = stun::binding_error;
-  rep.txid = test::txid(1);
-  rep.error = 401;
+  auto rep = error_reply(401);
   binding_result r;
   auto e = expect();
   e.auth = credentials{"alice", "secret"};  // 401 without integrity is still an answer
@@ -256,9 +256,7 @@ TEST(ValidateResponse, ErrorResponseCarriesItsCode) {
 }
 
 TEST(ValidateResponse, ErrorResponseWithoutErrorCodeIsRejected) {
-  test::reply rep;
-  rep.type = stun::binding_error;
-  rep.txid = test::txid(1);
+  const auto rep = error_reply(0);
   binding_result r;
   EXPECT_EQ(check(rep, expect(), r), verdict::rejected);
 }
@@ -273,4 +271,24 @@ TEST(ValidateResponse, RequestsIndicationsAndNoiseAreNotOurs) {
   const std::vector<std::byte> rtp(172, std::byte{0x80});
   EXPECT_EQ(validate_response(rtp, server, expect(), r), verdict::not_ours);
   EXPECT_EQ(validate_response({}, server, expect(), r), verdict::not_ours);
+}
+
+TEST(Challenge, OnlyANewOneIsAnsweredAndStaleNonceAlways) {
+  const long_term a{"pinhole.test", "n1"}, b{"pinhole.test", "n2"};
+  binding_result r;
+  r.error_code = 401;
+  r.challenge = a;
+  EXPECT_TRUE(is_new_challenge(r, std::nullopt));  // the first challenge
+  EXPECT_TRUE(is_new_challenge(r, b));             // another nonce
+  EXPECT_FALSE(is_new_challenge(r, a));            // the same again: wrong credentials
+  r.error_code = 438;
+  EXPECT_TRUE(is_new_challenge(r, a));             // Stale Nonce: always retried
+  r.error_code = 400;
+  EXPECT_FALSE(is_new_challenge(r, std::nullopt));
+  r.error_code = 401;
+  r.challenge.reset();
+  EXPECT_FALSE(is_new_challenge(r, std::nullopt));  // no REALM/NONCE: nothing to answer
+  r.success = true;
+  r.challenge = a;
+  EXPECT_FALSE(is_new_challenge(r, std::nullopt));
 }
