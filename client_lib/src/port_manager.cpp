@@ -120,18 +120,16 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
     }
     std::vector<ip_endpoint> servers;
     if ((ec = client::resolve_servers(opts.servers, opts.use_srv, *dns, servers))) return nullptr;
-    const auto refresh = opts.dns_refresh;
-    const bool names = client::server_refresher::has_names(opts.servers);
-    auto specs = opts.servers;
-    const bool use_srv = opts.use_srv;
     auto p = std::make_unique<port_manager::impl>(std::move(opts), servers);
     port_manager::impl* raw = p.get();
-    if (refresh > std::chrono::milliseconds::zero() && names) {
+    const options& o = raw->opts;
+    if (o.dns_refresh > std::chrono::milliseconds::zero() && client::server_refresher::has_names(o.servers)) {
       // After every server failed: again soon, but not in a loop (1/30 of
       // the interval, between 0.1 and 10 s).
-      const auto min_gap = std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(10));
+      const auto min_gap =
+          std::clamp<clock::duration>(o.dns_refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(10));
       p->refresher = std::make_unique<client::server_refresher>(
-          std::move(specs), use_srv, std::move(dns), refresh, min_gap, std::move(servers),
+          o.servers, o.use_srv, std::move(dns), o.dns_refresh, min_gap, std::move(servers),
           [raw](const std::vector<ip_endpoint>& fresh) {
             asio::post(raw->io, [raw, fresh] { raw->core.replace_servers(fresh); });
           });
