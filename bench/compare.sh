@@ -178,32 +178,39 @@ if awk -v l="$LOAD" 'BEGIN { exit !(l > 0.5) }'; then
   echo "compare.sh: warning: load average $LOAD; other processes will distort the numbers" >&2
 fi
 
-# row NAME CPU_LIST COMMAND... : one measurement of a server at $RATE
-# (round $ROUND), started on a fresh port and stopped afterwards.
-row() {
+# The servers' command lines; @PORT@ becomes the port of each run.
+PINHOLED_1W=("$PINHOLED" --listen "127.0.0.1:@PORT@" --workers 1 --log-level warning)
+COTURN=(turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 --listening-ip 127.0.0.1
+  --listening-port "@PORT@" --log-file stdout --simple-log)
+
+# launch NAME CPU_LIST COMMAND... : start_server on a fresh port.
+launch() {
   local name=$1 cpus=$2
   shift 2
   PORT=$(free_port)
   local cmd=("$@")
-  cmd=("${cmd[@]//@PORT@/$PORT}")
-  echo "round $ROUND: $name on CPU $cpus, port $PORT" >&2
-  start_server "$name" "$cpus" "${cmd[@]}"
-  measure "$name" "$RATE" "$DURATION" "$name-$RATE-r$ROUND"
+  start_server "$name" "$cpus" "${cmd[@]//@PORT@/$PORT}"
+}
+
+# row NAME CPU_LIST COMMAND... : one measurement of a server at $RATE
+# (round $ROUND), started on a fresh port and stopped afterwards.
+row() {
+  launch "$@"
+  echo "round $ROUND: $1 on CPU $2, port $PORT" >&2
+  measure "$1" "$RATE" "$DURATION" "$1-$RATE-r$ROUND"
   stop_server
 }
 
 # Rounds interleave the servers, so slow drift on the machine (other
 # tenants of a VM) spreads over all of them instead of biasing one.
 for ROUND in $(seq 1 "$REPEAT"); do
-  row pinholed "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:@PORT@" --workers 1 --log-level warning
-  row coturn "$SRV_CPU" turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 \
-    --listening-ip 127.0.0.1 --listening-port "@PORT@" --log-file stdout --simple-log
+  row pinholed "$SRV_CPU" "${PINHOLED_1W[@]}"
+  row coturn "$SRV_CPU" "${COTURN[@]}"
   # The kernel's floor on this machine: pinhole-floor does only the system
   # calls (epoll_wait, recvmmsg, sendmmsg) and writes a 32-byte answer.
   row floor "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:@PORT@"
   if [ "$COALESCE" -gt 0 ]; then
-    row pinholed-coalesce "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:@PORT@" --workers 1 --log-level warning \
-      --coalesce-us "$COALESCE"
+    row pinholed-coalesce "$SRV_CPU" "${PINHOLED_1W[@]}" --coalesce-us "$COALESCE"
     row floor-timer "$SRV_CPU" "$FLOOR" --listen "127.0.0.1:@PORT@" --poll-us "$COALESCE"
   fi
   if [ "$DEFAULT_WORKERS" = 1 ]; then
@@ -213,13 +220,10 @@ done
 
 # The rate sweeps, once: pinholed (one worker) and coturn.
 if [ -n "$SWEEP" ]; then
-  PORT=$(free_port)
-  start_server pinholed "$SRV_CPU" "$PINHOLED" --listen "127.0.0.1:$PORT" --workers 1 --log-level warning
+  launch pinholed "$SRV_CPU" "${PINHOLED_1W[@]}"
   sweep pinholed
   stop_server
-  PORT=$(free_port)
-  start_server coturn "$SRV_CPU" turnserver -n --stun-only --no-cli --no-tls --no-dtls -m 0 \
-    --listening-ip 127.0.0.1 --listening-port "$PORT" --log-file stdout --simple-log
+  launch coturn "$SRV_CPU" "${COTURN[@]}"
   sweep coturn
   stop_server
 fi
@@ -250,19 +254,15 @@ def load(name):
 def best(name):
     """Highest swept rate answered with < 0.1 % loss; '>=' when the next step
     up was out of the generator's reach rather than lost by the server."""
-    ok, limited = [], False
-    if not glob.glob(os.path.join(out, f"sweep-{name}-*.json")):
+    sweeps = [json.load(open(p)) for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json"))]
+    if not sweeps:
         return "-"  # no sweep run (--sweep "")
-    for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json")):
-        r = json.load(open(p))
-        if r["offered_rps"] < 0.97 * r["target_rate"]:
-            limited = True
-        elif r["sent"] and r["loss_pct"] < 0.1:
-            ok.append(r["target_rate"])
+    offered = [r for r in sweeps if r["offered_rps"] >= 0.97 * r["target_rate"]]
+    limited = len(offered) < len(sweeps)
+    ok = [r["target_rate"] for r in offered if r["sent"] and r["loss_pct"] < 0.1]
     if not ok:
         return "< sweep start"
-    lost_above = any(json.load(open(p))["loss_pct"] >= 0.1 and json.load(open(p))["target_rate"] > max(ok)
-                     for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json")))
+    lost_above = any(r["loss_pct"] >= 0.1 and r["target_rate"] > max(ok) for r in sweeps)
     return f"{max(ok):,}" if lost_above or not limited else f">= {max(ok):,} (generator limit)"
 labels = {"pinholed": "pinholed (1 worker, pinned)", "coturn": "coturn -m 0 (pinned)",
           "pinholed-default": "pinholed (default workers, unpinned)",
@@ -282,14 +282,15 @@ for name, r in rows:
         cpu += f" ({r['cpu_min']:.2f}-{r['cpu_max']:.2f})"
     top = best(name) if name in ("pinholed", "coturn") else "-"
     print(f"| {labels[name]} | {r['offered_rps']:,.0f} | {r['rps']:,.0f} | {r['loss_pct']:.3f} | {r['p99_us']:.0f} | {cpu} | {top} |")
+# load() keeps only rounds with a CPU figure, so every row here has one.
 p, c = load("pinholed"), load("coturn")
-if p and c and p["cpu_us_per_req"] and c["cpu_us_per_req"]:
+if p and c:
     print(f"| ratio coturn / pinholed | | | | {c['p99_us'] / max(p['p99_us'], 1e-9):.1f}x | "
           f"{c['cpu_us_per_req'] / p['cpu_us_per_req']:.1f}x | |")
 for mine, floor, label in (("pinholed", "floor", "pinholed / kernel floor (epoll)"),
                            ("pinholed-coalesce", "floor-timer", f"pinholed / kernel floor (timer, {coalesce} us)")):
     a, b = load(mine), load(floor)
-    if a and b and a["cpu_us_per_req"] and b["cpu_us_per_req"]:
+    if a and b:
         print(f"| {label} | | | | | {a['cpu_us_per_req'] / b['cpu_us_per_req']:.2f}x | |")
 PY
 echo "raw results: $OUT" >&2
