@@ -3,19 +3,22 @@
 // assertions), through the library and through the real binary, with the
 // server on batched I/O and on the recvmsg/sendmsg fallback.
 #include <gtest/gtest.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <thread>
 #include <memory>
 #include <string>
 
 #include "load.hpp"
 #include "options.hpp"
 #include "server.hpp"
+#include "child_process.hpp"
+#include "temp_file.hpp"
 #include "udp_peer.hpp"
 
 using namespace pinhole;
@@ -147,48 +150,27 @@ TEST(Bench, BinaryExitCodes) {
 #ifdef PINHOLE_FLOOR_PATH
 namespace {
 
-// pinhole-floor as a child process; the port comes from its first line.
+// pinhole-floor as a child process; its address comes from the first line
+// it prints ("listening 127.0.0.1:PORT").
 class floor_child {
  public:
-  explicit floor_child(const char* poll_us) {
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork");
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive an aborted test
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::execl(PINHOLE_FLOOR_PATH, PINHOLE_FLOOR_PATH, "--listen", "127.0.0.1:0", "--poll-us", poll_us,
-              static_cast<char*>(nullptr));
-      ::_exit(127);
+  explicit floor_child(const char* poll_us)
+      : proc_({PINHOLE_FLOOR_PATH, "--listen", "127.0.0.1:0", "--poll-us", poll_us}, log_.path()) {
+    for (int i = 0; i < 500 && address_.empty(); ++i) {
+      std::ifstream in(log_.path());
+      std::string word;
+      if (in >> word >> address_ && word == "listening") break;
+      address_.clear();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    ::close(out[1]);
-    FILE* f = ::fdopen(out[0], "r");
-    char line[128] = {};
-    if (f == nullptr || std::fgets(line, sizeof line, f) == nullptr) throw std::runtime_error("no output");
-    std::fclose(f);
-    first_line_ = line;
   }
-  ~floor_child() {
-    if (pid_ > 0) (void)stop();
-  }
-  std::string address() const {  // "listening 127.0.0.1:PORT\n"
-    const auto sp = first_line_.find(' ');
-    return first_line_.substr(sp + 1, first_line_.find('\n') - sp - 1);
-  }
-  int stop() {
-    if (pid_ <= 0) return status_;
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, &status_, 0);
-    pid_ = -1;
-    return status_;
-  }
+  const std::string& address() const { return address_; }
+  int stop() { return proc_.stop(); }
 
  private:
-  pid_t pid_ = -1;
-  int status_ = -1;
-  std::string first_line_;
+  test::temp_file log_{""};
+  test::child_process proc_;
+  std::string address_;
 };
 
 }  // namespace
@@ -196,7 +178,7 @@ class floor_child {
 TEST(FloorResponder, AnswersEveryRequestValidlyOnEpollAndOnATimer) {
   for (const char* poll_us : {"0", "500"}) {
     floor_child child(poll_us);
-    ASSERT_EQ(child.address().rfind("127.0.0.1:", 0), 0U) << child.address();
+    ASSERT_EQ(child.address().rfind("127.0.0.1:", 0), 0U) << "pinhole-floor printed no address";
     SCOPED_TRACE(std::string("--poll-us ") + poll_us);
     (void)expect_modest_load_answered(child.address());
     const int st = child.stop();
