@@ -94,6 +94,8 @@ po::options_description visible_options() {
   net.add_options()
       ("listen", po::value<std::vector<std::string>>()->value_name("ADDR:PORT"),
        "bind exactly these addresses (repeatable; replaces the configured list); IPv6 as [addr]:port")
+      ("share-port", "bind even if another pinholed of this user serves the address (the kernel splits the "
+       "traffic until one exits; for upgrades without downtime)")
       ("workers", po::value<std::string>()->value_name("N"), "worker threads, 0 = one per CPU core")
       ("batch", po::value<std::string>()->value_name("N"), "recvmmsg/sendmmsg batch size, 1-1024")
       ("coalesce-us", po::value<std::string>()->value_name("US"),
@@ -207,6 +209,7 @@ void apply_flags(const po::variables_map& vm, config& cfg) {
   if (const auto* v = get(vm, "auth-username")) cfg.auth.username = *v;
   if (const auto* v = get(vm, "auth-password")) cfg.auth.password = *v;
   if (vm.count("require-auth") != 0) cfg.auth.required = true;
+  if (vm.count("share-port") != 0) cfg.share_port = true;
 }
 
 // Boost.Program_options 1.74 builds an error message by replacing each
@@ -290,11 +293,21 @@ cli_result parse_cli(int argc, const char* const* argv) {
     if (check && print) return fail("--check-config and --print-config are mutually exclusive");
 
     config cfg = default_config();
+    // The default listeners are for plain mode: RFC 5780 mode binds its four
+    // sockets plus only the listen addresses the file or --listen set. A
+    // listen_spec with no family never parses, so it marks "file left
+    // listen alone".
+    const auto default_listen = cfg.listen;
+    cfg.listen = {listen_spec{}};
     if (const auto* path = get(vm, "config")) {
       std::string error;
       if (!load_file(*path, cfg, error)) return fail(error);
     }
+    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].family == 0);
+    if (!listen_set) cfg.listen = default_listen;
+    listen_set = listen_set || vm.count("listen") != 0;
     apply_flags(vm, cfg);
+    if (cfg.rfc5780.enabled && !listen_set) cfg.listen.clear();
     if (std::string error; !validate(cfg, error)) return fail(error);
 
     r.exit_code = 0;

@@ -219,6 +219,8 @@ void apply_root(const json& root, config& cfg) {
       cfg.allow = std::move(items);
     } else if (key == "user") {
       cfg.user = get_string(v, p);
+    } else if (key == "share_port") {
+      cfg.share_port = get_bool(v, p);
     } else {
       unknown_key(key, "");
     }
@@ -468,7 +470,8 @@ bool validate(const config& cfg, std::string& error) {
   };
 
   // listen
-  if (cfg.listen.empty()) return bad("listen: at least one address is required");
+  // RFC 5780 mode may bind only its four sockets.
+  if (cfg.listen.empty() && !cfg.rfc5780.enabled) return bad("listen: at least one address is required");
   for (std::size_t i = 0; i < cfg.listen.size(); ++i) {
     const auto& s = cfg.listen[i];
     if (s.family != AF_INET && s.family != AF_INET6) return bad("listen: " + json_quote(s.text) + " has no address family");
@@ -615,6 +618,7 @@ std::string to_json(const config& cfg) {
   j["metrics_listen"] = cfg.metrics_listen;
   j["allow"] = std::move(allow);
   j["user"] = cfg.user;
+  j["share_port"] = cfg.share_port;
   // Strings set from the command line may not be valid UTF-8; never throw here.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -49,7 +49,10 @@ struct rate_limit_config {
 };
 
 struct config {
-  std::vector<listen_spec> listen;   // default: "0.0.0.0:3478" and "[::]:3478"
+  // default: "0.0.0.0:3478" and "[::]:3478". RFC 5780 mode binds its four
+  // sockets and only the listen addresses set explicitly (file or --listen;
+  // may then be empty), see parse_cli.
+  std::vector<listen_spec> listen;
   rfc5780_config rfc5780;
   std::string software;              // SOFTWARE attribute text; empty = omitted (default)
   log_level level = log_level::info;
@@ -61,6 +64,7 @@ struct config {
   std::string metrics_listen;        // "" = metrics HTTP endpoint off; e.g. "127.0.0.1:9641"
   std::vector<std::string> allow;    // ACL "198.51.100.0/24", "2001:db8::/32", bare IP = host; empty = all
   std::string user;                  // drop privileges to this user after binding when root; "" = don't
+  bool share_port = false;           // bind even if another process of this uid serves the port (SO_REUSEPORT)
 
   friend bool operator==(const config&, const config&) = default;
 };

@@ -107,9 +107,11 @@ std::string render_prometheus(const metrics_sample& m) {
       {counter::dropped_rate_limited, "dropped_rate_limited"},
       {counter::dropped_global_limit, "dropped_global_limit"},
       {counter::dropped_acl, "dropped_acl"},
+      {counter::send_failed, "send_failed"},  // answered, but the kernel did not take the response
   };
   w.family("pinholed_requests_total", "counter",
-           "Datagrams received, by outcome (error_4xx = answered with a STUN error response).");
+           "Datagrams received, by outcome (error_4xx = answered with a STUN error response; "
+           "send_failed = the response could not be sent).");
   for (const auto& l : m.listeners) {
     const std::string base = listener_labels(l);
     for (const auto& [c, name] : results) w.sample("pinholed_requests_total", base + ",result=\"" + name + "\"", get(l.values, c));

@@ -31,7 +31,9 @@ packet_batch::packet_batch(std::size_t batch, std::size_t slot_size, io_mode mod
       tx_names_(batch),
       rx_control_(batch * control_size),
       tx_control_(batch * control_size),
-      in_(batch) {}
+      in_(batch),
+      tx_ok_(batch),
+      tx_tag_(batch) {}
 
 int packet_batch::receive(int fd) noexcept {
   for (std::size_t i = 0; i < batch_; ++i) {
@@ -105,8 +107,11 @@ std::span<std::byte> packet_batch::tx_buffer() noexcept {
   return {tx_data_.data() + tx_count_ * slot_, slot_};
 }
 
-void packet_batch::queue(std::size_t size, const stun::transport_address& to, const incoming& via) noexcept {
+void packet_batch::queue(std::size_t size, const stun::transport_address& to, const incoming& via,
+                         std::uint8_t tag) noexcept {
   const std::size_t i = tx_count_;
+  tx_tag_[i] = tag;
+  tx_ok_[i] = 0;
   tx_iov_[i] = iovec{tx_data_.data() + i * slot_, size};
   msghdr& h = tx_msgs_[i].msg_hdr;
   h = msghdr{};
@@ -160,13 +165,14 @@ std::size_t packet_batch::flush(int fd) noexcept {
       continue;
     }
     if (n > 0) {
+      for (std::size_t k = next; k < next + static_cast<std::size_t>(n); ++k) tx_ok_[k] = 1;
       sent += static_cast<std::size_t>(n);
       next += static_cast<std::size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     // The datagram at `next` failed (full buffer, unreachable, bad address):
-    // skip it and keep going with the rest.
+    // skip it (tx_ok_ stays 0) and keep going with the rest.
     ++next;
   }
   tx_count_ = 0;
@@ -181,7 +187,10 @@ std::size_t packet_batch::flush_single(int fd, std::size_t from) noexcept {
     do {
       n = ::sendmsg(fd, &tx_msgs_[i].msg_hdr, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n >= 0) ++sent;  // a failed datagram is skipped, as with sendmmsg
+    if (n >= 0) {
+      tx_ok_[i] = 1;
+      ++sent;  // a failed datagram is skipped, as with sendmmsg
+    }
   }
   return sent;
 }

@@ -47,14 +47,22 @@ class packet_batch {
   };
   const incoming& at(std::size_t i) const noexcept { return in_[i]; }
 
-  // Output: build response i into tx_buffer(), then queue() it.
+  // Output: build response i into tx_buffer(), then queue() it. `tag` is the
+  // caller's own (e.g. what to count once the datagram is sent).
   std::span<std::byte> tx_buffer() noexcept;
-  void queue(std::size_t size, const stun::transport_address& to, const incoming& via) noexcept;
+  void queue(std::size_t size, const stun::transport_address& to, const incoming& via,
+             std::uint8_t tag = 0) noexcept;
   std::size_t queued() const noexcept { return tx_count_; }
   std::size_t queued_bytes() const noexcept { return tx_bytes_; }
   // Sends everything queued with sendmmsg. Returns the number of datagrams
   // the kernel accepted; the rest failed (counted by the caller).
   std::size_t flush(int fd) noexcept;
+  // After flush(), for datagram i of the flushed queue (in queue() order,
+  // i < the queued() before the flush): did the kernel accept it, its tag
+  // and its size. Valid until the next queue().
+  bool flushed_ok(std::size_t i) const noexcept { return tx_ok_[i] != 0; }
+  std::uint8_t flushed_tag(std::size_t i) const noexcept { return tx_tag_[i]; }
+  std::size_t flushed_size(std::size_t i) const noexcept { return tx_iov_[i].iov_len; }
 
   // One datagram from another socket (RFC 5780 change-request answers).
   static bool send_one(int fd, std::span<const std::byte> data, const stun::transport_address& to) noexcept;
@@ -74,6 +82,7 @@ class packet_batch {
   std::vector<sockaddr_storage> rx_names_, tx_names_;
   std::vector<std::byte> rx_control_, tx_control_;
   std::vector<incoming> in_;
+  std::vector<std::uint8_t> tx_ok_, tx_tag_;
   std::size_t tx_count_ = 0;
   std::size_t tx_bytes_ = 0;
 };

@@ -60,10 +60,24 @@ void close_all(const std::vector<std::vector<int>>& fds) {
   }
 }
 
+// True if a socket bound to `a` and one bound to `b` share datagrams' way in:
+// same family and port, and the same IP or either a wildcard.
+bool overlaps(const stun::transport_address& a, const stun::transport_address& b) noexcept {
+  return a.fam == b.fam && a.port != 0 && a.port == b.port && (a.ip == b.ip || is_wildcard(a) || is_wildcard(b));
+}
+
 // Opens one socket per worker for `w`. The quad keeps one port per column
 // when ports are kernel-chosen: AP reuses PP's port and AA reuses PA's.
-bool open_listener(const wanted& w, const std::vector<listener>& so_far, std::size_t nworkers, listener& out,
-                   std::vector<int>& fds, std::string& error) {
+// `held` are pinholed's own listeners already bound (so_far plus, on reload,
+// the running ones). Unless `share` (share_port), the first socket is bound
+// exclusively: a port that another process already serves, including another
+// pinholed of the same user that SO_REUSEPORT would silently split the
+// traffic with, is refused (`in_use`). A listener that overlaps one of our
+// own (0.0.0.0:P and 192.0.2.1:P, or a reload moving a role) cannot be
+// exclusive and joins it as before.
+bool open_listener(const wanted& w, const std::vector<listener>& so_far, const std::vector<listener>& held,
+                   bool share, std::size_t nworkers, listener& out, std::vector<int>& fds, std::string& error,
+                   bool& in_use) {
   stun::transport_address addr = w.addr;
   if (addr.port == 0 && (w.role == socket_role::ap || w.role == socket_role::aa)) {
     const auto column = static_cast<socket_role>(static_cast<unsigned>(w.role) - 2);
@@ -71,12 +85,22 @@ bool open_listener(const wanted& w, const std::vector<listener>& so_far, std::si
       if (l.role == column) addr.port = l.bound.port;
     }
   }
+  bool ours = false;
+  for (const auto& l : held) ours = ours || overlaps(addr, l.bound);
   out.role = w.role;
   for (std::size_t k = 0; k < nworkers; ++k) {
     int fd = -1;
     stun::transport_address bound;
-    if (auto ec = open_udp_socket(k == 0 ? addr : out.bound, socket_options{}, fd, bound)) {
+    socket_options opt;
+    opt.exclusive = k == 0 && !share && !ours;
+    if (auto ec = open_udp_socket(k == 0 ? addr : out.bound, opt, fd, bound)) {
       error = "pinholed: cannot bind " + addr.to_string() + ": " + ec.message();
+      if (opt.exclusive && ec == std::errc::address_in_use) {
+        in_use = true;
+        error = "pinholed: " + addr.to_string() +
+                " is already in use by another process (another pinholed of this user: pass --share-port to "
+                "share the port with it, e.g. for an upgrade)";
+      }
       for (int f : fds) ::close(f);
       fds.clear();
       return false;
@@ -112,6 +136,7 @@ void server::attach(const entry& e, const std::vector<int>& fds) {
 }
 
 bool server::bind(std::string& error) {
+  in_use_ = false;
   const auto want = plan(cfg_);
   const std::size_t nworkers = worker_target();
   std::vector<std::vector<int>> fds;
@@ -121,7 +146,7 @@ bool server::bind(std::string& error) {
     entry e;
     e.wanted = w.addr;
     fds.emplace_back();
-    if (!open_listener(w, bound, nworkers, e.info, fds.back(), error)) {
+    if (!open_listener(w, bound, bound, cfg_.share_port, nworkers, e.info, fds.back(), error, in_use_)) {
       close_all(fds);
       return false;
     }
@@ -251,7 +276,11 @@ bool server::reload(const config& cfg, std::string& error) {
     if (!found) {
       entry e;
       e.wanted = w.addr;
-      if (!open_listener(w, next_listeners, workers_.size(), e.info, new_fds[i], error)) {
+      std::vector<listener> held = listeners_;
+      held.insert(held.end(), next_listeners.begin(), next_listeners.end());
+      bool in_use = false;
+      if (!open_listener(w, next_listeners, held, next.share_port, workers_.size(), e.info, new_fds[i], error,
+                         in_use)) {
         close_all(new_fds);
         return false;
       }

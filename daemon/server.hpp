@@ -25,8 +25,11 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds every listener for every worker. false + one-line `error` on failure.
+  // Binds every listener for every worker. false + one-line `error` on failure;
+  // address_in_use() then tells whether another process already serves one
+  // of the addresses (refused unless cfg.share_port).
   bool bind(std::string& error);
+  bool address_in_use() const noexcept { return in_use_; }
   // Uses sockets handed over by systemd (socket activation) instead of
   // binding; each is shared by all workers (the kernel gives each datagram
   // to one reader). Takes ownership of the descriptors.
@@ -78,6 +81,7 @@ class server {
 
   config cfg_;
   bool adopted_ = false;
+  bool in_use_ = false;
   std::vector<entry> entries_;
   std::vector<listener> listeners_;  // entries_[i].info, for the accessor
   std::unique_ptr<counter_registry> counters_;

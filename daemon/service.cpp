@@ -53,16 +53,19 @@ std::string status(const server& s) {
 }
 
 // The sockets: systemd's if it passed any (socket activation), else our own.
-bool open_sockets(server& srv) {
+// Returns the exit code on failure, 0 on success: 2 when another process
+// already serves a listen address (a usage error, like a bad flag), else 1.
+int open_sockets(server& srv) {
   std::vector<int> inherited;
   if (auto ec = systemd::listen_fds(inherited)) {
     log(log_level::error, "socket_activation_failed", {{"error", ec.message()}});
-    return false;
+    return 1;
   }
   std::string error;
   const bool ok = inherited.empty() ? srv.bind(error) : srv.adopt(inherited, error);
-  if (!ok) log(log_level::error, "bind_failed", {{"error", error}});
-  return ok;
+  if (ok) return 0;
+  log(log_level::error, srv.address_in_use() ? "address_in_use" : "bind_failed", {{"error", error}});
+  return srv.address_in_use() ? 2 : 1;
 }
 
 // Root without systemd: become cfg.user now that everything is bound.
@@ -92,7 +95,7 @@ int run_service(const config& cfg, int argc, char** argv) {
   const auto started_steady = std::chrono::steady_clock::now();
   const auto started_wall = std::chrono::system_clock::now();
   server srv(cfg);
-  if (!open_sockets(srv)) return 1;
+  if (const int rc = open_sockets(srv)) return rc;
 
   asio::io_context control(1);
   std::uint64_t reloads_ok = 0;

@@ -37,6 +37,34 @@ bool is_wildcard(const stun::transport_address& a) noexcept {
   return true;
 }
 
+bool is_v4_mapped(const stun::transport_address& a) noexcept {
+  if (a.fam != stun::family::ipv6) return false;
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (a.ip[i] != 0) return false;
+  }
+  return a.ip[10] == 0xff && a.ip[11] == 0xff;
+}
+
+stun::transport_address unmap_v4(const stun::transport_address& a) noexcept {
+  if (!is_v4_mapped(a)) return a;
+  stun::transport_address out;
+  out.fam = stun::family::ipv4;
+  std::memcpy(out.ip.data(), a.ip.data() + 12, 4);
+  out.port = a.port;
+  return out;
+}
+
+stun::transport_address map_v4(const stun::transport_address& a) noexcept {
+  if (a.fam != stun::family::ipv4) return a;
+  stun::transport_address out;
+  out.fam = stun::family::ipv6;
+  out.ip[10] = 0xff;
+  out.ip[11] = 0xff;
+  std::memcpy(out.ip.data() + 12, a.ip.data(), 4);
+  out.port = a.port;
+  return out;
+}
+
 socklen_t to_sockaddr(const stun::transport_address& a, sockaddr_storage& out) noexcept {
   std::memset(&out, 0, sizeof out);
   if (a.fam == stun::family::ipv4) {
@@ -83,8 +111,10 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
     return ec;
   };
   const int on = 1;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) return fail();
-  if (opt.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return fail();
+  // SO_REUSEPORT, never SO_REUSEADDR (see udp_socket.hpp). An exclusive bind
+  // sets it only once bound.
+  const bool share_now = opt.reuse_port && !opt.exclusive;
+  if (share_now && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return fail();
   if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) return fail();
   // Buffer sizes are a request; the kernel caps them at net.core.*mem_max.
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt.receive_buffer, sizeof opt.receive_buffer);
@@ -101,6 +131,9 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
   sockaddr_storage ss{};
   const socklen_t len = to_sockaddr(addr, ss);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) return fail();
+  // Set after bind, SO_REUSEPORT still lets later sockets of this uid (the
+  // other workers' sockets) join this one's reuseport group.
+  if (opt.reuse_port && opt.exclusive && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) return fail();
   if (auto ec = bound_address(fd, bound)) {
     ::close(fd);
     return ec;
@@ -111,6 +144,12 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
 
 std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcept {
   if (auto ec = bound_address(fd, bound)) return ec;
+  // systemd (and systemd-socket-activate) bind with SO_REUSEADDR, which would
+  // let a process of any user bind the same address and take our datagrams.
+  // Cleared, the kernel refuses such binds from now on (a socket bound
+  // before this point keeps its place: see README, "Port ownership").
+  const int off = 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof off) != 0) return last_error();
   // The socket outlives us (systemd keeps it across restarts): a deep
   // receive queue holds the requests that arrive while no pinholed runs.
   // Only ever grow it; ReceiveBuffer= in the .socket unit can go further.

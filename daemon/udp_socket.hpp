@@ -16,6 +16,11 @@ namespace pinhole::daemon {
 
 struct socket_options {
   bool reuse_port = true;       // one socket per worker on the same address (SO_REUSEPORT)
+  // Bind first and enable SO_REUSEPORT only afterwards: the bind fails with
+  // EADDRINUSE when any socket (of any user, pinholed's own included) already
+  // holds the address, and the sockets bound later with SO_REUSEPORT still
+  // join this one. One system call decides, so there is no check-then-bind race.
+  bool exclusive = false;
   int receive_buffer = 4 << 20;  // SO_RCVBUF request, bytes (the kernel may cap it)
   int send_buffer = 4 << 20;
 };
@@ -27,12 +32,21 @@ struct socket_options {
 std::error_code open_udp_socket(const stun::transport_address& addr, const socket_options& opt, int& fd,
                                 stun::transport_address& bound) noexcept;
 
-// Adopts an already-bound UDP socket (systemd socket activation): enables
-// non-blocking mode (and PKTINFO when it is a wildcard socket), grows its
-// receive buffer and reads its bound address.
+// Adopts an already-bound UDP socket (systemd socket activation): clears the
+// SO_REUSEADDR systemd sets (so no other user can bind the address from now
+// on), enables non-blocking mode (and PKTINFO when it is a wildcard socket),
+// grows its receive buffer and reads its bound address.
 std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcept;
 
 bool is_wildcard(const stun::transport_address& a) noexcept;
+
+// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d), what a dual-stack IPv6 socket
+// (IPV6_V6ONLY off, e.g. systemd's [::]:3478 with bindv6only=0) reports for
+// IPv4 peers. STUN attributes carry them as IPv4 (unmap_v4); the socket
+// itself must still be given the mapped form (map_v4).
+bool is_v4_mapped(const stun::transport_address& a) noexcept;
+stun::transport_address unmap_v4(const stun::transport_address& a) noexcept;  // unchanged unless mapped
+stun::transport_address map_v4(const stun::transport_address& a) noexcept;    // unchanged unless IPv4
 
 // sockaddr <-> transport_address.
 socklen_t to_sockaddr(const stun::transport_address& a, sockaddr_storage& out) noexcept;

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "log.hpp"
+#include "udp_socket.hpp"
 
 namespace pinhole::daemon {
 namespace {
@@ -198,18 +199,25 @@ std::size_t worker::drain(slot& s) noexcept {
         c.add(counter::dropped_malformed);
         continue;
       }
+      // An IPv4 client of a dual-stack IPv6 socket shows up as ::ffff:a.b.c.d;
+      // it is an IPv4 client. RFC 8489 §14.1: "the address family of the IP
+      // address ... MUST be set to 0x01 if IPv4": XOR-MAPPED-ADDRESS, the
+      // ACL and the rate limiter all see the IPv4 address. The reply goes
+      // back through the socket in its own (mapped) form.
+      const bool mapped = is_v4_mapped(d.peer);
+      const stun::transport_address source = mapped ? unmap_v4(d.peer) : d.peer;
       // Abuse control before any parsing: the allow-list, then the
       // per-source budget (every datagram from a source costs, answered or not).
-      if (!allow.allows(d.peer)) {
+      if (!allow.allows(source)) {
         c.add(counter::dropped_acl);
         continue;
       }
-      if (per_source != nullptr && !per_source->allow(key_of(d.peer), t_rx)) {
+      if (per_source != nullptr && !per_source->allow(key_of(source), t_rx)) {
         c.add(counter::dropped_rate_limited);
         continue;
       }
       const auto out = b.tx_buffer();
-      const handler_result r = handle_request(d.payload, d.peer, role, hcfg, out);
+      const handler_result r = handle_request(d.payload, source, role, hcfg, out);
       if (!r.answered()) {
         c.add(drop_counter(r.what));
         continue;
@@ -223,20 +231,35 @@ std::size_t worker::drain(slot& s) noexcept {
         }
         --credit;
       }
-      c.add(r.what == verdict::success ? counter::answered : error_counter(r.error_code));
-      c.add(counter::bytes_out, r.size);
+      // Each datagram ends in exactly one counter: an answer counts as
+      // answered (or its error code) once the kernel took it, else as
+      // send_failed.
+      const counter result = r.what == verdict::success ? counter::answered : error_counter(r.error_code);
+      const stun::transport_address to = mapped ? map_v4(r.destination) : r.destination;
       if (r.send_from == role || role == socket_role::single) {
-        b.queue(r.size, r.destination, d);
+        b.queue(r.size, to, d, static_cast<std::uint8_t>(result));
       } else {
         // RFC 5780 §6.1: the response to a CHANGE-REQUEST leaves from the
         // socket of the requested role (alternate IP and/or port).
         const int other = role_fd_[static_cast<std::size_t>(r.send_from)];
-        if (other < 0 || !packet_batch::send_one(other, out.first(r.size), r.destination)) c.add(counter::send_failed);
+        if (other >= 0 && packet_batch::send_one(other, out.first(r.size), to)) {
+          c.add(result);
+          c.add(counter::bytes_out, r.size);
+        } else {
+          c.add(counter::send_failed);
+        }
       }
     }
     const std::size_t queued = b.queued();
-    const std::size_t sent = b.flush(fd);
-    if (sent < queued) c.add(counter::send_failed, queued - sent);
+    b.flush(fd);
+    for (std::size_t k = 0; k < queued; ++k) {
+      if (!b.flushed_ok(k)) {
+        c.add(counter::send_failed);
+        continue;
+      }
+      c.add(static_cast<counter>(b.flushed_tag(k)));
+      c.add(counter::bytes_out, b.flushed_size(k));
+    }
     latency_.observe(monotonic_ns() - t_rx, static_cast<std::uint64_t>(n));
     if (static_cast<std::size_t>(n) < b.capacity()) break;  // drained
   }

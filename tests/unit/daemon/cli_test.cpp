@@ -60,7 +60,7 @@ TEST(Cli, Help) {
                             "--alternate-port", "--advertised-primary", "--advertised-alternate", "--software",
                             "--log-level", "--workers", "--batch", "--coalesce-us", "--metrics", "--rate-limit", "--rate-burst",
                             "--global-rate", "--allow", "--user", "--auth-username", "--auth-password",
-                            "--require-auth", "--check-config", "--print-config", "--version"}) {
+                            "--require-auth", "--share-port", "--check-config", "--print-config", "--version"}) {
       EXPECT_NE(r.message.find(opt), std::string::npos) << opt;
     }
     EXPECT_EQ(r.message.find("positional"), std::string::npos);
@@ -178,6 +178,48 @@ TEST(Cli, Rfc5780FlagCompletesTheFile) {
   ASSERT_EQ(r.what, action::run) << r.message;
   EXPECT_TRUE(r.cfg.rfc5780.enabled);
   EXPECT_EQ(r.cfg.rfc5780.primary_ip, "192.0.2.1");
+}
+
+// RFC 5780 mode binds the four role sockets and nothing else unless listen
+// addresses are given explicitly (flag or file): the plain defaults
+// 0.0.0.0:3478 and [::]:3478 would answer every other local address without
+// the RFC 5780 attributes, and open IPv6 unasked.
+TEST(Cli, Rfc5780ModeBindsNoDefaultListeners) {
+  const auto r = run({"--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2"});
+  ASSERT_EQ(r.what, action::run) << r.message;
+  EXPECT_TRUE(r.cfg.listen.empty());
+  const temp_file only(R"({"rfc5780": {"enabled": true, "primary_ip": "192.0.2.1", "alternate_ip": "192.0.2.2"}})");
+  const auto f = run({"--config", only.path()});
+  ASSERT_EQ(f.what, action::run) << f.message;
+  EXPECT_TRUE(f.cfg.listen.empty());
+  const auto p = run({"--config", only.path(), "--print-config"});
+  ASSERT_EQ(p.what, action::print_config) << p.message;
+  EXPECT_NE(p.message.find("\"listen\": [],"), std::string::npos) << p.message;
+
+  const auto flag = run({"--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2", "--listen", "[::1]:3478"});
+  ASSERT_EQ(flag.what, action::run) << flag.message;
+  ASSERT_EQ(flag.cfg.listen.size(), 1U);
+  EXPECT_EQ(flag.cfg.listen[0].text, "[::1]:3478");
+  // The packaged config lists the defaults explicitly: they stay.
+  const temp_file listed(R"({"listen": ["0.0.0.0:3478", "[::]:3478"]})");
+  const auto l = run({"--config", listed.path(), "--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2"});
+  ASSERT_EQ(l.what, action::run) << l.message;
+  EXPECT_EQ(l.cfg.listen, default_config().listen);
+  const temp_file none(R"({"listen": []})");
+  const auto n = run({"--config", none.path(), "--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2"});
+  ASSERT_EQ(n.what, action::run) << n.message;
+  EXPECT_TRUE(n.cfg.listen.empty());
+  expect_error(run({"--config", none.path()}), "listen: at least one address is required");
+  // Plain mode keeps the defaults, with or without a file.
+  const temp_file other(R"({"workers": 2})");
+  EXPECT_EQ(run({"--config", other.path()}).cfg.listen, default_config().listen);
+}
+
+TEST(Cli, SharePort) {
+  EXPECT_FALSE(run({}).cfg.share_port);
+  const auto r = run({"--share-port"});
+  ASSERT_EQ(r.what, action::run) << r.message;
+  EXPECT_TRUE(r.cfg.share_port);
 }
 
 TEST(Cli, BadPorts) {

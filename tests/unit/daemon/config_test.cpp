@@ -553,6 +553,7 @@ TEST(ConfigToJson, EverythingRoundTrips) {
   c.metrics_listen = "[::1]:9641";
   c.allow = {"192.0.2.0/24"};
   c.user = "pinhole";
+  c.share_port = true;
   ASSERT_EQ(validate_error(c), "");
   config back = default_config();
   std::string error;
@@ -610,4 +611,25 @@ TEST(ConfigFile, TooLarge) {
 }
 
 }  // namespace
+// RFC 5780 mode may bind only its four sockets: an empty listen list is valid
+// there (and nowhere else).
+TEST(ConfigValidate, EmptyListenOnlyInRfc5780Mode) {
+  config c = default_config();
+  c.listen.clear();
+  EXPECT_EQ(validate_error(c), "config: listen: at least one address is required");
+  c = rfc5780_ok();
+  c.listen.clear();
+  EXPECT_EQ(validate_error(c), "");
+}
+
+TEST(ConfigLoad, SharePort) {
+  config c = default_config();
+  EXPECT_FALSE(c.share_port);
+  std::string error;
+  ASSERT_TRUE(apply_json(R"({"share_port": true})", c, error)) << error;
+  EXPECT_TRUE(c.share_port);
+  EXPECT_FALSE(apply_json(R"({"share_port": 1})", c, error));
+  EXPECT_EQ(error, "config: /share_port: expected true or false, got 1");
+}
+
 }  // namespace pinhole::daemon

@@ -4,9 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "server.hpp"
+#include "stun/writer.hpp"
+#include "udp_peer.hpp"
+#include "udp_socket.hpp"
+#include "worker.hpp"
 
 using namespace pinhole::daemon;
 
@@ -129,4 +137,65 @@ TEST(Metrics, SampleOfARealServer) {
   EXPECT_EQ(m.limiter_slots, 65536U);
   EXPECT_EQ(m.acl_prefixes, 1U);
   EXPECT_FALSE(m.socket_activated);
+}
+
+// A real worker whose socket cannot send (shut down for writing): one
+// request answered, then two whose responses fail. requests_total counts
+// each datagram once, the failed ones as result="send_failed", so the
+// results add up to received_datagrams_total.
+TEST(Metrics, FailedSendsAreOneResultOfRequestsTotal) {
+  using pinhole::stun::transport_address;
+  state_ref state;
+  state.store(make_runtime_state(default_config(), {}));
+  listener where;
+  int fd = -1;
+  ASSERT_FALSE(open_udp_socket(*transport_address::parse("127.0.0.1:0"), {}, fd, where.bound));
+  where.name = where.bound.to_string();
+  counter_block block;
+  worker w(0, state, 8);
+  w.add_socket(fd, where, block);
+  pinhole::test::udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  const auto request = [](std::uint8_t tag) {
+    std::vector<std::byte> buf(64);
+    std::array<std::byte, 12> id{};
+    id[0] = std::byte{tag};
+    pinhole::stun::message_writer mw(buf);
+    mw.begin(pinhole::stun::binding_request, id);
+    buf.resize(mw.size());
+    return buf;
+  };
+  const auto drain = [&](std::size_t n) {
+    std::size_t read = 0;
+    for (int k = 0; k < 200 && read < n; ++k) {
+      read += w.drain(0);
+      if (read < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return read;
+  };
+  client.send_to(request(1), where.bound);
+  ASSERT_EQ(drain(1), 1U);
+  (void)::shutdown(fd, SHUT_WR);
+  client.send_to(request(2), where.bound);
+  client.send_to(request(3), where.bound);
+  ASSERT_EQ(drain(2), 2U);
+
+  metrics_sample m;
+  listener_sample l;
+  l.name = where.name;
+  l.family = "ipv4";
+  l.role = "single";
+  for (std::size_t i = 0; i < counter_count; ++i) l.values[i] = block.get(static_cast<counter>(i));
+  m.listeners.push_back(l);
+  const std::string t = render_prometheus(m);
+  const std::string labels = "{listener=\"" + where.name + "\",family=\"ipv4\",role=\"single\"";
+  EXPECT_TRUE(has_line(t, "pinholed_requests_total" + labels + ",result=\"answered\"} 1")) << t;
+  EXPECT_TRUE(has_line(t, "pinholed_requests_total" + labels + ",result=\"send_failed\"} 2")) << t;
+  EXPECT_TRUE(has_line(t, "pinholed_send_failures_total" + labels + "} 2")) << t;
+  EXPECT_TRUE(has_line(t, "pinholed_received_datagrams_total" + labels + "} 3")) << t;
+  std::uint64_t sum = 0;
+  std::istringstream in(t);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("pinholed_requests_total{", 0) == 0) sum += std::stoull(line.substr(line.rfind(' ') + 1));
+  }
+  EXPECT_EQ(sum, 3U);
 }

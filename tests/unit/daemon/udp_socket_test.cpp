@@ -108,3 +108,112 @@ TEST(UdpSocket, SockaddrRoundTripsAndWildcards) {
   transport_address out;
   EXPECT_FALSE(pd::from_sockaddr(reinterpret_cast<const sockaddr*>(&un), out));
 }
+
+namespace {
+
+// A plain socket as another process would make it: `reuse_addr` /
+// `reuse_port` set before bind. Returns the fd (bound) or -1 with errno.
+int other_socket(const transport_address& at, bool reuse_addr, bool reuse_port) {
+  const int fd = ::socket(at.fam == pinhole::stun::family::ipv4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int on = 1;
+  if (reuse_addr) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+  sockaddr_storage ss;
+  const socklen_t len = pd::to_sockaddr(at, ss);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+// SO_REUSEADDR on a UDP socket lets ANY user bind the same address and port
+// and receive the traffic; pinholed's sockets never carry it, so a socket
+// with SO_REUSEADDR (the thief's) is refused.
+TEST(UdpSocket, NoSoReuseAddrSoNobodyElseCanBindTheAddress) {
+  for (const char* at : {"127.0.0.1:0", "0.0.0.0:0", "[::1]:0"}) {
+    for (const bool exclusive : {false, true}) {
+      fd_guard s;
+      transport_address bound;
+      pd::socket_options opt;
+      opt.exclusive = exclusive;
+      ASSERT_FALSE(pd::open_udp_socket(*transport_address::parse(at), opt, s.fd, bound)) << at;
+      EXPECT_EQ(int_option(s.fd, SOL_SOCKET, SO_REUSEADDR), 0) << at;
+      EXPECT_EQ(int_option(s.fd, SOL_SOCKET, SO_REUSEPORT), 1) << at;
+      errno = 0;
+      fd_guard thief;
+      thief.fd = other_socket(bound, true, false);
+      EXPECT_EQ(thief.fd, -1) << at << " exclusive " << exclusive;
+      EXPECT_EQ(errno, EADDRINUSE) << at;
+    }
+  }
+}
+
+// The exclusive first socket refuses an address some socket already holds,
+// even one of the same user with SO_REUSEPORT (a second pinholed), and the
+// worker sockets bound after it still share its address.
+TEST(UdpSocket, ExclusiveBindRefusesAnAddressAlreadyServedAndStillShares) {
+  fd_guard running;
+  running.fd = other_socket(*transport_address::parse("127.0.0.1:0"), false, true);
+  ASSERT_GE(running.fd, 0);
+  sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  ASSERT_EQ(::getsockname(running.fd, reinterpret_cast<sockaddr*>(&ss), &len), 0);
+  transport_address taken;
+  ASSERT_TRUE(pd::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), taken));
+
+  pd::socket_options excl;
+  excl.exclusive = true;
+  fd_guard refused;
+  transport_address b;
+  EXPECT_EQ(pd::open_udp_socket(taken, excl, refused.fd, b), std::errc::address_in_use);
+  EXPECT_EQ(refused.fd, -1);
+  fd_guard shared;  // non-exclusive (share_port): joins the running one
+  EXPECT_FALSE(pd::open_udp_socket(taken, {}, shared.fd, b));
+
+  fd_guard first, second;
+  transport_address b1, b2;
+  ASSERT_FALSE(pd::open_udp_socket(*transport_address::parse("127.0.0.1:0"), excl, first.fd, b1));
+  ASSERT_FALSE(pd::open_udp_socket(b1, {}, second.fd, b2));  // the next worker's socket
+  EXPECT_EQ(b1, b2);
+  fd_guard plain;
+  plain.fd = other_socket(b1, false, false);
+  EXPECT_EQ(plain.fd, -1);
+}
+
+// systemd binds its sockets with SO_REUSEADDR; adopting one clears it, so a
+// process of another user can no longer bind the address (and take the
+// datagrams) once pinholed runs.
+TEST(UdpSocket, AdoptClearsSoReuseAddr) {
+  for (const char* at : {"127.0.0.1:0", "[::]:0"}) {
+    fd_guard s;
+    s.fd = other_socket(*transport_address::parse(at), true, false);
+    ASSERT_GE(s.fd, 0);
+    ASSERT_EQ(int_option(s.fd, SOL_SOCKET, SO_REUSEADDR), 1);
+    transport_address bound;
+    ASSERT_FALSE(pd::adopt_udp_socket(s.fd, bound)) << at;
+    EXPECT_EQ(int_option(s.fd, SOL_SOCKET, SO_REUSEADDR), 0) << at;
+    fd_guard thief;
+    thief.fd = other_socket(bound, true, false);
+    EXPECT_EQ(thief.fd, -1) << at;
+  }
+}
+
+TEST(UdpSocket, V4MappedAddressesConvert) {
+  const auto mapped = *transport_address::parse("[::ffff:192.0.2.7]:3478");
+  const auto v4 = *transport_address::parse("192.0.2.7:3478");
+  EXPECT_TRUE(pd::is_v4_mapped(mapped));
+  EXPECT_EQ(pd::unmap_v4(mapped), v4);
+  EXPECT_EQ(pd::map_v4(v4), mapped);
+  for (const char* text : {"[2001:db8::1]:1", "[::1]:1", "[::]:1", "[::ffff:0:192.0.2.7]:1"}) {
+    const auto a = *transport_address::parse(text);
+    EXPECT_FALSE(pd::is_v4_mapped(a)) << text;
+    EXPECT_EQ(pd::unmap_v4(a), a) << text;
+    EXPECT_EQ(pd::map_v4(a), a) << text;
+  }
+  EXPECT_EQ(pd::unmap_v4(v4), v4);
+}
