@@ -189,6 +189,48 @@ def exchange(server, req, timeout=1.0, source=None):
         s.close()
 
 
+def xor_mapped(resp):
+    """XOR-MAPPED-ADDRESS of a response as (family, ip, port): family 1 = IPv4,
+    2 = IPv6 (RFC 8489 §14.2); None if absent."""
+    _t, txid, attrs = parse(resp)
+    v = attrs.get(0x0020)
+    if v is None or len(v) < 8:
+        return None
+    fam, port = v[1], struct.unpack("!H", v[2:4])[0] ^ (MAGIC >> 16)
+    key = struct.pack("!I", MAGIC) + txid
+    raw = bytes(a ^ b for a, b in zip(v[4:], key))
+    ip = socket.inet_ntop(socket.AF_INET if fam == 1 else socket.AF_INET6, raw)
+    return fam, ip, port
+
+
+def true_answers(server, n=1, timeout=1.0):
+    """How many of n Binding requests got an answer whose XOR-MAPPED-ADDRESS is
+    really the client's own address (right family, IP and port)."""
+    fam = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+    good = 0
+    for _ in range(n):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind((server[0], 0))
+        me = s.getsockname()
+        r = exchange_on(s, server, binding(), timeout)
+        s.close()
+        good += 1 if r is not None and xor_mapped(r) == (1 if fam == socket.AF_INET else 2, me[0], me[1]) else 0
+    return good
+
+
+def exchange_on(s, server, req, timeout=1.0):
+    """exchange() on a socket of the caller's."""
+    s.settimeout(timeout)
+    try:
+        s.sendto(req, server)
+        while True:
+            data, _ = s.recvfrom(65536)
+            if data[8:20] == req[8:20]:
+                return data
+    except socket.timeout:
+        return None
+
+
 def answered(server, n=1, timeout=1.0, source=None):
     return sum(1 for _ in range(n) if exchange(server, binding(), timeout, source) is not None)
 
