@@ -22,8 +22,8 @@ namespace {
 struct rfc5780_pinholed {
   std::uint16_t port = test::free_port_pair();
   ip_endpoint primary = ep("127.0.0.1:" + std::to_string(port));
-  // An explicit --listen replaces the default 0.0.0.0:3478 / [::]:3478
-  // listeners, which parallel tests would share.
+  // RFC 5780 mode binds only the four role sockets; the explicit --listen
+  // adds one plain listener on a free port.
   test::pinholed daemon{{"--rfc5780-primary", "127.0.0.1", "--rfc5780-alternate", "127.0.0.2", "--primary-port",
                          std::to_string(port), "--alternate-port", std::to_string(port + 1), "--listen",
                          "127.0.0.1:" + std::to_string(test::free_port())},

@@ -27,7 +27,7 @@ ATTR = {
 # Outcome names = pinholed counter names (daemon/counters.hpp).
 OUTCOMES = ("answered", "error_400", "error_401", "error_420", "error_other", "dropped_malformed",
             "dropped_indication", "dropped_response", "dropped_rate_limited", "dropped_global_limit",
-            "dropped_acl")
+            "dropped_acl", "send_failed")  # send_failed: answered, but the answer could not be sent
 
 
 class Msg:
@@ -171,7 +171,7 @@ class Pinholed:
     def counters(self):
         """Totals over both listeners: {counter name: value} (metrics only)."""
         body = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).read().decode()
-        out = {name: 0 for name in OUTCOMES + ("received", "send_failed")}
+        out = {name: 0 for name in OUTCOMES + ("received", "send_failures")}
         for line in body.splitlines():
             m = re.match(r'pinholed_requests_total\{.*result="(\w+)"\} (\d+)', line)
             if m and m.group(1) in out:
@@ -184,7 +184,7 @@ class Pinholed:
                 out["received"] += int(m.group(1))
             m = re.match(r"pinholed_send_failures_total\{.*\} (\d+)", line)
             if m:
-                out["send_failed"] += int(m.group(1))
+                out["send_failures"] += int(m.group(1))
         return out
 
     def wait_received(self, n, timeout=10.0):
