@@ -19,6 +19,7 @@
 #include "server.hpp"
 #include "child_process.hpp"
 #include "temp_file.hpp"
+#include "settled_total.hpp"
 #include "udp_peer.hpp"
 
 using namespace pinhole;
@@ -26,7 +27,7 @@ using namespace pinhole::daemon;
 
 namespace {
 
-std::uint64_t total(const server& s, counter c) { return s.counters().total()[static_cast<std::size_t>(c)]; }
+std::uint64_t total(const server& s, counter c) { return test::settled_total(s, c); }
 
 struct running {
   server srv;

@@ -10,6 +10,7 @@
 #include "stun/reader.hpp"
 #include "stun/writer.hpp"
 #include "test_bytes.hpp"
+#include "settled_total.hpp"
 #include "udp_peer.hpp"
 
 using namespace pinhole;
@@ -74,7 +75,7 @@ bool wait_received(const server& s, std::uint64_t n) {
   return false;
 }
 
-std::uint64_t total(const server& s, counter c) { return s.counters().total()[static_cast<std::size_t>(c)]; }
+std::uint64_t total(const server& s, counter c) { return test::settled_total(s, c); }
 
 struct running {
   server srv;
