@@ -138,6 +138,38 @@ TEST_P(PacketBatch, FlushSendsEveryQueuedAnswerFromTheLocalAddress) {
   }
 }
 
+// After a flush, each queued datagram says whether the kernel took it, with
+// the caller's tag: the worker counts every answer once, as its result or as
+// send_failed. Port 0 is no destination (sendmsg fails with EINVAL).
+TEST_P(PacketBatch, FlushReportsWhichDatagramsLeftWithTheirTags) {
+  server_socket s;
+  test::udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  packet_batch b(8, 256, GetParam());
+  client.send_to(payload(0), s.reach);
+  std::vector<std::vector<std::byte>> got;
+  ASSERT_EQ(receive_all(b, s.fd, 1, got), 1U);
+  const auto& via = b.at(0);
+  auto nowhere = via.peer;
+  nowhere.port = 0;
+  const transport_address to[] = {via.peer, nowhere, via.peer, nowhere};
+  for (std::uint8_t i = 0; i < 4; ++i) {
+    const auto answer = payload(200 + i, 20 + i);
+    std::memcpy(b.tx_buffer().data(), answer.data(), answer.size());
+    b.queue(answer.size(), to[i], via, static_cast<std::uint8_t>(10 + i));
+  }
+  EXPECT_EQ(b.flush(s.fd), 2U);
+  for (std::uint8_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(b.flushed_ok(i), i % 2 == 0) << int{i};
+    EXPECT_EQ(b.flushed_tag(i), 10 + i) << int{i};
+    EXPECT_EQ(b.flushed_size(i), 20U + i) << int{i};
+  }
+  for (std::size_t i : {std::size_t{0}, std::size_t{2}}) {
+    const auto r = client.receive();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->bytes, payload(200 + i, 20 + i));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, PacketBatch, ::testing::Values(io_mode::automatic, io_mode::single),
                          [](const auto& p) { return p.param == io_mode::automatic ? "Batched" : "Single"; });
 
