@@ -98,8 +98,8 @@ bool open_listener(const wanted& w, const std::vector<listener>& so_far, const s
       if (opt.exclusive && ec == std::errc::address_in_use) {
         in_use = true;
         error = "pinholed: " + addr.to_string() +
-                " is already in use by another process (another pinholed of this user: pass --share-port to "
-                "share the port with it, e.g. for an upgrade)";
+                " is already in use by another process (if it is a pinholed of this user, --share-port shares "
+                "the port with it, e.g. for an upgrade)";
       }
       for (int f : fds) ::close(f);
       fds.clear();
