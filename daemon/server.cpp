@@ -90,6 +90,8 @@ bool open_listener(const wanted& w, const std::vector<listener>& so_far, std::si
 
 }  // namespace
 
+std::size_t planned_listeners(const config& cfg) { return plan(cfg).size(); }
+
 server::server(const config& cfg) : cfg_(cfg) {}
 
 server::~server() { stop(); }
