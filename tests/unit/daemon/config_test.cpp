@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -709,11 +710,21 @@ TEST(ConfigFile, FifoIsRefusedWithoutBlocking) {
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string path = std::string(dir) + "/pinhole.json";
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
-  config cfg = default_config();
-  std::string error;
-  EXPECT_FALSE(load_file(path, cfg, error));
-  EXPECT_EQ(error, path + ": cannot read: not a regular file");
-  EXPECT_EQ(cfg, default_config());
+  // In a child, so a loader that blocks fails the test (killed after 10 s)
+  // instead of hanging it.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::alarm(10);
+    config cfg = default_config();
+    std::string error;
+    const bool loaded = load_file(path, cfg, error);
+    ::_exit(!loaded && error == path + ": cannot read: not a regular file" && cfg == default_config() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << "load_file blocked on the FIFO (killed by signal " << WTERMSIG(status) << ")";
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
   ::unlink(path.c_str());
   ::rmdir(dir);
 }
