@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include "log.hpp"
+#include "resources.hpp"
 
 #include <algorithm>
 #include <boost/program_options.hpp>
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -299,21 +301,41 @@ cli_result parse_cli(int argc, const char* const* argv) {
     // listen alone".
     const auto default_listen = cfg.listen;
     cfg.listen = {listen_spec{}};
-    if (const auto* path = get(vm, "config")) {
+    const std::string* const path = get(vm, "config");
+    if (path != nullptr) {
       std::string error;
       if (!load_file(*path, cfg, error)) return fail(error);
     }
     bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].family == 0);
     if (!listen_set) cfg.listen = default_listen;
     listen_set = listen_set || vm.count("listen") != 0;
+    const config from_file = cfg;
     apply_flags(vm, cfg);
     if (cfg.rfc5780.enabled && !listen_set) cfg.listen.clear();
-    if (std::string error; !validate(cfg, error)) return fail(error);
+    // A problem the file has on its own is reported as "FILE: key: message",
+    // like the file's other errors; one the flags bring in as "config: ...".
+    auto blame = [&](std::string error, const std::function<bool(const config&, std::string&)>& test) {
+      std::string alone;
+      if (path != nullptr && !test(from_file, alone) && alone == error) {
+        constexpr std::string_view prefix = "config: ";
+        if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
+        return fail(*path + ": " + error);
+      }
+      return fail(error);
+    };
+    if (std::string error; !validate(cfg, error)) return blame(error, validate);
+    const resource_needs needs = estimate_resources(cfg);
+    auto memory = [](const config& c, std::string& error) {
+      if (check_memory(estimate_resources(c), error)) return true;
+      error = "config: " + error;
+      return false;
+    };
+    if (std::string error; !memory(cfg, error)) return blame(error, memory);
 
     r.exit_code = 0;
     if (check) {
       r.what = cli_result::action::check_config;
-      r.message = "pinholed: configuration OK";
+      r.message = "pinholed: configuration OK (" + describe(needs) + ")";
     } else if (print) {
       r.what = cli_result::action::print_config;
       r.message = to_json(cfg);

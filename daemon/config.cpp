@@ -38,6 +38,14 @@ constexpr std::size_t k_max_file = 1U << 20;        // 1 MiB is plenty for a con
 constexpr std::size_t k_max_username = 508;         // RFC 8489 §14.3: fewer than 509 bytes
 constexpr std::size_t k_max_software_chars = 127;   // RFC 8489 §14.14: fewer than 128 characters
 constexpr std::size_t k_max_software_bytes = 763;
+// RFC 8489 sets no length for a short-term password; this cap is ours (the
+// key is the password itself, RFC 8489 §9.1.1: "key = OpaqueString(password)").
+constexpr std::size_t k_max_password = 1024;
+// Deepest nesting a config file may have. The schema needs 2 levels; deeper
+// documents are refused before parsing, so nothing after it (the parser's
+// DOM, a value shown in an error message, the destructor) can recurse
+// without bound: 100,000 nested arrays (200 KB) overflowed the stack.
+constexpr std::size_t k_max_depth = 32;
 
 // Internal control flow of the loader; never escapes this file.
 struct config_error {
@@ -52,10 +60,44 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// Appends a compact rendering of `v` to `out` (nlohmann's dump(-1) format),
+// stopping once `out` is longer than `limit` and never more than 4 levels
+// deep: a message shows the start of a value, never all of it.
+void render(const json& v, std::string& out, std::size_t limit, int depth) {
+  constexpr int k_levels = 4;
+  if (out.size() > limit) return;
+  if (v.is_array() || v.is_object()) {
+    const bool array = v.is_array();
+    if (depth >= k_levels) {
+      out += array ? "[...]" : "{...}";
+      return;
+    }
+    out += array ? '[' : '{';
+    bool first = true;
+    for (auto it = v.begin(); it != v.end() && out.size() <= limit; ++it) {
+      if (!first) out += ',';
+      first = false;
+      if (!array) {
+        render(json(it.key()), out, limit, depth + 1);
+        out += ':';
+      }
+      render(*it, out, limit, depth + 1);
+    }
+    out += array ? ']' : '}';
+    return;
+  }
+  if (v.is_string() && v.get_ref<const std::string&>().size() > limit) {
+    out += json(v.get_ref<const std::string&>().substr(0, limit + 1)).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 // A short rendering of a JSON value for "got ..." (strings quoted and escaped).
 std::string describe(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   constexpr std::size_t k_limit = 40;
+  std::string s;
+  render(v, s, k_limit, 0);
   if (s.size() > k_limit) {
     std::size_t cut = k_limit - 3;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0U) == 0x80U) --cut;
@@ -227,8 +269,46 @@ void apply_root(const json& root, config& cfg) {
   }
 }
 
+// The byte offset (0-based) of the first '[' or '{' nested deeper than
+// k_max_depth, or npos. Skips strings and comments (the parser allows them);
+// does not validate anything else: the parser does.
+std::size_t too_deep(std::string_view text) {
+  std::size_t depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      const auto end = text.find("*/", i + 2);
+      if (end == std::string_view::npos) return std::string_view::npos;  // the parser reports it
+      i = end + 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > k_max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// "[json.exception.out_of_range.406] number overflow parsing '1e400'" -> "number overflow parsing '1e400'"
+std::string strip_json_prefix(std::string what) {
+  if (const auto pos = what.find("] "); what.rfind("[json.exception.", 0) == 0 && pos != std::string::npos) {
+    what.erase(0, pos + 2);
+  }
+  return what;
+}
+
 // Parses with a callback that rejects duplicate object keys (nlohmann would keep the last).
 json parse_strict(const std::string& text) {
+  if (const auto at = too_deep(text); at != std::string_view::npos) {
+    throw config_error{"invalid JSON: nested deeper than " + std::to_string(k_max_depth) + " levels (byte " +
+                       std::to_string(at + 1) + ")"};
+  }
   struct frame {
     bool object;
     std::set<std::string> keys;
@@ -313,6 +393,21 @@ bool has_control(std::string_view s) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x20U || u == 0x7FU;
   });
+}
+
+// Control characters, ASCII (C0, DEL) and C1 (U+0080-U+009F, UTF-8 C2 80-C2 9F):
+// RFC 8265's OpaqueString profile (required for USERNAME and the password by
+// RFC 8489 §14.3 and §9.1.1) disallows them, NUL included.
+bool has_control_text(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u < 0x20U || u == 0x7FU) return true;
+    if (u == 0xC2U && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80U &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9FU) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string sys_error(int err) { return std::error_code(err, std::generic_category()).message(); }
@@ -415,21 +510,43 @@ bool apply_json(const std::string& json_text, config& cfg, std::string& error) {
     error = "config: " + one_line(e.message);
   } catch (const json::parse_error& e) {
     // "[json.exception.parse_error.101] parse error at line 2, column 7: syntax error ..."
-    std::string what = e.what();
-    if (const auto pos = what.find("] "); what.rfind("[json.exception.", 0) == 0 && pos != std::string::npos) {
-      what.erase(0, pos + 2);
+    error = "config: invalid JSON: " + one_line(strip_json_prefix(e.what())) + " (byte " + std::to_string(e.byte) + ")";
+  } catch (const json::out_of_range& e) {
+    // 406: "number overflow parsing '1e400'" (a number no double can hold).
+    const std::string what = e.what();
+    const auto open = what.find('\'');
+    const auto close = what.rfind('\'');
+    if (e.id == 406 && open != std::string::npos && close > open) {
+      std::string number = one_line(what.substr(open + 1, close - open - 1));
+      if (number.size() > 40) number = number.substr(0, 37) + "...";
+      error = "config: invalid JSON: number " + number + " is out of range";
+    } else {
+      error = "config: invalid JSON: " + one_line(strip_json_prefix(what));
     }
-    error = "config: invalid JSON: " + one_line(what) + " (byte " + std::to_string(e.byte) + ")";
   } catch (const std::exception& e) {
-    error = std::string("config: ") + one_line(e.what());
+    error = "config: " + one_line(strip_json_prefix(e.what()));
   }
   return false;
 }
 
 bool load_file(const std::string& path, config& cfg, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (that would block
+  // the control thread on SIGHUP); anything but a regular file is refused.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
-    error = "config: cannot read " + path + ": " + sys_error(errno);
+    error = path + ": cannot read: " + sys_error(errno);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    error = path + ": cannot read: " + sys_error(err);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = path + ": cannot read: " + (S_ISDIR(st.st_mode) ? sys_error(EISDIR) : std::string("not a regular file"));
     return false;
   }
   std::string text;
@@ -440,24 +557,24 @@ bool load_file(const std::string& path, config& cfg, std::string& error) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd);
-      error = "config: cannot read " + path + ": " + sys_error(err);
+      error = path + ": cannot read: " + sys_error(err);
       return false;
     }
     if (n == 0) break;
     text.append(buf.data(), static_cast<std::size_t>(n));
     if (text.size() > k_max_file) {
       ::close(fd);
-      error = "config: cannot read " + path + ": file larger than 1 MiB";
+      error = path + ": cannot read: file larger than 1 MiB";
       return false;
     }
   }
   ::close(fd);
   std::string inner;
   if (!apply_json(text, cfg, inner)) {
-    // "config: <msg>" -> "config: FILE: <msg>"
+    // "config: <msg>" -> "FILE: <msg>"
     constexpr std::string_view prefix = "config: ";
     if (inner.rfind(prefix, 0) == 0) inner.erase(0, prefix.size());
-    error = "config: " + path + ": " + inner;
+    error = path + ": " + inner;
     return false;
   }
   return true;
@@ -524,6 +641,7 @@ bool validate(const config& cfg, std::string& error) {
     if (chars > k_max_software_chars || cfg.software.size() > k_max_software_bytes) {
       return bad("software: must be fewer than 128 characters");
     }
+    if (has_control_text(cfg.software)) return bad("software: must not contain control characters (NUL, newline, ...)");
   }
 
   // log level
@@ -546,6 +664,10 @@ bool validate(const config& cfg, std::string& error) {
   if (std::size_t chars = 0; !a.username.empty() && !utf8_length(a.username, chars)) {
     return bad("auth: username is not valid UTF-8");
   }
+  if (has_control_text(a.username)) return bad("auth: username must not contain control characters (NUL, newline, ...)");
+  if (a.password.size() > k_max_password) return bad("auth: password must be at most 1024 bytes");
+  if (std::size_t chars = 0; !utf8_length(a.password, chars)) return bad("auth: password is not valid UTF-8");
+  if (has_control_text(a.password)) return bad("auth: password must not contain control characters (NUL, newline, ...)");
 
   // rate limiting
   const auto& rl = cfg.rate_limit;

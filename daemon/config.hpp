@@ -77,8 +77,9 @@ config default_config();
 // untouched, false is returned and `error` is set to ONE line starting with "config: ".
 bool apply_json(const std::string& json_text, config& cfg, std::string& error);
 
-// Reads `path` and applies it with apply_json. Errors: "config: cannot read FILE: reason",
-// or "config: FILE: <apply_json message>".
+// Reads `path` (a regular file of at most 1 MiB; FIFOs, devices and directories are refused
+// without blocking) and applies it with apply_json. Errors, one line: "FILE: cannot read: reason"
+// or "FILE: <apply_json message without its "config: ">".
 bool load_file(const std::string& path, config& cfg, std::string& error);
 
 // Cross-field checks (see config.cpp). One line "config: ..." in `error` on failure.

@@ -1,8 +1,11 @@
 // pinholed: parse flags/config, bind, serve until SIGINT/SIGTERM.
 #include <cstdio>
+#include <exception>
+#include <string>
 
 #include "cli.hpp"
 #include "log.hpp"
+#include "resources.hpp"
 #include "service.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +20,25 @@ int main(int argc, char** argv) {
       std::fprintf(stdout, "%s\n", cli.message.c_str());
       return cli.exit_code;
   }
+  // Enough descriptors for every worker's sockets and event loop, before
+  // any is opened (raising the soft limit when the hard one allows).
+  const resource_needs needs = estimate_resources(cli.cfg);
+  std::uint64_t fd_limit = 0;
+  if (std::string error; !ensure_fd_limit(needs, fd_limit, error)) {
+    std::fprintf(stderr, "pinholed: %s\n", error.c_str());
+    return 2;
+  }
   log_init(cli.cfg.level, stderr_is_journal());
-  return run_service(cli.cfg, argc, argv);
+  log(log_level::info, "resources",
+      {{"workers", std::to_string(needs.workers)}, {"listeners", std::to_string(needs.listeners)},
+       {"preallocated", format_bytes(needs.memory_bytes())}, {"fds", std::to_string(needs.fds)},
+       {"fd_limit", std::to_string(fd_limit)}});
+  try {
+    return run_service(cli.cfg, argc, argv);
+  } catch (const std::exception& e) {
+    // Startup resources the estimate missed (Asio throws when it cannot
+    // create an event loop): one line and exit 2, never std::terminate.
+    std::fprintf(stderr, "pinholed: cannot start: %s\n", e.what());
+    return 2;
+  }
 }

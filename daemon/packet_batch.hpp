@@ -28,6 +28,12 @@ class packet_batch {
   // `slot_size`: largest datagram accepted; longer ones are flagged truncated.
   packet_batch(std::size_t batch, std::size_t slot_size, io_mode mode = io_mode::automatic);
 
+  // Bytes a packet_batch(batch, slot_size) allocates (all of it at construction).
+  static constexpr std::size_t memory_bytes(std::size_t batch, std::size_t slot_size) noexcept {
+    return batch * (2 * slot_size + 2 * (sizeof(mmsghdr) + sizeof(iovec) + sizeof(sockaddr_storage) + control_size) +
+                    sizeof(incoming));
+  }
+
   std::size_t capacity() const noexcept { return batch_; }
   std::size_t slot_size() const noexcept { return slot_; }
   // False once the per-datagram fallback is in use.

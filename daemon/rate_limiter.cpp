@@ -68,6 +68,10 @@ rate_limiter::rate_limiter(double rate, double burst, std::uint32_t table_size, 
   table_ = std::make_unique<set[]>(sets_);
 }
 
+std::size_t rate_limiter::table_bytes(std::uint32_t table_size) noexcept {
+  return next_pow2(std::max<std::size_t>(1, (std::size_t{table_size} + ways - 1) / ways)) * sizeof(set);
+}
+
 std::uint64_t rate_limiter::hash(source_key key) const noexcept {
   return mix(mix(key.value ^ seed_[0]) + seed_[1] + (key.ipv6 ? 1U : 0U));
 }

@@ -62,6 +62,8 @@ class rate_limiter {
 
   std::size_t slots() const noexcept { return sets_ * ways; }
   std::size_t memory_bytes() const noexcept { return sets_ * sizeof(set); }
+  // memory_bytes() of a limiter built with this table_size (no allocation).
+  static std::size_t table_bytes(std::uint32_t table_size) noexcept;
   double burst() const noexcept { return burst_; }
 
  private:

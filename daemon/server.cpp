@@ -114,6 +114,8 @@ bool open_listener(const wanted& w, const std::vector<listener>& so_far, const s
 
 }  // namespace
 
+std::size_t planned_listeners(const config& cfg) { return plan(cfg).size(); }
+
 server::server(const config& cfg) : cfg_(cfg) {}
 
 server::~server() { stop(); }

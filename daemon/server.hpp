@@ -18,6 +18,10 @@
 
 namespace pinhole::daemon {
 
+// How many listeners server::bind() opens for `cfg` (the RFC 5780 quad plus
+// the listen addresses that are not part of it); each gets one socket per worker.
+std::size_t planned_listeners(const config& cfg);
+
 class server {
  public:
   explicit server(const config& cfg);

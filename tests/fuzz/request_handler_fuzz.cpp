@@ -10,7 +10,9 @@
 //    max_growth = the largest answer to a 20-byte request (see below);
 //  * a success response maps the source exactly, never advertises the
 //    receiving socket as OTHER-ADDRESS, and with credentials required the
-//    request verified and the response carries a valid MESSAGE-INTEGRITY.
+//    request verified and the response carries a valid MESSAGE-INTEGRITY;
+//  * with credentials required, a 420 only answers a verified request and is
+//    signed; a 401 never is.
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -112,6 +114,13 @@ void check(bytes_view req, const transport_address& source, const variant& v) {
     error_code_value ev;
     FUZZ_CHECK(!decode_error_code(*ec_attr, ev) && ev.code == r.error_code);
     FUZZ_CHECK(!m.find(attr::xor_mapped_address) && !m.find(attr::mapped_address));
+    if (v.cfg.auth_required && ev.code == 420) {
+      // Authentication comes first (RFC 8489 §6.3), and a response to an
+      // authenticated request is signed (§9.1.3).
+      FUZZ_CHECK(request_ok && !verify_integrity(request, v.cfg.key));
+      FUZZ_CHECK(!verify_integrity(m, v.cfg.key));
+    }
+    if (ev.code == 401) FUZZ_CHECK(!m.integrity() && !m.integrity_sha256());
     return;
   }
 

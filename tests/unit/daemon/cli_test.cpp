@@ -327,11 +327,11 @@ TEST(Cli, FlagCanFixAnInvalidFile) {
 
 TEST(Cli, ConfigFileErrors) {
   expect_error(run({"--config", "/nonexistent/pinhole.json"}),
-               "pinholed: config: cannot read /nonexistent/pinhole.json: No such file or directory");
+               "pinholed: /nonexistent/pinhole.json: cannot read: No such file or directory");
   const temp_file f(R"({"lisen": ["127.0.0.1:1"]})");
   const auto r = run({"--config", f.path()});
   expect_error(r);
-  EXPECT_EQ(r.message, "pinholed: config: " + f.path() + R"(: unknown key "lisen" at /)");
+  EXPECT_EQ(r.message, "pinholed: " + f.path() + R"(: unknown key "lisen" at /)");
   const temp_file g("{\n  \"workers\": \n");
   expect_error(run({"--config", g.path()}), "invalid JSON: parse error at line 3");
 }
@@ -343,7 +343,11 @@ TEST(Cli, CheckConfigOk) {
   const auto r = run({"--config", f.path(), "--check-config"});
   EXPECT_EQ(r.what, action::check_config);
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.message, "pinholed: configuration OK");
+  // The OK line states what the config costs (2 workers, default listeners and batch).
+  EXPECT_EQ(r.message.rfind("pinholed: configuration OK (2 workers x 2 listeners x batch 32: ", 0), 0U) << r.message;
+  EXPECT_NE(r.message.find(" MiB preallocated, "), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find(" file descriptors)"), std::string::npos) << r.message;
+  EXPECT_EQ(r.message.find('\n'), std::string::npos) << r.message;
   EXPECT_EQ(r.cfg.workers, 2U);
   EXPECT_EQ(run({"--check-config"}).exit_code, 0);
 }
@@ -353,6 +357,47 @@ TEST(Cli, CheckConfigFailures) {
   expect_error(run({"--config", f.path(), "--check-config"}), "/batch: expected integer 1-1024, got 0");
   expect_error(run({"--check-config", "--rfc5780-primary", "192.0.2.1"}), "alternate_ip is empty");
   expect_error(run({"--check-config", "--bogus"}), "unrecognised option");
+}
+
+TEST(Cli, ValidationErrorsNameTheFile) {
+  // The file alone is invalid: "pinholed: FILE: key: message", like its parse errors.
+  const temp_file f(R"({"auth": {"required": true}})");
+  const auto r = run({"--config", f.path(), "--check-config"});
+  expect_error(r);
+  EXPECT_EQ(r.message, "pinholed: " + f.path() + ": auth: required but username is empty");
+  const temp_file g(R"({"rfc5780": {"enabled": true, "primary_ip": "192.0.2.1"}})");
+  EXPECT_EQ(run({"--config", g.path()}).message, "pinholed: " + g.path() + ": rfc5780: enabled but alternate_ip is empty");
+  // A flag makes a good file invalid: the file is not to blame.
+  const temp_file ok(R"({"workers": 2})");
+  EXPECT_EQ(run({"--config", ok.path(), "--require-auth"}).message,
+            "pinholed: config: auth: required but username is empty");
+  EXPECT_EQ(run({"--require-auth"}).message, "pinholed: config: auth: required but username is empty");
+}
+
+TEST(Cli, HostileFilesAreOneLine) {
+  const temp_file deep(std::string(100000, '[') + std::string(100000, ']'));
+  const auto r = run({"--config", deep.path(), "--check-config"});
+  expect_error(r);
+  EXPECT_EQ(r.message, "pinholed: " + deep.path() + ": invalid JSON: nested deeper than 32 levels (byte 33)");
+  const temp_file big(R"({"rate_limit": {"global_rate": 1e400}})");
+  EXPECT_EQ(run({"--config", big.path(), "--check-config"}).message,
+            "pinholed: " + big.path() + ": invalid JSON: number 1e400 is out of range");
+  const temp_file nul(R"({"auth": {"username": "a\u0000b", "password": "pw"}})");
+  EXPECT_EQ(run({"--config", nul.path(), "--check-config"}).message,
+            "pinholed: " + nul.path() + ": auth: username must not contain control characters (NUL, newline, ...)");
+}
+
+TEST(Cli, AbsurdBufferMemoryIsRefused) {
+  // 1024 workers x 2 listeners x batch 1024 would preallocate about 18 GiB.
+  const auto r = run({"--check-config", "--workers", "1024", "--batch", "1024"});
+  expect_error(r, "pinholed: config: resources: 1024 workers x 2 listeners x batch 1024: ");
+  EXPECT_NE(r.message.find(" GiB preallocated"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("the limit is 4.0 GiB"), std::string::npos) << r.message;
+  EXPECT_EQ(run({"--workers", "1024", "--batch", "1024"}).what, action::error);  // not only for --check-config
+  const temp_file f(R"({"workers": 1024, "batch": 1024})");
+  expect_error(run({"--config", f.path()}), "pinholed: " + f.path() + ": resources: 1024 workers");
+  // Large but sane: 64 workers at batch 1024 (about 1.1 GiB) is accepted.
+  EXPECT_EQ(run({"--check-config", "--workers", "64", "--batch", "1024"}).exit_code, 0);
 }
 
 TEST(Cli, PrintConfigRoundTrips) {

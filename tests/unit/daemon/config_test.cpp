@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -323,6 +325,56 @@ TEST(ConfigJsonErrors, EmptyAndTruncatedDocuments) {
   }
 }
 
+// ---- hostile documents: bounded depth, bounded messages ----
+
+TEST(ConfigJsonErrors, DeepNestingIsRefusedBeforeParsing) {
+  // 100,000 nested arrays (200 KB, under the 1 MiB cap) used to overflow the
+  // stack in the error path (json::dump of the whole value).
+  for (const std::string& doc : {std::string(100000, '[') + std::string(100000, ']'),
+                                 R"({"listen": )" + std::string(100000, '[') + std::string(100000, ']') + "}",
+                                 R"({"x": )" + std::string(50000, '{') + "}"}) {
+    const std::string e = apply_error(doc);
+    EXPECT_EQ(e.rfind("config: invalid JSON: nested deeper than 32 levels (byte ", 0), 0U) << e.substr(0, 200);
+    EXPECT_EQ(e.find('\n'), std::string::npos);
+  }
+  // The byte named is the bracket that goes one level too deep.
+  EXPECT_EQ(apply_error(std::string(33, '[') + std::string(33, ']')),
+            "config: invalid JSON: nested deeper than 32 levels (byte 33)");
+  // 32 levels are still parsed (and then refused by the schema, briefly).
+  EXPECT_EQ(apply_error(R"({"user": )" + std::string(31, '[') + std::string(31, ']') + "}"),
+            "config: /user: expected string, got [[[[[...]]]]]");
+}
+
+TEST(ConfigJsonErrors, BracketsInStringsAndCommentsDoNotCount) {
+  const std::string many(100, '[');
+  config cfg = default_config();
+  std::string error;
+  ASSERT_TRUE(apply_json("// " + many + "\n/* " + many + " */ {\"software\": \"" + many + "\\\"" + many + "\"}", cfg,
+                         error))
+      << error;
+  EXPECT_EQ(cfg.software, many + "\"" + many);
+}
+
+TEST(ConfigJsonErrors, WideValuesAreShownBriefly) {
+  std::string wide = R"({"user": [)";
+  for (int i = 0; i < 50000; ++i) wide += "1,";
+  wide += "1]}";
+  std::string shown = "[";
+  for (int i = 0; i < 18; ++i) shown += "1,";
+  EXPECT_EQ(apply_error(wide), "config: /user: expected string, got " + shown + "...");
+  EXPECT_EQ(apply_error(R"({"user": {"a": {"b": [1, {"c": 2}]}}})"),
+            R"(config: /user: expected string, got {"a":{"b":[1,{"c":2}]}})");
+}
+
+TEST(ConfigJsonErrors, NumberTooLargeForADoubleIsOneCleanLine) {
+  EXPECT_EQ(apply_error(R"({"rate_limit": {"global_rate": 1e400}})"), "config: invalid JSON: number 1e400 is out of range");
+  EXPECT_EQ(apply_error(R"({"batch": -1e999})"), "config: invalid JSON: number -1e999 is out of range");
+  const std::string e = apply_error(R"({"batch": 1)" + std::string(400, '0') + "e9999}");
+  EXPECT_EQ(e.rfind("config: invalid JSON: number 1000", 0), 0U) << e;
+  EXPECT_NE(e.find("... is out of range"), std::string::npos) << e;
+  EXPECT_EQ(e.find("json.exception"), std::string::npos) << e;
+}
+
 TEST(ConfigJsonErrors, FailureLeavesConfigUntouched) {
   config cfg = default_config();
   std::string error;
@@ -527,6 +579,48 @@ TEST(ConfigValidate, MetricsAllowSoftwareUser) {
   EXPECT_EQ(validate_error(c), "");
 }
 
+TEST(ConfigValidate, TextSettingsRefuseControlCharactersAndOverlongValues) {
+  auto with_auth = [](std::string user, std::string password) {
+    config cfg = default_config();
+    cfg.auth.username = std::move(user);
+    cfg.auth.password = std::move(password);
+    return cfg;
+  };
+  // RFC 8489 §14.3: USERNAME is OpaqueString (RFC 8265), which disallows
+  // control characters; a NUL from "\u0000" in the JSON is one.
+  EXPECT_EQ(validate_error(with_auth(std::string("al\0ce", 5), "pw")),
+            "config: auth: username must not contain control characters (NUL, newline, ...)");
+  EXPECT_EQ(validate_error(with_auth("al\nce", "pw")),
+            "config: auth: username must not contain control characters (NUL, newline, ...)");
+  EXPECT_EQ(validate_error(with_auth("al\xC2\x85" "ce", "pw")),  // U+0085, a C1 control
+            "config: auth: username must not contain control characters (NUL, newline, ...)");
+  EXPECT_EQ(validate_error(with_auth("\xC3\xA9l\xC3\xA8ve", "pw")), "");  // "élève": fine
+  EXPECT_EQ(validate_error(with_auth(std::string(508, 'u'), "pw")), "");
+  EXPECT_EQ(validate_error(with_auth(std::string(509, 'u'), "pw")), "config: auth: username must be fewer than 509 bytes");
+  // The password is OpaqueString too (RFC 8489 §9.1.1: key = OpaqueString(password)).
+  EXPECT_EQ(validate_error(with_auth("u", std::string("p\0w", 3))),
+            "config: auth: password must not contain control characters (NUL, newline, ...)");
+  EXPECT_EQ(validate_error(with_auth("u", "p\xff")), "config: auth: password is not valid UTF-8");
+  EXPECT_EQ(validate_error(with_auth("u", std::string(1024, 'p'))), "");
+  EXPECT_EQ(validate_error(with_auth("u", std::string(1025, 'p'))), "config: auth: password must be at most 1024 bytes");
+  // SOFTWARE (RFC 8489 §14.14) goes into every response: no control characters either.
+  config cfg = default_config();
+  cfg.software = std::string("pinhole\0x", 9);
+  EXPECT_EQ(validate_error(cfg), "config: software: must not contain control characters (NUL, newline, ...)");
+  cfg.software = "pinhole\r\n1.0";
+  EXPECT_EQ(validate_error(cfg), "config: software: must not contain control characters (NUL, newline, ...)");
+  cfg.software = std::string(127, 's');
+  EXPECT_EQ(validate_error(cfg), "");
+}
+
+TEST(ConfigValidate, NulFromJsonEscapeIsRefused) {
+  config cfg = default_config();
+  std::string error;
+  ASSERT_TRUE(apply_json(R"({"auth": {"username": "alice\u0000admin", "password": "pw"}})", cfg, error)) << error;
+  EXPECT_EQ(cfg.auth.username.size(), 11U);
+  EXPECT_EQ(validate_error(cfg), "config: auth: username must not contain control characters (NUL, newline, ...)");
+}
+
 // ---- to_json ----
 
 TEST(ConfigToJson, DefaultsRoundTrip) {
@@ -584,14 +678,14 @@ TEST(ConfigFile, MissingFile) {
   config cfg = default_config();
   std::string error;
   EXPECT_FALSE(load_file("/nonexistent/pinhole.json", cfg, error));
-  EXPECT_EQ(error, "config: cannot read /nonexistent/pinhole.json: No such file or directory");
+  EXPECT_EQ(error, "/nonexistent/pinhole.json: cannot read: No such file or directory");
 }
 
 TEST(ConfigFile, Directory) {
   config cfg = default_config();
   std::string error;
   EXPECT_FALSE(load_file("/tmp", cfg, error));
-  EXPECT_EQ(error, "config: cannot read /tmp: Is a directory");
+  EXPECT_EQ(error, "/tmp: cannot read: Is a directory");
 }
 
 TEST(ConfigFile, ErrorsNameTheFile) {
@@ -599,7 +693,7 @@ TEST(ConfigFile, ErrorsNameTheFile) {
   config cfg = default_config();
   std::string error;
   EXPECT_FALSE(load_file(f.path(), cfg, error));
-  EXPECT_EQ(error, "config: " + f.path() + R"(: unknown key "lisen" at /)");
+  EXPECT_EQ(error, f.path() + R"(: unknown key "lisen" at /)");
 }
 
 TEST(ConfigFile, TooLarge) {
@@ -607,7 +701,48 @@ TEST(ConfigFile, TooLarge) {
   config cfg = default_config();
   std::string error;
   EXPECT_FALSE(load_file(f.path(), cfg, error));
-  EXPECT_EQ(error, "config: cannot read " + f.path() + ": file larger than 1 MiB");
+  EXPECT_EQ(error, f.path() + ": cannot read: file larger than 1 MiB");
+}
+
+TEST(ConfigFile, FifoIsRefusedWithoutBlocking) {
+  // Opening a FIFO for reading waits for a writer: on SIGHUP that blocked the
+  // control thread for good. No writer ever comes here.
+  char dir[] = "/tmp/pinhole_fifo_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/pinhole.json";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  // In a child, so a loader that blocks fails the test (killed after 10 s)
+  // instead of hanging it.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::alarm(10);
+    config cfg = default_config();
+    std::string error;
+    const bool loaded = load_file(path, cfg, error);
+    ::_exit(!loaded && error == path + ": cannot read: not a regular file" && cfg == default_config() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << "load_file blocked on the FIFO (killed by signal " << WTERMSIG(status) << ")";
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+}
+
+TEST(ConfigFile, DevicesAreRefused) {
+  config cfg = default_config();
+  std::string error;
+  EXPECT_FALSE(load_file("/dev/null", cfg, error));
+  EXPECT_EQ(error, "/dev/null: cannot read: not a regular file");
+}
+
+TEST(ConfigFile, DeepFileIsOneLineNamingTheFile) {
+  const temp_file f(std::string(100000, '[') + std::string(100000, ']'));
+  config cfg = default_config();
+  std::string error;
+  EXPECT_FALSE(load_file(f.path(), cfg, error));
+  EXPECT_EQ(error, f.path() + ": invalid JSON: nested deeper than 32 levels (byte 33)");
 }
 
 }  // namespace
