@@ -286,6 +286,8 @@ TEST(Worker, DualStackSocketAnswersIpv4ClientsAsIpv4) {
   EXPECT_EQ(a6, v6.local());
   EXPECT_EQ(counters.get(pd::counter::answered), 2U);
   EXPECT_EQ(counters.get(pd::counter::dropped_acl), 0U);
+}
+
 TEST(Worker, DrainModeDropsAndCountsEveryDatagram) {
   fixture f;
   pd::worker w(0, f.state, 8);
