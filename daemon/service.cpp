@@ -98,6 +98,10 @@ int run_service(const config& cfg, int argc, char** argv) {
   if (const int rc = open_sockets(srv)) return rc;
 
   asio::io_context control(1);
+  // Handlers installed before anything says "started" (log, READY=1): a
+  // SIGTERM right after it must stop pinholed cleanly, not kill it. Asio
+  // keeps a signal that arrives before async_wait for it.
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
   bool healthy = true;
@@ -152,7 +156,6 @@ int run_service(const config& cfg, int argc, char** argv) {
   tick.expires_after(tick_every);
   tick.async_wait(on_tick);
 
-  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
