@@ -29,12 +29,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   log_init(cli.cfg.level, stderr_is_journal());
-  log(log_level::info, "resources",
-      {{"workers", std::to_string(needs.workers)}, {"listeners", std::to_string(needs.listeners)},
-       {"preallocated", format_bytes(needs.memory_bytes())}, {"fds", std::to_string(needs.fds)},
-       {"fd_limit", std::to_string(fd_limit)}});
   try {
-    return run_service(cli.cfg, argc, argv);
+    return run_service(cli.cfg, needs, fd_limit, argc, argv);
   } catch (const std::exception& e) {
     // Startup resources the estimate missed (Asio throws when it cannot
     // create an event loop): one line and exit 2, never std::terminate.

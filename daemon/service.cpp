@@ -91,13 +91,25 @@ bool maybe_drop_privileges(const config& cfg) {
 
 }  // namespace
 
-int run_service(const config& cfg, int argc, char** argv) {
+int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd_limit, int argc, char** argv) {
   const auto started_steady = std::chrono::steady_clock::now();
   const auto started_wall = std::chrono::system_clock::now();
+  asio::io_context control(1);
+  // Handlers installed before the first log line and READY=1: a SIGTERM or
+  // SIGUSR1 that comes while pinholed starts (even while it is blocked
+  // writing that line) must reach the handler below, not kill the process
+  // by the default action. Asio keeps a signal that arrives before
+  // async_wait for it.
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
+  signals.add(SIGUSR2);
+  log(log_level::info, "resources",
+      {{"workers", std::to_string(needs.workers)}, {"listeners", std::to_string(needs.listeners)},
+       {"preallocated", format_bytes(needs.memory_bytes())}, {"fds", std::to_string(needs.fds)},
+       {"fd_limit", std::to_string(fd_limit)}});
   server srv(cfg);
   if (const int rc = open_sockets(srv)) return rc;
 
-  asio::io_context control(1);
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
   bool healthy = true;
@@ -107,12 +119,6 @@ int run_service(const config& cfg, int argc, char** argv) {
   bool draining = false;
   std::uint64_t drain_generation = 0;  // a grace timer from an earlier drain does nothing
   asio::steady_timer drain_timer(control);
-  // Registered before anything is announced: a signal that comes early is
-  // queued for the handler below instead of killing the process (SIGUSR1's
-  // default action).
-  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
-  signals.add(SIGUSR1);
-  signals.add(SIGUSR2);
   std::unique_ptr<metrics_http> metrics;
   if (!cfg.metrics_listen.empty()) {
     metrics = std::make_unique<metrics_http>(control, [&](std::string_view path) -> http_response {
