@@ -53,6 +53,12 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
   }
 
   bool responding() const noexcept { return responding_; }
+  // Request bytes that reached the kernel but not this object yet: a
+  // scraper whose request is queued behind a burst of connections.
+  bool has_unread_bytes() noexcept {
+    boost::system::error_code ec;
+    return sock_.available(ec) > 0 && !ec;
+  }
 
   // Closed to make room for a newer connection: the slot is free at once,
   // the pending read completes (aborted) and releases this object.
@@ -208,18 +214,25 @@ void metrics_http::close() {
 }
 
 // The slot for a new connection: the oldest one still sending its request
-// (a scraper sends it at once, so that is an idle or slow client), else the
-// oldest of all.
+// with nothing unread in the kernel (a scraper sends its request at once, so
+// that is an idle or slow client), else the oldest still sending, else the
+// oldest of all. The unread-bytes check keeps a scraper that was accepted
+// just before a burst of connections from being evicted before its request
+// was read.
 void metrics_http::make_room() {
   auto& live = shared_->live;
   if (live.size() < limits_.max_connections || live.empty()) return;
-  connection* victim = live.front();
+  connection* victim = nullptr;
+  connection* oldest_sending = nullptr;
   for (connection* c : live) {
-    if (!c->responding()) {
+    if (c->responding()) continue;
+    if (oldest_sending == nullptr) oldest_sending = c;
+    if (!c->has_unread_bytes()) {
       victim = c;
       break;
     }
   }
+  if (victim == nullptr) victim = oldest_sending != nullptr ? oldest_sending : live.front();
   ++shared_->stats.evicted;
   victim->evict();
 }
