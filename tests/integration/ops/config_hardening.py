@@ -67,6 +67,11 @@ rc, out, err = run_once(["--check-config", "--config", nul_path])
 one_error_line(rc, out, err, "pinholed: %s: auth: username must not contain control characters" % nul_path,
                "NUL in the username")
 
+fifo_path = os.path.join(WORK, "fifo.json")
+os.mkfifo(fifo_path)  # nobody ever writes to it
+rc, out, err = run_once(["--check-config", "--config", fifo_path], timeout=15)
+one_error_line(rc, out, err, "pinholed: %s: cannot read: not a regular file" % fifo_path, "a FIFO as --config")
+
 rc, out, err = run_once(["--check-config", "--workers", "1024", "--batch", "1024"])
 one_error_line(rc, out, err, "pinholed: config: resources: 1024 workers x 2 listeners x batch 1024: ",
                "1024 workers at batch 1024")
