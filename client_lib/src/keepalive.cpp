@@ -173,6 +173,10 @@ void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoi
                                  const ip_endpoint& server) {
   const bool had = s->mapped;
   const auto previous = s->external;
+  if (had && !(previous == mapped)) {
+    s->former_externals.push_back(previous);
+    if (s->former_externals.size() > 8) s->former_externals.erase(s->former_externals.begin());
+  }
   s->external = mapped;
   s->server = server;
   s->mapped = true;

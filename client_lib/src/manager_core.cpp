@@ -263,9 +263,10 @@ void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock:
 
 void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
                                  clock::time_point deadline, done_fn done) {
+  // Identified by the internal endpoint; the external one may be the
+  // current or one from before a rebinding (mapping_changed).
   const auto s = find_internal(internal);
-  const bool any_external = external.port == 0 && external.is_unspecified();
-  if (!s || (!any_external && external != s->external)) return done(make_error_code(errc::unknown_mapping), mapping{});
+  if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
   s->remote = remote;
   ip_endpoint to = remote;
@@ -293,8 +294,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
 
 std::error_code manager_core::release(const ip_endpoint& internal, const ip_endpoint& external) {
   const auto s = find_internal(internal);
-  const bool any_external = external.port == 0 && external.is_unspecified();
-  if (!s || (!any_external && external != s->external)) return make_error_code(errc::unknown_mapping);
+  if (!s || !s->known_as(external)) return make_error_code(errc::unknown_mapping);
   if (s->listen_key) {
     // A SIP mapping that shares the listening socket.
     if (s->use_refs == 0) return make_error_code(errc::unknown_mapping);

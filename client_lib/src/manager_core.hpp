@@ -3,6 +3,7 @@
 // deadline. Every operation completes through a done callback exactly once.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -50,6 +51,13 @@ struct slot {
   std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
   bool destination_dependent = false;     // GetMapping's check saw another external address there
   bool attached = false;                  // application-owned: never read, never closed
+  // External addresses this mapping had before a rebinding (mapping_changed),
+  // newest last, at most a few: the application may still name it by them.
+  std::vector<ip_endpoint> former_externals;
+  bool known_as(const ip_endpoint& ext) const {
+    if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
+    return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
+  }
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   asio::steady_timer keepalive;
