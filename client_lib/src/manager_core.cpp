@@ -4,6 +4,7 @@
 #include "manager_core.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,12 +34,13 @@ std::optional<ip_endpoint> manager_core::local_ip_for(ip_family fam) {
   return std::nullopt;
 }
 
-std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_type type) {
+std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_type type, bool attached) {
   auto s = std::make_shared<slot>(io_);
   s->id = next_id_++;
   s->type = type;
   s->internal = local;
-  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_);
+  s->attached = attached;
+  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, attached ? &attached_txids_ : nullptr, s->id);
   std::weak_ptr<slot> weak = s;
   s->sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
@@ -133,8 +135,8 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
     destroy(s);
     done(why, mapping{});
   });
-  resolve(s, servers_.candidates(s->internal.family, clock::now()), 0, {},
-          [this, s, finished, checking, done](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+  resolve(s, servers_.candidates(s->internal.family, clock::now()), 0, {}, deadline,
+          [this, s, finished, checking, deadline, done](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
             if (*finished) return;
             if (ec) {
               *finished = true;
@@ -158,10 +160,20 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
             };
             if (opts_.check_destination_dependence && s->other) {
               *checking = true;
-              return check_dependence(s, finish);
+              return check_dependence(s, deadline, finish);
             }
             finish();
           });
+}
+
+std::error_code manager_core::servers_for(ip_family fam) {
+  if (servers_.all().empty()) {
+    // Offline start: the names have not resolved yet. Ask DNS again soon.
+    if (servers_exhausted_) servers_exhausted_();
+    return make_error_code(errc::no_server_resolved);
+  }
+  if (!servers_.has_family(fam)) return make_error_code(errc::family_not_supported);
+  return {};
 }
 
 binding_params manager_core::params_for(const ip_endpoint& server) const {
@@ -174,12 +186,15 @@ binding_params manager_core::params_for(const ip_endpoint& server) const {
   return p;
 }
 
-void manager_core::check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done) {
+void manager_core::check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline,
+                                    std::function<void()> done) {
   // RFC 5780 §4.3 (mapping behaviour): a Binding request to the alternate
   // address and port from the same socket; the same mapped address means
   // endpoint-independent mapping, another one means the mapping depends on
   // the destination.
-  s->sock->binding(params_for(*s->other), [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
+  auto params = params_for(*s->other);
+  params.give_up = deadline;
+  s->sock->binding(params, [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
     if (s->dead) return;
     if (!ec && r.success) s->destination_dependent = !(r.mapped == s->external);
     done();
@@ -190,7 +205,9 @@ void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& r
   s->handed_out = true;
   s->remote = remote;
   by_internal_[s->internal] = s->id;
+  directory_.add(s->internal, s->sock->native_handle());
   handed_out_.fetch_add(1, std::memory_order_relaxed);
+  if (s->attached) attached_.fetch_add(1, std::memory_order_relaxed);
   schedule_keepalive(s, true);
 }
 
@@ -215,7 +232,7 @@ std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_
 
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
-  if (!servers_.has_family(remote.family)) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (const auto ec = servers_for(remote.family)) return done(ec, mapping{});
   if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
     // carries the one external address incoming requests can reach.
@@ -256,9 +273,10 @@ void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock:
 
 void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
                                  clock::time_point deadline, done_fn done) {
+  // Identified by the internal endpoint; the external one may be the
+  // current or one from before a rebinding (mapping_changed).
   const auto s = find_internal(internal);
-  const bool any_external = external.port == 0 && external.is_unspecified();
-  if (!s || (!any_external && external != s->external)) return done(make_error_code(errc::unknown_mapping), mapping{});
+  if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
   s->remote = remote;
   ip_endpoint to = remote;
@@ -286,8 +304,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
 
 std::error_code manager_core::release(const ip_endpoint& internal, const ip_endpoint& external) {
   const auto s = find_internal(internal);
-  const bool any_external = external.port == 0 && external.is_unspecified();
-  if (!s || (!any_external && external != s->external)) return make_error_code(errc::unknown_mapping);
+  if (!s || !s->known_as(external)) return make_error_code(errc::unknown_mapping);
   if (s->listen_key) {
     // A SIP mapping that shares the listening socket.
     if (s->use_refs == 0) return make_error_code(errc::unknown_mapping);
@@ -310,12 +327,14 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
   s->dead = true;
   s->keepalive.cancel();
   s->budget.cancel();
-  s->sock->close();
   if (const auto it = by_internal_.find(s->internal); it != by_internal_.end() && it->second == s->id) {
     by_internal_.erase(it);
+    directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
+  s->sock->close();
   slots_.erase(s->id);
   if (s->handed_out) handed_out_.fetch_sub(1, std::memory_order_relaxed);
+  if (s->handed_out && s->attached) attached_.fetch_sub(1, std::memory_order_relaxed);
   if (s->listen_key) listens_.fetch_sub(1, std::memory_order_relaxed);
   auto& pool = pool_[static_cast<std::size_t>(s->type)];
   if (const auto it = std::find(pool.begin(), pool.end(), s->id); it != pool.end()) {
@@ -334,38 +353,69 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
 }
 
 void manager_core::adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done) {
-  if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
-  // The application keeps its descriptor; we keep a duplicate of the same
-  // socket, so either may send and closing theirs does not close ours.
-  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return done(make_error_code(errc::invalid_argument), mapping{});
+  // Ownership is transferred: from here on the descriptor is the library's,
+  // read on the io thread and closed on release (or now, on failure).
+  if (stopping_) {
+    ::close(fd);
+    return done(make_error_code(errc::shutting_down), mapping{});
+  }
   ip_family fam = ip_family::v4;
-  if (prepare_adopted(own, fam)) {
-    ::close(own);
+  if (prepare_adopted(fd, fam)) {
+    ::close(fd);
     return done(make_error_code(errc::invalid_argument), mapping{});
   }
   if (remote.family != fam) {
-    ::close(own);
+    ::close(fd);
     return done(make_error_code(errc::family_not_supported), mapping{});
   }
-  auto local = *local_endpoint(own);
+  auto local = *local_endpoint(fd);
   if (local.is_unspecified()) {
     if (const auto ip = local_ip_for(fam)) local = ip_endpoint{ip->family, ip->ip, local.port};
   }
-  auto s = wrap(own, local, type);
+  auto s = wrap(fd, local, type);
   map_new(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
     if (!ec) hand_out(s, remote);
     done(ec, ec ? m : snapshot(*s));
   });
 }
 
-std::error_code manager_core::send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data) {
+void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline,
+                          done_fn done) {
+  if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+  // The application's socket stays as it is: no O_NONBLOCK, no IP_RECVERR
+  // (that would change what its own recv() returns). Sends use MSG_DONTWAIT.
+  int so_type = 0;
+  socklen_t len = sizeof so_type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &so_type, &len) != 0 || so_type != SOCK_DGRAM) {
+    return done(make_error_code(errc::invalid_argument), mapping{});
+  }
+  auto local = local_endpoint(fd);
+  if (!local || local->port == 0) return done(make_error_code(errc::invalid_argument), mapping{});  // must be bound
+  if (remote.family != local->family) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (const auto ec = servers_for(local->family)) return done(ec, mapping{});
+  if (local->is_unspecified()) {
+    if (const auto ip = local_ip_for(local->family)) local = ip_endpoint{ip->family, ip->ip, local->port};
+  }
+  if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
+  auto s = wrap(fd, *local, type, true);
+  map_new(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
+    if (!ec) hand_out(s, remote);
+    done(ec, ec ? m : snapshot(*s));
+  });
+}
+
+std::error_code manager_core::detach(const ip_endpoint& internal) {
   const auto s = find_internal(internal);
   if (!s) return make_error_code(errc::unknown_mapping);
-  if (const auto ec = s->sock->send(data, to); ec) {
-    return ec.category() == client_category() ? ec : make_error_code(errc::socket_error);
-  }
+  if (!s->attached) return make_error_code(errc::invalid_argument);  // library-owned: release_mapping
+  destroy(s);  // stops keep-alives and pending transactions; the descriptor stays open
   return {};
+}
+
+void manager_core::deliver(std::uint64_t owner, const ip_endpoint& from, std::span<const std::byte> data) {
+  const auto it = slots_.find(owner);
+  if (it == slots_.end() || it->second->dead) return;
+  it->second->sock->deliver(data, from);
 }
 
 mapping manager_core::snapshot(const slot& s) {
@@ -391,8 +441,9 @@ void manager_core::refill(port_type type) {
     std::shared_ptr<slot> s;
     if (open_slot(ip_family::v4, type, std::nullopt, s)) return retry_refill(type);
     ++pool_inflight_[t];
-    resolve(s, servers_.candidates(ip_family::v4, clock::now()), 0, {},
-            [this, s, t, type](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+    const auto deadline = clock::now() + opts_.call_timeout;
+    resolve(s, servers_.candidates(ip_family::v4, clock::now()), 0, {}, deadline,
+            [this, s, t, type, deadline](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
               if (s->dead) {
                 --pool_inflight_[t];
                 return;
@@ -421,7 +472,7 @@ void manager_core::refill(port_type type) {
               };
               // Same check as a fresh GetMapping, so the cache never hands
               // out what GetMapping itself would refuse.
-              if (opts_.check_destination_dependence && s->other) return check_dependence(s, keep);
+              if (opts_.check_destination_dependence && s->other) return check_dependence(s, deadline, keep);
               keep();
             });
   }
@@ -438,15 +489,19 @@ void manager_core::retry_refill(port_type type) {
   });
 }
 
-void manager_core::replace_servers(std::vector<ip_endpoint> servers) {
+void manager_core::replace_servers(std::vector<ip_endpoint> servers, bool initial) {
   if (stopping_) return;
   servers_.replace(std::move(servers));
-  server_updates_.fetch_add(1, std::memory_order_relaxed);
+  if (!initial) server_updates_.fetch_add(1, std::memory_order_relaxed);
+  schedule_probe();
   start_prewarm();  // a family may have appeared; refill() stops where nothing is missing
 }
 
 void manager_core::shutdown() {
   stopping_ = true;
+  probe_timer_.cancel();
+  for (auto& p : probes_) p->close();
+  probes_.clear();
   for (auto& t : refill_retry_) {
     if (t) t->cancel();
   }
@@ -466,6 +521,7 @@ port_manager_stats manager_core::stats() const noexcept {
   st.responses_ok = counters_.responses_ok.load(std::memory_order_relaxed);
   st.responses_rejected = counters_.responses_rejected.load(std::memory_order_relaxed);
   st.keepalives = keepalives_.load(std::memory_order_relaxed);
+  st.attached = attached_.load(std::memory_order_relaxed);
   return st;
 }
 

@@ -3,6 +3,7 @@
 // deadline. Every operation completes through a done callback exactly once.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -22,11 +23,14 @@
 #include "pinhole/options.hpp"
 #include "pinhole/port_manager.hpp"
 #include "server_list.hpp"
+#include "socket_directory.hpp"
+#include "stun_demux.hpp"
 
 namespace pinhole::client {
 
-// One socket the manager owns: handed out, pre-warmed, listening, or an RTCP
-// port reserved next to an RTP one.
+// One socket the manager maps: handed out, pre-warmed, listening, an RTCP
+// port reserved next to an RTP one, or an application-owned socket
+// (attach_socket) the manager only sends from.
 struct slot {
   explicit slot(asio::io_context& io) : keepalive(io), budget(io) {}
   std::uint64_t id = 0;
@@ -46,6 +50,14 @@ struct slot {
   std::optional<ip_endpoint> listen_key;  // the address StartListen was called with
   std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
   bool destination_dependent = false;     // GetMapping's check saw another external address there
+  bool attached = false;                  // application-owned: never read, never closed
+  // External addresses this mapping had before a rebinding (mapping_changed),
+  // newest last, at most a few: the application may still name it by them.
+  std::vector<ip_endpoint> former_externals;
+  bool known_as(const ip_endpoint& ext) const {
+    if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
+    return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
+  }
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   asio::steady_timer keepalive;
@@ -68,17 +80,30 @@ class manager_core {
   std::error_code release(const ip_endpoint& internal, const ip_endpoint& external);
   void start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done);
   std::error_code stop_listen(const ip_endpoint& internal);
+  // Takes `fd` (closed on failure too): a library-owned socket.
   void adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
-  std::error_code send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data);
+  // An application-owned socket: sent from, never read, never closed.
+  void attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
+  std::error_code detach(const ip_endpoint& internal);
+  // A datagram the application read from the attached socket of slot
+  // `owner`, whose transaction ID the registry knew.
+  void deliver(std::uint64_t owner, const ip_endpoint& from, std::span<const std::byte> data);
   void start_prewarm();
   void shutdown();
   // A new resolution of the configured servers (server_refresher). Mappings
   // keep the server they have; new transactions and failover use the list.
-  void replace_servers(std::vector<ip_endpoint> servers);
+  // `initial`: the first resolution of the names (not counted as an update).
+  void replace_servers(std::vector<ip_endpoint> servers, bool initial = false);
   // Called (io thread) when a transaction has tried every server in vain.
   void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
   port_manager_stats stats() const noexcept;
+
+  // Thread-safe parts, used directly by the public port_manager from any
+  // thread: the descriptors of handed-out mappings (send()) and the
+  // transaction IDs in flight on attached sockets (handle_datagram()).
+  const socket_directory& directory() const noexcept { return directory_; }
+  const txid_registry& attached_txids() const noexcept { return attached_txids_; }
 
  private:
   using resolved_fn = std::function<void(std::error_code, const ip_endpoint& mapped, const ip_endpoint& server)>;
@@ -86,13 +111,16 @@ class manager_core {
   // mapping.cpp: sockets and first mappings.
   std::error_code open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,
                             std::shared_ptr<slot>& out);
-  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type);
+  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type, bool attached = false);
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
   void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
-  void check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done);
+  void check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline, std::function<void()> done);
   // A Binding request to `server` with the manager's transaction, credential
   // and FINGERPRINT settings.
   binding_params params_for(const ip_endpoint& server) const;
+  // no_server_resolved while no name has resolved yet, family_not_supported
+  // without a server of `fam`; empty if there is one.
+  std::error_code servers_for(ip_family fam);
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
   std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
   std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;
@@ -102,15 +130,28 @@ class manager_core {
   mapping snapshot(const slot& s);
 
   // keepalive.cpp: binding with failover, keep-alives, events.
+  // Tries candidates[i..] in turn until `deadline`; each server gets an
+  // equal share of what is left, so a silent one cannot spend the budget.
   void resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
-               std::error_code last, resolved_fn done);
+               std::error_code last, clock::time_point deadline, resolved_fn done);
   void recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
   void schedule_keepalive(const std::shared_ptr<slot>& s, bool first);
+  void run_check(const std::shared_ptr<slot>& s);
+  // A server answered: clears its failures; server_recovered and an
+  // immediate re-check of lost mappings if it had been down.
+  void server_ok(const ip_endpoint& server);
+  // A server failed: server_unreachable the first time; re-probe scheduled.
+  void server_failed(const ip_endpoint& server, std::error_code why);
+  // Background re-probes of down servers (server_list::probe_due).
+  void schedule_probe();
+  void probe(const ip_endpoint& server);
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
   void emit(const event& e);
 
   asio::io_context& io_;
   options opts_;
+  socket_directory directory_;
+  txid_registry attached_txids_;
   server_list servers_;
   socket_counters counters_;
   std::vector<std::byte> rx_;
@@ -129,9 +170,12 @@ class manager_core {
   std::atomic<std::uint64_t> server_updates_{0};  // read by stats() from any thread
   std::vector<std::uint64_t> reserved_rtcp_;
   std::array<std::unique_ptr<asio::steady_timer>, port_type_count> refill_retry_;
+  asio::steady_timer probe_timer_{io_};
+  std::vector<std::shared_ptr<mapped_socket>> probes_;  // in flight, one per server at most
   std::atomic<std::size_t> handed_out_{0};
   std::atomic<std::size_t> pooled_{0};
   std::atomic<std::size_t> listens_{0};
+  std::atomic<std::size_t> attached_{0};
   std::atomic<std::uint64_t> keepalives_{0};
 };
 

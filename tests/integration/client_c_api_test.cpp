@@ -84,13 +84,23 @@ TEST(CApiErrors, StrerrorAndCreationFailures) {
   EXPECT_NE(std::string(pinhole_strerror(PINHOLE_E_TIMEOUT)).find("timed out"), std::string::npos);
   EXPECT_STREQ(pinhole_strerror(PINHOLE_E_OUT_OF_MEMORY), "out of memory");
   EXPECT_STREQ(pinhole_strerror(static_cast<pinhole_errc>(77)), "unknown pinhole error");
-  const char* bad[] = {"no-such-host.invalid"};
+  // A name that does not resolve (yet) is an offline start, not an error;
+  // a server entry that does not parse is.
+  const char* unresolved[] = {"no-such-host.invalid"};
   pinhole_config cfg{};
-  cfg.servers = bad;
+  cfg.servers = unresolved;
   cfg.server_count = 1;
   pinhole_errc err = PINHOLE_OK;
+  auto* offline = pinhole_port_manager_new(&cfg, &err);
+  ASSERT_NE(offline, nullptr);
+  pinhole_mapping om;
+  // errc::no_server_resolved (19); pinhole.h names it PINHOLE_E_NO_SERVER_RESOLVED.
+  EXPECT_EQ(static_cast<int>(pinhole_get_mapping(offline, "127.0.0.1", PINHOLE_PORT_SIP, &om)), 19);
+  pinhole_port_manager_free(offline);
+  const char* bad[] = {"bad host name"};
+  cfg.servers = bad;
   EXPECT_EQ(pinhole_port_manager_new(&cfg, &err), nullptr);
-  EXPECT_EQ(err, PINHOLE_E_RESOLVE_FAILED);
+  EXPECT_EQ(err, PINHOLE_E_INVALID_ARGUMENT);
   // A server nobody listens on: ICMP port unreachable, reported at once.
   const pinhole::test::dead_endpoint nobody;
   const auto dead = nobody.text();
