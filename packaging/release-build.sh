@@ -8,7 +8,8 @@
 set -euo pipefail
 SRC=$(readlink -f "$1")
 BUILD=$2
-flags() { if command -v dpkg-buildflags >/dev/null; then dpkg-buildflags --get "$1"; fi; }
+# hardening=+all: Debian's defaults plus bindnow (full RELRO).
+flags() { if command -v dpkg-buildflags >/dev/null; then DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; fi; }
 CFLAGS="$(flags CFLAGS) $(flags CPPFLAGS)" CXXFLAGS="$(flags CXXFLAGS) $(flags CPPFLAGS)" LDFLAGS="$(flags LDFLAGS)" \
   cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
   -DPINHOLE_BUILD_TESTS=OFF -DPINHOLE_BUILD_BENCH=OFF

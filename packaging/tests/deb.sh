@@ -23,7 +23,8 @@ for p in pinholed libpinhole0 libpinhole-dev pinhole-tools; do
   DEB[$p]="$WORK/${p}_${VER}_${ARCH}.deb"
   [ -f "${DEB[$p]}" ] || { ls "$WORK"; fail "no ${p}_${VER}_${ARCH}.deb"; }
   echo "built $(basename "${DEB[$p]}") ($(stat -c %s "${DEB[$p]}") bytes)"
-  dpkg-deb -c "${DEB[$p]}" | awk '{print $NF}' | sed 's|^\./|/|' | grep -v '/$' >"$WORK/$p.files"
+  # "-rw-r--r-- root/root 123 2026-12-01 12:00 ./usr/x" or "... ./usr/l -> target"
+  dpkg-deb -c "${DEB[$p]}" | awk '{print $6}' | sed 's|^\./|/|' | grep -v '/$' >"$WORK/$p.files"
   dpkg-deb -x "${DEB[$p]}" "$WORK/root"
   dpkg-deb -e "${DEB[$p]}" "$WORK/control-$p"
 done
@@ -40,15 +41,15 @@ only() {
 }
 doc='/usr/share/doc/PKG/(copyright|changelog\.gz)|/usr/share/lintian/overrides/PKG'
 has pinholed /usr/sbin/pinholed /usr/lib/systemd/system/pinholed.service /usr/lib/systemd/system/pinholed.socket \
-  /etc/pinhole/pinholed.json /usr/share/man/man8/pinholed.8 /usr/share/doc/pinholed/copyright /usr/share/doc/pinholed/changelog.gz
-only pinholed "/usr/sbin/pinholed|/usr/lib/systemd/system/pinholed\.(service|socket)|/etc/pinhole/pinholed\.json|/usr/share/man/man8/pinholed\.8|${doc//PKG/pinholed}"
+  /etc/pinhole/pinholed.json /usr/share/man/man8/pinholed.8.gz /usr/share/doc/pinholed/copyright /usr/share/doc/pinholed/changelog.gz
+only pinholed "/usr/sbin/pinholed|/usr/lib/systemd/system/pinholed\.(service|socket)|/etc/pinhole/pinholed\.json|/usr/share/man/man8/pinholed\.8\.gz|${doc//PKG/pinholed}"
 has libpinhole0 "/usr/lib/(.*/)?libpinhole\.so\.0" "/usr/lib/(.*/)?libpinhole\.so\.0\.[0-9.]+"
 only libpinhole0 "/usr/lib/(.*/)?libpinhole\.so\.0(\.[0-9.]+)?|${doc//PKG/libpinhole0}"
 has libpinhole-dev /usr/include/pinhole/pinhole.h /usr/include/pinhole/port_manager.hpp "/usr/lib/(.*/)?libpinhole\.so" \
   "/usr/lib/(.*/)?libpinhole\.a" "/usr/lib/(.*/)?pkgconfig/pinhole\.pc" "/usr/lib/(.*/)?cmake/pinhole/pinholeConfig\.cmake"
 only libpinhole-dev "/usr/include/pinhole/.*|/usr/lib/(.*/)?(libpinhole\.so|libpinhole\.a|pkgconfig/pinhole\.pc|cmake/pinhole/.*)|${doc//PKG/libpinhole-dev}"
-has pinhole-tools /usr/bin/pinhole-probe /usr/bin/pinhole-bench /usr/share/man/man1/pinhole-probe.1 /usr/share/man/man1/pinhole-bench.1
-only pinhole-tools "/usr/bin/pinhole-(probe|bench)|/usr/share/man/man1/pinhole-(probe|bench)\.1|${doc//PKG/pinhole-tools}"
+has pinhole-tools /usr/bin/pinhole-probe /usr/bin/pinhole-bench /usr/share/man/man1/pinhole-probe.1.gz /usr/share/man/man1/pinhole-bench.1.gz
+only pinhole-tools "/usr/bin/pinhole-(probe|bench)|/usr/share/man/man1/pinhole-(probe|bench)\.1\.gz|${doc//PKG/pinhole-tools}"
 echo "ok: the split (daemon / shared library / SDK / tools), file names <package>_${VER}_${ARCH}.deb"
 
 field() { dpkg-deb -f "${DEB[$1]}" "$2"; }
@@ -84,9 +85,12 @@ echo "ok: Depends (libpinhole0 needs only libc6, libgcc-s1, libstdc++6)"
 
 grep -qxF 'activate-noawait ldconfig' "$WORK/control-libpinhole0/triggers" || fail "libpinhole0 has no ldconfig trigger"
 grep -q "^libpinhole 0 libpinhole0" "$WORK/control-libpinhole0/shlibs" || fail "libpinhole0 has no shlibs"
-if grep -l ldconfig "$WORK"/control-*/post* 2>/dev/null | xargs -r grep -v '^#' | grep -q ldconfig; then
+if grep -v '^#' "$WORK"/control-*/{preinst,postinst,prerm,postrm} 2>/dev/null | grep -w ldconfig; then
   fail "a maintainer script calls ldconfig (the trigger does)"
 fi
+for s in preinst postinst prerm postrm; do
+  [ ! -e "$WORK/control-libpinhole0/$s" ] || fail "libpinhole0 has a $s (a library package needs none)"
+done
 grep -qxF /etc/pinhole/pinholed.json "$WORK/control-pinholed/conffiles" || fail "config is not a conffile"
 for s in postinst prerm postrm; do [ -x "$WORK/control-pinholed/$s" ] || fail "pinholed has no $s"; done
 echo "ok: ldconfig trigger, shlibs, conffile, maintainer scripts"
