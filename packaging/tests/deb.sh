@@ -60,6 +60,8 @@ for p in "${!DEB[@]}"; do
   [[ "$h" =~ ^https:// ]] || fail "$p: Homepage '$h'"
   if [[ "$m$h" == *example.* || "$m$h" == *.invalid* ]]; then fail "$p: placeholder Maintainer/Homepage: $m $h"; fi
 done
+synopses=$(for p in "${!DEB[@]}"; do field "$p" Description | head -1; done | sort -u | wc -l)
+[ "$synopses" = 4 ] || fail "the packages share a synopsis: $(for p in "${!DEB[@]}"; do field "$p" Description | head -1; done)"
 echo "ok: Maintainer $(field pinholed Maintainer), Homepage $(field pinholed Homepage)"
 
 dep_pinholed=$(field pinholed Depends)
