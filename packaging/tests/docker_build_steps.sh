@@ -4,11 +4,14 @@
 # USER, EXPOSE 3478/udp, HEALTHCHECK with pinhole-probe), then run the staged
 # image content the way the container would: pinholed as an unprivileged user
 # and the HEALTHCHECK command against it.
-# Usage: docker_build_steps.sh SRC_DIR
+# Usage: docker_build_steps.sh SRC_DIR [BUILD_DIR]
+# BUILD_DIR: the packager's build to reuse (ctest passes the one of the
+# packaging.release_build fixture); default: a fresh one in a temp dir.
 set -euo pipefail
 SRC=$(readlink -f "$1")
 DF="$SRC/packaging/docker/Dockerfile"
 WORK=$(mktemp -d /tmp/pinhole-docker.XXXXXX)
+BUILD=${2:-$WORK/build}
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -24,7 +27,7 @@ grep -q 'git clone\|curl \|wget ' "$DF" && fail "Dockerfile fetches from the int
 echo "ok: Dockerfile structure"
 
 # The image's COPY sources, exactly as the Dockerfile names them.
-"$SRC/packaging/docker/build-steps.sh" "$SRC" "$WORK/out" "$WORK/build" >"$WORK/build.log" 2>&1 \
+"$SRC/packaging/docker/build-steps.sh" "$SRC" "$WORK/out" "$BUILD" >"$WORK/build.log" 2>&1 \
   || { tail -40 "$WORK/build.log"; fail "build-steps.sh"; }
 for f in $(sed -n 's|^COPY --from=build /out\([^ ]*\) .*|\1|p' "$DF"); do
   [ -e "$WORK/out$f" ] || fail "build stage did not produce $f"
