@@ -88,7 +88,9 @@ po::options_description visible_options() {
       ("check-config", "validate the configuration, then exit 0 (ok) or 2 (error)")
       ("print-config", "print the effective configuration as JSON and exit")
       ("log-level", po::value<std::string>()->value_name("LEVEL"), "debug, info, warning or error")
-      ("user", po::value<std::string>()->value_name("NAME"), "drop privileges to NAME after binding (when root)");
+      ("user", po::value<std::string>()->value_name("NAME"), "drop privileges to NAME after binding (when root)")
+      ("drain-grace", po::value<std::string>()->value_name("MS"),
+       "drain mode (SIGUSR1): keep answering MS milliseconds, then drop (0-3600000, default 10000)");
 
   po::options_description net("Network");
   net.add_options()
@@ -204,6 +206,9 @@ void apply_flags(const po::variables_map& vm, config& cfg) {
   if (const auto* v = get(vm, "rate-burst")) cfg.rate_limit.per_ip_burst = parse_rate("rate-burst", *v);
   if (const auto* v = get(vm, "global-rate")) cfg.rate_limit.global_rate = parse_rate("global-rate", *v);
   if (const auto* v = get(vm, "user")) cfg.user = *v;
+  if (const auto* v = get(vm, "drain-grace")) {
+    cfg.drain_grace_ms = static_cast<unsigned>(parse_uint("drain-grace", *v, 0, 3600000, "integer 0-3600000"));
+  }
   if (const auto* v = get(vm, "auth-username")) cfg.auth.username = *v;
   if (const auto* v = get(vm, "auth-password")) cfg.auth.password = *v;
   if (vm.count("require-auth") != 0) cfg.auth.required = true;

@@ -33,6 +33,7 @@ constexpr std::uint64_t k_max_workers = 1024;
 constexpr std::uint64_t k_max_batch = 1024;
 constexpr std::uint64_t k_max_coalesce_us = 10000;
 constexpr std::uint64_t k_max_table = 16777216;
+constexpr std::uint64_t k_max_drain_grace_ms = 3600000;  // an hour
 constexpr double k_max_rate = 1e9;
 constexpr std::size_t k_max_file = 1U << 20;        // 1 MiB is plenty for a config file
 constexpr std::size_t k_max_username = 508;         // RFC 8489 §14.3: fewer than 509 bytes
@@ -219,6 +220,8 @@ void apply_root(const json& root, config& cfg) {
       cfg.allow = std::move(items);
     } else if (key == "user") {
       cfg.user = get_string(v, p);
+    } else if (key == "drain_grace_ms") {
+      cfg.drain_grace_ms = static_cast<unsigned>(get_uint(v, p, 0, k_max_drain_grace_ms));
     } else {
       unknown_key(key, "");
     }
@@ -576,6 +579,9 @@ bool validate(const config& cfg, std::string& error) {
   if (has_control(cfg.user) || cfg.user.find_first_of(" :/") != std::string::npos) {
     return bad("user: " + json_quote(cfg.user) + " is not a valid user name");
   }
+
+  // drain mode
+  if (cfg.drain_grace_ms > k_max_drain_grace_ms) return bad("drain_grace_ms: must be 0-3600000");
   return true;
 }
 
@@ -615,6 +621,7 @@ std::string to_json(const config& cfg) {
   j["metrics_listen"] = cfg.metrics_listen;
   j["allow"] = std::move(allow);
   j["user"] = cfg.user;
+  j["drain_grace_ms"] = cfg.drain_grace_ms;
   // Strings set from the command line may not be valid UTF-8; never throw here.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -61,6 +61,7 @@ struct config {
   std::string metrics_listen;        // "" = metrics HTTP endpoint off; e.g. "127.0.0.1:9641"
   std::vector<std::string> allow;    // ACL "198.51.100.0/24", "2001:db8::/32", bare IP = host; empty = all
   std::string user;                  // drop privileges to this user after binding when root; "" = don't
+  unsigned drain_grace_ms = 10000;   // drain mode (SIGUSR1): keep answering this long, then drop; max 3600000
 
   friend bool operator==(const config&, const config&) = default;
 };

@@ -16,6 +16,7 @@ std::string_view to_string(counter c) noexcept {
     case counter::dropped_rate_limited: return "dropped_rate_limited";
     case counter::dropped_global_limit: return "dropped_global_limit";
     case counter::dropped_acl: return "dropped_acl";
+    case counter::dropped_draining: return "dropped_draining";
     case counter::send_failed: return "send_failed";
     case counter::bytes_in: return "bytes_in";
     case counter::bytes_out: return "bytes_out";

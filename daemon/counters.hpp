@@ -30,6 +30,7 @@ enum class counter : std::uint8_t {
   dropped_rate_limited,  // per-source-IP limit
   dropped_global_limit,  // global response-rate cap
   dropped_acl,
+  dropped_draining,      // drain mode past its grace (SIGUSR1)
   send_failed,
   bytes_in,
   bytes_out,

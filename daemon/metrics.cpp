@@ -107,6 +107,7 @@ std::string render_prometheus(const metrics_sample& m) {
       {counter::dropped_rate_limited, "dropped_rate_limited"},
       {counter::dropped_global_limit, "dropped_global_limit"},
       {counter::dropped_acl, "dropped_acl"},
+      {counter::dropped_draining, "dropped_draining"},
   };
   w.family("pinholed_requests_total", "counter",
            "Datagrams received, by outcome (error_4xx = answered with a STUN error response).");
@@ -178,6 +179,21 @@ std::string render_prometheus(const metrics_sample& m) {
   w.sample("pinholed_acl_prefixes", "", m.acl_prefixes);
   w.family("pinholed_healthy", "gauge", "1 if every worker answered its last heartbeat.");
   w.sample("pinholed_healthy", "", m.healthy ? 1U : 0U);
+  w.family("pinholed_draining", "gauge", "1 in drain mode (SIGUSR1 until SIGUSR2 or a reload): /healthz is 503.");
+  w.sample("pinholed_draining", "", m.draining ? 1U : 0U);
+  w.family("pinholed_http_open_connections", "gauge", "Connections open to the metrics endpoint.");
+  w.sample("pinholed_http_open_connections", "", m.http_open);
+  w.family("pinholed_http_connections_accepted_total", "counter", "Connections accepted by the metrics endpoint.");
+  w.sample("pinholed_http_connections_accepted_total", "", m.http_accepted);
+  w.family("pinholed_http_connections_evicted_total", "counter",
+           "Metrics connections closed to make room for a newer one (the oldest still sending its request).");
+  w.sample("pinholed_http_connections_evicted_total", "", m.http_evicted);
+  w.family("pinholed_http_connections_timed_out_total", "counter",
+           "Metrics connections closed for sending no byte within 1 s or no request within 3 s.");
+  w.sample("pinholed_http_connections_timed_out_total", "", m.http_timed_out);
+  w.family("pinholed_http_accept_paused_total", "counter",
+           "Times the metrics endpoint paused accepting because accept() failed (out of file descriptors).");
+  w.sample("pinholed_http_accept_paused_total", "", m.http_accept_paused);
   return std::move(w.out);
 }
 

@@ -36,6 +36,13 @@ struct metrics_sample {
   std::size_t acl_prefixes = 0;
   bool healthy = true;
   bool socket_activated = false;
+  bool draining = false;  // drain mode (SIGUSR1): /healthz 503, datagrams dropped after the grace
+  // The metrics HTTP server itself (metrics_http's http_stats).
+  std::size_t http_open = 0;
+  std::uint64_t http_accepted = 0;
+  std::uint64_t http_evicted = 0;
+  std::uint64_t http_timed_out = 0;
+  std::uint64_t http_accept_paused = 0;
 };
 
 // Everything but the service-level fields (uptime, reloads, health), which

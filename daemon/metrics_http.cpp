@@ -5,10 +5,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <vector>
 
 #include "config.hpp"
+#include "log.hpp"
 
 namespace pinhole::daemon {
 
@@ -31,27 +34,59 @@ std::string_view http_status_text(int status) noexcept {
 class metrics_http::connection : public std::enable_shared_from_this<connection> {
  public:
   connection(tcp::socket sock, const http_handler& handler, const http_limits& limits,
-             std::shared_ptr<std::size_t> open)
+             std::shared_ptr<shared_state> shared)
       : sock_(std::move(sock)), timer_(sock_.get_executor()), handler_(handler), buf_(limits.max_request),
-        timeout_(limits.timeout), open_(std::move(open)) {
-    ++*open_;
+        limits_(limits), shared_(std::move(shared)) {
+    shared_->live.push_back(this);
+    where_ = std::prev(shared_->live.end());
   }
-  ~connection() { --*open_; }
+  ~connection() { unlist(); }
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
   void start() {
-    auto self = shared_from_this();
-    timer_.expires_after(timeout_);
-    timer_.async_wait([self](const boost::system::error_code& ec) {
-      if (ec) return;  // cancelled: the request was answered
-      boost::system::error_code ignored;
-      self->sock_.close(ignored);  // too slow (or a slowloris): drop it
-    });
+    started_ = std::chrono::steady_clock::now();
+    // A client that has not sent a byte by now is not a scraper (they send
+    // the request with the connection): it gets a shorter deadline.
+    arm(started_ + std::min(limits_.first_byte, limits_.timeout));
     read();
   }
 
+  bool responding() const noexcept { return responding_; }
+
+  // Closed to make room for a newer connection: the slot is free at once,
+  // the pending read completes (aborted) and releases this object.
+  void evict() {
+    unlist();
+    close_socket();
+  }
+
  private:
+  void unlist() {
+    if (!listed_) return;
+    shared_->live.erase(where_);
+    listed_ = false;
+  }
+
+  void close_socket() {
+    timer_.cancel();
+    boost::system::error_code ignored;
+    sock_.close(ignored);
+  }
+
+  // One deadline at a time; moving it leaves the old wait's handler to find
+  // that its deadline is not the current one.
+  void arm(std::chrono::steady_clock::time_point at) {
+    deadline_ = at;
+    timer_.expires_at(at);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || std::chrono::steady_clock::now() < self->deadline_) return;  // answered, or deadline moved
+      ++self->shared_->stats.timed_out;
+      self->unlist();
+      self->close_socket();  // too slow (or a slowloris): drop it
+    });
+  }
+
   void read() {
     auto self = shared_from_this();
     sock_.async_read_some(asio::buffer(buf_.data() + used_, buf_.size() - used_),
@@ -60,9 +95,11 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
 
   void on_read(const boost::system::error_code& ec, std::size_t n) {
     if (ec) {
+      unlist();
       timer_.cancel();
       return;
     }
+    if (used_ == 0 && n > 0 && limits_.first_byte < limits_.timeout) arm(started_ + limits_.timeout);
     used_ += n;
     const std::string_view have(buf_.data(), used_);
     const auto end = have.find("\r\n\r\n");
@@ -94,6 +131,7 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
   }
 
   void respond(http_response r, bool head) {
+    responding_ = true;
     out_ = "HTTP/1.1 " + std::string(http_status_text(r.status)) + "\r\nContent-Type: " + r.content_type +
            "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n";
     if (r.status == 405) out_ += "Allow: GET, HEAD\r\n";
@@ -101,6 +139,7 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
     if (!head) out_ += r.body;
     auto self = shared_from_this();
     asio::async_write(sock_, asio::buffer(out_), [self](const boost::system::error_code&, std::size_t) {
+      self->unlist();
       self->timer_.cancel();
       boost::system::error_code ignored;
       self->sock_.shutdown(tcp::socket::shutdown_both, ignored);
@@ -113,13 +152,18 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
   const http_handler& handler_;
   std::vector<char> buf_;
   std::size_t used_ = 0;
-  std::chrono::milliseconds timeout_;
+  const http_limits& limits_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool responding_ = false;
   std::string out_;
-  std::shared_ptr<std::size_t> open_;
+  std::shared_ptr<shared_state> shared_;
+  std::list<connection*>::iterator where_;
+  bool listed_ = true;
 };
 
 metrics_http::metrics_http(asio::io_context& io, http_handler handler, http_limits limits)
-    : io_(io), handler_(std::move(handler)), limits_(limits), acceptor_(io) {}
+    : io_(io), handler_(std::move(handler)), limits_(limits), acceptor_(io), pause_(io) {}
 
 metrics_http::~metrics_http() { close(); }
 
@@ -141,7 +185,7 @@ std::error_code metrics_http::listen(const std::string& address) {
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec && spec.family == AF_INET6) acceptor_.set_option(asio::ip::v6_only(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(16, ec);
+  if (!ec) acceptor_.listen(128, ec);  // room for a scraper behind a burst of connects
   if (ec) {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
@@ -160,18 +204,53 @@ std::uint16_t metrics_http::port() const noexcept {
 void metrics_http::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  pause_.cancel();
+}
+
+// The slot for a new connection: the oldest one still sending its request
+// (a scraper sends it at once, so that is an idle or slow client), else the
+// oldest of all.
+void metrics_http::make_room() {
+  auto& live = shared_->live;
+  if (live.size() < limits_.max_connections || live.empty()) return;
+  connection* victim = live.front();
+  for (connection* c : live) {
+    if (!c->responding()) {
+      victim = c;
+      break;
+    }
+  }
+  ++shared_->stats.evicted;
+  victim->evict();
 }
 
 void metrics_http::accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket sock) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      if (*open_ >= limits_.max_connections) {
-        boost::system::error_code ignored;
-        sock.close(ignored);  // over the limit: no state kept for it
-      } else {
-        std::make_shared<connection>(std::move(sock), handler_, limits_, open_)->start();
+    if (ec && ec != asio::error::connection_aborted) {
+      // EMFILE/ENFILE/ENOBUFS/ENOMEM: the connection stays in the backlog
+      // and the listener stays readable, so accepting again at once would
+      // spin. Wait for descriptors to come free instead.
+      ++shared_->stats.accept_paused;
+      if (!pause_logged_) {
+        log(log_level::warning, "metrics_accept_paused",
+            {{"error", ec.message()}, {"pause_ms", std::to_string(limits_.accept_pause.count())}});
+        pause_logged_ = true;
       }
+      pause_.expires_after(limits_.accept_pause);
+      pause_.async_wait([this](const boost::system::error_code& wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) accept();
+      });
+      return;
+    }
+    if (!ec) {
+      if (pause_logged_) {
+        log(log_level::info, "metrics_accept_resumed");
+        pause_logged_ = false;
+      }
+      ++shared_->stats.accepted;
+      make_room();
+      std::make_shared<connection>(std::move(sock), handler_, limits_, shared_)->start();
     }
     accept();
   });

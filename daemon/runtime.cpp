@@ -28,9 +28,10 @@ std::uint64_t random_seed() noexcept {
 }  // namespace
 
 std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners,
-                                                        const runtime_state* previous) {
+                                                        const runtime_state* previous, bool drop_all) {
   auto s = std::make_shared<runtime_state>();
   s->cfg = cfg;
+  s->drop_all = drop_all;
   std::string ignored;
   (void)acl::build(cfg.allow, s->allow, ignored);  // cfg is validated: prefixes parse
   const auto& rl = cfg.rate_limit;

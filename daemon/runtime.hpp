@@ -33,14 +33,18 @@ struct runtime_state {
   // that leaves rate_limit unchanged, so a reload does not reset the buckets.
   std::shared_ptr<rate_limiter> per_source;
   std::shared_ptr<global_limiter> global;
+  // Drain mode past its grace: every datagram is read, counted
+  // dropped_draining and not answered.
+  bool drop_all = false;
 };
 
 // Builds the runtime state for `cfg` with the listeners as actually bound
 // (RFC 5780 role addresses use the advertised IPs when configured). `cfg`
 // must be valid. `previous` (may be null) donates its limiters when the
-// rate_limit settings are unchanged.
+// rate_limit settings are unchanged. `drop_all` sets runtime_state::drop_all.
 std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners,
-                                                        const runtime_state* previous = nullptr);
+                                                        const runtime_state* previous = nullptr,
+                                                        bool drop_all = false);
 
 // The published state. libstdc++'s atomic<shared_ptr> load takes a lock bit
 // and bumps the shared reference count: two read-modify-writes on one cache

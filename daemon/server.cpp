@@ -200,6 +200,13 @@ server::activity server::worker_activity() const noexcept {
   return a;
 }
 
+void server::set_dropping(bool on) {
+  if (on == dropping_) return;
+  dropping_ = on;
+  const auto old_state = state_.load();
+  state_.store(make_runtime_state(cfg_, listeners_, old_state.get(), dropping_));
+}
+
 bool server::check_workers() {
   bool ok = true;
   for (std::size_t k = 0; k < workers_.size(); ++k) {
@@ -228,7 +235,7 @@ bool server::reload(const config& cfg, std::string& error) {
     next.listen = cfg_.listen;
     next.rfc5780 = cfg_.rfc5780;
     cfg_ = next;
-    state_.store(make_runtime_state(cfg_, listeners_, old_state.get()));
+    state_.store(make_runtime_state(cfg_, listeners_, old_state.get(), dropping_));
     return true;
   }
 
@@ -264,7 +271,7 @@ bool server::reload(const config& cfg, std::string& error) {
   for (auto& e : next_entries) {
     if (!e.counters) e.counters = counters_->add();
   }
-  state_.store(make_runtime_state(next, next_listeners, old_state.get()));
+  state_.store(make_runtime_state(next, next_listeners, old_state.get(), dropping_));
   for (std::size_t i = 0; i < next_entries.size(); ++i) {
     if (new_fds[i].empty()) continue;
     attach(next_entries[i], new_fds[i]);

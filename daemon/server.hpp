@@ -61,6 +61,12 @@ class server {
   const config& effective_config() const noexcept { return cfg_; }
   bool socket_activated() const noexcept { return adopted_; }
 
+  // Drain mode past its grace: while set, the workers read every datagram,
+  // count it dropped_draining and answer none. Published like a reload
+  // (limiter buckets kept); survives reloads until cleared.
+  void set_dropping(bool on);
+  bool dropping() const noexcept { return dropping_; }
+
   // Worker liveness: true if every worker ran the heartbeat posted by the
   // previous call (the first call only posts and returns true). Call it
   // periodically from one thread.
@@ -78,6 +84,7 @@ class server {
 
   config cfg_;
   bool adopted_ = false;
+  bool dropping_ = false;
   std::vector<entry> entries_;
   std::vector<listener> listeners_;  // entries_[i].info, for the accessor
   std::unique_ptr<counter_registry> counters_;

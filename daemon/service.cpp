@@ -46,7 +46,7 @@ void log_listeners(const server& s) {
 std::string status(const server& s) {
   const auto t = s.counters().total();
   const std::uint64_t other = get(t, counter::dropped_indication) + get(t, counter::dropped_response) +
-                              get(t, counter::dropped_global_limit);
+                              get(t, counter::dropped_global_limit) + get(t, counter::dropped_draining);
   return systemd::status_line(get(t, counter::answered), get(t, counter::dropped_rate_limited),
                               get(t, counter::dropped_acl), get(t, counter::dropped_malformed), other,
                               s.listeners().size(), s.worker_count());
@@ -98,10 +98,23 @@ int run_service(const config& cfg, int argc, char** argv) {
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
   bool healthy = true;
+  // Drain mode (SIGUSR1): /healthz 503 at once so load balancers move
+  // clients away; after drain_grace_ms the workers drop every datagram.
+  // SIGUSR2 or SIGHUP ends it.
+  bool draining = false;
+  std::uint64_t drain_generation = 0;  // a grace timer from an earlier drain does nothing
+  asio::steady_timer drain_timer(control);
+  // Registered before anything is announced: a signal that comes early is
+  // queued for the handler below instead of killing the process (SIGUSR1's
+  // default action).
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
+  signals.add(SIGUSR2);
   std::unique_ptr<metrics_http> metrics;
   if (!cfg.metrics_listen.empty()) {
     metrics = std::make_unique<metrics_http>(control, [&](std::string_view path) -> http_response {
       if (path == "/healthz") {
+        if (draining) return http_response{503, "text/plain; charset=utf-8", "draining\n"};
         return healthy ? http_response{200, "text/plain; charset=utf-8", "ok\n"}
                        : http_response{503, "text/plain; charset=utf-8", "workers not responding\n"};
       }
@@ -112,6 +125,13 @@ int run_service(const config& cfg, int argc, char** argv) {
       m.reloads_ok = reloads_ok;
       m.reloads_rejected = reloads_rejected;
       m.healthy = healthy;
+      m.draining = draining;
+      m.http_open = metrics->open_connections();
+      const http_stats& hs = metrics->stats();
+      m.http_accepted = hs.accepted;
+      m.http_evicted = hs.evicted;
+      m.http_timed_out = hs.timed_out;
+      m.http_accept_paused = hs.accept_paused;
       return http_response{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(m)};
     });
     if (auto ec = metrics->listen(cfg.metrics_listen)) {
@@ -149,10 +169,35 @@ int run_service(const config& cfg, int argc, char** argv) {
   tick.expires_after(tick_every);
   tick.async_wait(on_tick);
 
-  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  const auto start_drain = [&] {
+    if (draining) return;  // a second SIGUSR1 keeps the running grace
+    draining = true;
+    const unsigned grace = srv.effective_config().drain_grace_ms;
+    log(log_level::info, "drain_started", {{"grace_ms", std::to_string(grace)}});
+    drain_timer.expires_after(std::chrono::milliseconds(grace));
+    drain_timer.async_wait([&, generation = ++drain_generation](const boost::system::error_code& ec) {
+      if (ec || !draining || generation != drain_generation) return;
+      srv.set_dropping(true);
+      log(log_level::info, "drain_dropping");
+    });
+  };
+  const auto end_drain = [&](const char* reason) {
+    if (!draining) return;
+    draining = false;
+    drain_timer.cancel();
+    srv.set_dropping(false);
+    log(log_level::info, "drain_ended", {{"reason", reason}});
+  };
+
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
+    if (sig == SIGUSR1 || sig == SIGUSR2) {
+      if (sig == SIGUSR1) start_drain();
+      else end_drain("SIGUSR2");
+      signals.async_wait(on_signal);
+      return;
+    }
     if (sig == SIGHUP) {
       systemd::notify("RELOADING=1");
       const auto again = parse_cli(argc, argv);
@@ -171,6 +216,7 @@ int run_service(const config& cfg, int argc, char** argv) {
         ++reloads_ok;
         log(log_level::info, "reloaded", {{"listeners", std::to_string(srv.listeners().size())}});
       }
+      end_drain("reload");  // accepted or not: the operator wants it back
       systemd::notify("READY=1\n" + status(srv));
       signals.async_wait(on_signal);
       return;

@@ -1,5 +1,5 @@
 // The daemon's lifecycle around the server: bind, announce, serve, reload on
-// SIGHUP, stop on SIGINT/SIGTERM.
+// SIGHUP, drain on SIGUSR1 (SIGUSR2 or SIGHUP ends it), stop on SIGINT/SIGTERM.
 #pragma once
 
 #include "config.hpp"

@@ -194,6 +194,10 @@ std::size_t worker::drain(slot& s) noexcept {
       const auto& d = b.at(k);
       c.add(counter::received);
       c.add(counter::bytes_in, d.payload.size());
+      if (state.drop_all) {  // drain mode past its grace
+        c.add(counter::dropped_draining);
+        continue;
+      }
       if (d.truncated) {
         c.add(counter::dropped_malformed);
         continue;

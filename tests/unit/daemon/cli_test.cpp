@@ -60,7 +60,7 @@ TEST(Cli, Help) {
                             "--alternate-port", "--advertised-primary", "--advertised-alternate", "--software",
                             "--log-level", "--workers", "--batch", "--coalesce-us", "--metrics", "--rate-limit", "--rate-burst",
                             "--global-rate", "--allow", "--user", "--auth-username", "--auth-password",
-                            "--require-auth", "--check-config", "--print-config", "--version"}) {
+                            "--require-auth", "--check-config", "--print-config", "--version", "--drain-grace"}) {
       EXPECT_NE(r.message.find(opt), std::string::npos) << opt;
     }
     EXPECT_EQ(r.message.find("positional"), std::string::npos);
@@ -206,6 +206,11 @@ TEST(Cli, NumericFlags) {
   expect_error(run({"--coalesce-us", "10001"}), R"(--coalesce-us: expected integer 0-10000, got "10001")");
   expect_error(run({"--coalesce-us", "-5"}), "--coalesce-us: expected integer 0-10000");
   EXPECT_EQ(run({"--coalesce-us", "0"}).cfg.coalesce_us, 0U);
+  EXPECT_EQ(run({}).cfg.drain_grace_ms, 10000U);
+  EXPECT_EQ(run({"--drain-grace", "0"}).cfg.drain_grace_ms, 0U);
+  EXPECT_EQ(run({"--drain-grace", "3600000"}).cfg.drain_grace_ms, 3600000U);
+  expect_error(run({"--drain-grace", "3600001"}), R"(--drain-grace: expected integer 0-3600000, got "3600001")");
+  expect_error(run({"--drain-grace", "1.5"}), "--drain-grace: expected integer 0-3600000");
   for (const char* v : {"nan", "inf", "-1", "x", "", "1e10", "5 "}) {
     expect_error(run({"--rate-limit", v}), "--rate-limit: expected number 0-1000000000");
   }

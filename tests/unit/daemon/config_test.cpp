@@ -63,6 +63,7 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(cfg.workers, 0U);
   EXPECT_EQ(cfg.batch, 32U);
   EXPECT_EQ(cfg.coalesce_us, 0U);  // latency first: no coalescing unless asked for
+  EXPECT_EQ(cfg.drain_grace_ms, 10000U);
   EXPECT_FALSE(cfg.auth.required);
   EXPECT_EQ(cfg.rate_limit.per_ip_rate, 0.0);
   EXPECT_EQ(cfg.rate_limit.per_ip_burst, 0.0);
@@ -99,7 +100,8 @@ TEST(ConfigJson, EveryKey) {
     "rate_limit": {"per_ip_rate": 10.5, "per_ip_burst": 20, "table_size": 1024, "global_rate": 50000},
     "metrics_listen": "127.0.0.1:9641",
     "allow": ["198.51.100.0/24", "2001:db8::/32"],
-    "user": "pinhole"
+    "user": "pinhole",
+    "drain_grace_ms": 0
   })";
   config cfg = default_config();
   std::string error;
@@ -132,6 +134,7 @@ TEST(ConfigJson, EveryKey) {
   EXPECT_EQ(cfg.rate_limit.table_size, 1024U);
   EXPECT_EQ(cfg.rate_limit.global_rate, 50000.0);
   EXPECT_EQ(cfg.metrics_listen, "127.0.0.1:9641");
+  EXPECT_EQ(cfg.drain_grace_ms, 0U);  // 0 = drop as soon as the drain starts
   EXPECT_EQ(cfg.allow, (std::vector<std::string>{"198.51.100.0/24", "2001:db8::/32"}));
   EXPECT_EQ(cfg.user, "pinhole");
   EXPECT_EQ(validate_error(cfg), "");
@@ -272,6 +275,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{R"({"batch": 1025})", R"(config: /batch: expected integer 1-1024, got 1025)"},
         bad_case{R"({"coalesce_us": 10001})", R"(config: /coalesce_us: expected integer 0-10000, got 10001)"},
         bad_case{R"({"coalesce_us": 1.5})", R"(config: /coalesce_us: expected integer 0-10000, got 1.5)"},
+        bad_case{R"({"drain_grace_ms": 3600001})", R"(config: /drain_grace_ms: expected integer 0-3600000, got 3600001)"},
+        bad_case{R"({"drain_grace_ms": -1})", R"(config: /drain_grace_ms: expected integer 0-3600000, got -1)"},
         bad_case{R"({"batch": 18446744073709551616})",
                  R"(config: /batch: expected integer 1-1024, got 1.8446744073709552e+19)"},
         bad_case{R"({"auth": "x"})", R"(config: /auth: expected object, got "x")"},
@@ -553,6 +558,7 @@ TEST(ConfigToJson, EverythingRoundTrips) {
   c.metrics_listen = "[::1]:9641";
   c.allow = {"192.0.2.0/24"};
   c.user = "pinhole";
+  c.drain_grace_ms = 2500;
   ASSERT_EQ(validate_error(c), "");
   config back = default_config();
   std::string error;

@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+
+#include <future>
 #include <thread>
 
 using namespace pinhole::daemon;
@@ -37,6 +40,12 @@ class running_http {
   running_http(const running_http&) = delete;
   running_http& operator=(const running_http&) = delete;
   std::uint16_t port() const { return port_; }
+  // Read on the server's own thread.
+  http_stats stats() {
+    std::promise<http_stats> p;
+    boost::asio::post(io_, [&] { p.set_value(server_->stats()); });
+    return p.get_future().get();
+  }
 
  private:
   boost::asio::io_context io_;
@@ -67,6 +76,17 @@ std::string read_all(int fd) {
     out.append(buf, static_cast<std::size_t>(n));
   }
   return out;
+}
+
+// True if the server closes the connection within 3 s (EOF or reset).
+bool closed_by_server(int fd) {
+  char buf[256];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) return false;
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return true;
+  }
 }
 
 std::string exchange(std::uint16_t port, const std::string& request) {
@@ -127,18 +147,49 @@ TEST(MetricsHttp, SlowClientIsDisconnected) {
   ::close(fd);
 }
 
-TEST(MetricsHttp, ConnectionsBeyondTheLimitAreClosed) {
-  running_http h(http_limits{4096, 2000ms, 2});
+// Issue #11: 16 silent connections used to hold every slot for the full
+// timeout, so /healthz (a liveness probe) got its connection closed at once.
+TEST(MetricsHttp, SilentConnectionsMakeRoomForARequest) {
+  running_http h(http_limits{4096, 5000ms, 2, 5000ms});
   const int a = connect_to(h.port());
   const int b = connect_to(h.port());
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(100ms);  // both accepted, both silent
+  EXPECT_EQ(exchange(h.port(), "GET /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 200", 0), 0U);
+  EXPECT_TRUE(closed_by_server(a));  // the oldest silent one made room
+  const auto st = h.stats();
+  EXPECT_EQ(st.accepted, 3U);
+  EXPECT_EQ(st.evicted, 1U);
+  // Full again (b, c); a slow sender loses its slot to a real request too.
   const int c = connect_to(h.port());
-  EXPECT_EQ(read_all(c), "");  // third one dropped at once
+  (void)::send(b, "GET /me", 7, MSG_NOSIGNAL);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(h.stats().evicted, 1U);
+  EXPECT_EQ(exchange(h.port(), "GET /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 200", 0), 0U);
+  EXPECT_TRUE(closed_by_server(b));
+  EXPECT_EQ(h.stats().evicted, 2U);
   ::close(a);
   ::close(b);
   ::close(c);
-  std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(exchange(h.port(), "GET /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 200", 0), 0U);
+}
+
+TEST(MetricsHttp, SilentConnectionClosedAtTheFirstByteDeadline) {
+  running_http h(http_limits{4096, 60000ms, 16, 200ms});
+  const int fd = connect_to(h.port());
+  EXPECT_TRUE(closed_by_server(fd));  // long before the 60 s request timeout
+  ::close(fd);
+  EXPECT_EQ(h.stats().timed_out, 1U);
+}
+
+TEST(MetricsHttp, AFirstByteBuysTheWholeRequestTimeout) {
+  running_http h(http_limits{4096, 5000ms, 16, 200ms});
+  const int fd = connect_to(h.port());
+  (void)::send(fd, "GET /met", 8, MSG_NOSIGNAL);
+  std::this_thread::sleep_for(500ms);  // past the first-byte deadline
+  const std::string rest = "rics HTTP/1.1\r\n\r\n";
+  (void)::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+  EXPECT_EQ(read_all(fd).rfind("HTTP/1.1 200", 0), 0U);
+  ::close(fd);
+  EXPECT_EQ(h.stats().timed_out, 0U);
 }
 
 TEST(MetricsHttp, BadListenAddress) {

@@ -86,6 +86,29 @@ TEST(Metrics, HistogramUptimeBuildInfo) {
   EXPECT_TRUE(has_line(t, "pinholed_workers 2"));
 }
 
+TEST(Metrics, DrainingAndTheHttpServer) {
+  metrics_sample m = example();
+  EXPECT_TRUE(has_line(render_prometheus(m), "pinholed_draining 0"));
+  m.draining = true;
+  m.http_open = 4;
+  m.http_accepted = 90;
+  m.http_evicted = 70;
+  m.http_timed_out = 5;
+  m.http_accept_paused = 2;
+  at(m.listeners[0].values, counter::dropped_draining) = 8;
+  const std::string t = render_prometheus(m);
+  EXPECT_TRUE(has_line(t, "# TYPE pinholed_draining gauge"));
+  EXPECT_TRUE(has_line(t, "pinholed_draining 1"));
+  EXPECT_TRUE(has_line(
+      t, R"(pinholed_requests_total{listener="0.0.0.0:3478",family="ipv4",role="single",result="dropped_draining"} 8)"));
+  EXPECT_TRUE(has_line(t, "pinholed_http_open_connections 4"));
+  EXPECT_TRUE(has_line(t, "pinholed_http_connections_accepted_total 90"));
+  EXPECT_TRUE(has_line(t, "pinholed_http_connections_evicted_total 70"));
+  EXPECT_TRUE(has_line(t, "pinholed_http_connections_timed_out_total 5"));
+  EXPECT_TRUE(has_line(t, "# TYPE pinholed_http_accept_paused_total counter"));
+  EXPECT_TRUE(has_line(t, "pinholed_http_accept_paused_total 2"));
+}
+
 TEST(Metrics, EveryLineIsWellFormed) {
   const std::string t = render_prometheus(example());
   std::istringstream in(t);

@@ -121,3 +121,32 @@ TEST(Worker, CoalescingReadsOnItsTimerUnderLoad) {
   EXPECT_LT(w.wakeups(), 40U);
   w.stop();
 }
+
+TEST(Worker, DrainModeDropsAndCountsEveryDatagram) {
+  fixture f;
+  pd::worker w(0, f.state, 8);
+  w.add_socket(f.fd, f.where, f.counters);
+  f.state.store(pd::make_runtime_state(pd::default_config(), {}, nullptr, /*drop_all=*/true));
+  udp_peer client(*transport_address::parse("127.0.0.1:0"));
+  for (std::uint8_t i = 0; i < 3; ++i) client.send_to(binding(i), f.where.bound);
+  std::size_t read = 0;
+  for (int i = 0; i < 200 && read < 3; ++i) {
+    read += w.drain(0);
+    if (read < 3) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(read, 3U);
+  EXPECT_FALSE(client.receive(200ms));  // none answered
+  EXPECT_EQ(f.get(pd::counter::received), 3U);
+  EXPECT_EQ(f.get(pd::counter::dropped_draining), 3U);
+  EXPECT_EQ(f.get(pd::counter::answered), 0U);
+
+  f.state.store(pd::make_runtime_state(pd::default_config(), {}));  // drain ended
+  client.send_to(binding(9), f.where.bound);
+  read = 0;
+  for (int i = 0; i < 200 && read < 1; ++i) {
+    read += w.drain(0);
+    if (read < 1) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(client.receive());
+  EXPECT_EQ(f.get(pd::counter::answered), 1U);
+}
