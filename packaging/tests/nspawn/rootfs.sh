@@ -70,6 +70,7 @@ MIRROR=$(mirror | head -n1)
 [ -n "$MIRROR" ] || { say "no apt source for '$SUITE' from a .../debian archive in /etc/apt"; exit 1; }
 
 TMP=$(mktemp -d "$ROOT.tmp.XXXXXX")
+chmod 755 "$TMP"  # it becomes the container's /: every user must reach /usr
 trap 'rm -rf --one-file-system "$TMP"' EXIT
 include=$(printf '%s\n' "${PKGS[@]}" | sort -u | paste -sd, -)
 say "debootstrap $SUITE from $MIRROR (minbase + $include) into $TMP"
