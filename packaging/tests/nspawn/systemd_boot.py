@@ -10,7 +10,10 @@ with dpkg -i, and pinholed.socket/pinholed.service are driven with systemctl:
   5. journald fields: PRIORITY from our <N> prefixes, SYSLOG_IDENTIFIER, logfmt
   6. systemd-analyze security pinholed.service inside the booted system
   7. drain mode: systemctl kill -s USR1 / USR2 pinholed, /healthz, the watchdog
-  8. systemctl stop: exit 0, nothing answers, no sanitizer report in the journal
+  8. systemctl stop: exit 0, nothing answers, no sanitizer report in the journal;
+     dpkg -r stops the units and removes them
+and that the running pinholed is sandboxed (dynamic user, no capabilities,
+no_new_privs, seccomp).
 
 Usage: systemd_boot.py BUILD_DIR ROOTFS_DIR [PINHOLE_BENCH]
 Root only (exit 77 otherwise, or when systemd-nspawn/debootstrap are missing).
@@ -136,11 +139,15 @@ def build_debs(build, out):
     return debs
 
 
+def package_name(deb):
+    return subprocess.run(["dpkg-deb", "-f", deb, "Package"], capture_output=True, text=True).stdout.strip()
+
+
 def depends(debs):
     """The Debian packages the .debs depend on (first alternative), less the .debs themselves."""
     ours, names = set(), set()
     for d in debs:
-        ours.add(subprocess.run(["dpkg-deb", "-f", d, "Package"], capture_output=True, text=True).stdout.strip())
+        ours.add(package_name(d))
         dep = subprocess.run(["dpkg-deb", "-f", d, "Depends"], capture_output=True, text=True).stdout
         for item in dep.split(","):
             name = item.split("|")[0].split("(")[0].strip().split(":")[0]
@@ -209,6 +216,18 @@ def stun_v6():
         return None
     finally:
         s.close()
+
+
+def check_sandbox(c):
+    """What the hardening does to the running process, beyond the score."""
+    pid = main_pid(c)
+    status = dict(line.split(":", 1) for line in c.run("cat", "/proc/%d/status" % pid).stdout.splitlines() if ":" in line)
+    uid = int(status["Uid"].split()[0])
+    say("pinholed pid %d: Uid %s, CapEff %s, NoNewPrivs %s, Seccomp %s" % (
+        pid, uid, status["CapEff"].strip(), status["NoNewPrivs"].strip(), status["Seccomp"].strip()))
+    check(61184 <= uid <= 65519, "DynamicUser=yes: runs as a dynamic user (uid %d)" % uid)
+    check(int(status["CapEff"], 16) == 0 and int(status["CapBnd"], 16) == 0, "no capabilities (effective, bounding)")
+    check(status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2", "no_new_privs and a seccomp filter")
 
 
 def check_reload(c):
@@ -322,6 +341,15 @@ def check_security(c):
     check(score <= MAX_EXPOSURE and m.group(2) == "OK", "exposure %.1f <= %.1f, level OK" % (score, MAX_EXPOSURE))
 
 
+def check_remove(c, packages):
+    """dpkg -r stops the units (prerm) and takes them away."""
+    c.run("systemctl", "start", "pinholed.socket")
+    check(stun(timeout=15) is not None, "pinholed.socket started again, activates pinholed")
+    c.run("dpkg", "-r", *packages, timeout=120)
+    check(stun(timeout=1) is None, "dpkg -r %s: pinholed.socket and pinholed.service stopped" % " ".join(packages))
+    check(c.show("pinholed.service", "LoadState") == "not-found", "the units are gone after dpkg -r")
+
+
 def check_clean_stop(c):
     pid = main_pid(c)
     c.run("systemctl", "stop", "pinholed.service", "pinholed.socket")
@@ -399,6 +427,7 @@ def main():
         sanitizer_dropin(c)
         c.join_network()
         check_socket_activation(c)
+        check_sandbox(c)
         check_reload(c)
         check_restart_under_load(c, bench)
         check_journal(c)
@@ -406,6 +435,7 @@ def main():
         check_security(c)
         check_drain(c)
         check_clean_stop(c)
+        check_remove(c, [package_name(d) for d in debs])
         ok = True
     except (Failed, RuntimeError, subprocess.TimeoutExpired) as e:
         print("FAIL:", e)
