@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -34,6 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from container import Container  # noqa: E402
+from probes import BINDING_SUCCESS, binding, http_status, software, stun  # noqa: E402
 
 T0 = time.time()
 # The exposure score of the shipped unit from systemd-analyze security in the
@@ -43,24 +43,6 @@ T0 = time.time()
 # AF_UNIX (journal, sd_notify) sockets, no IP allow list, and the read-only
 # rtc device ProtectClock= leaves. Any lost directive raises it.
 MAX_EXPOSURE = 1.1
-MAGIC = 0x2112A442
-SOFTWARE = 0x8022
-
-
-def binding(txid=None):
-    """A STUN Binding request (RFC 8489), no attributes."""
-    return struct.pack("!HHI", 0x0001, 0, MAGIC) + (txid or os.urandom(12))
-
-
-def parse(msg):
-    """(type, txid, {attribute type: value})"""
-    t, length, _ = struct.unpack("!HHI", msg[:8])
-    attrs, i = {}, 20
-    while i + 4 <= min(len(msg), 20 + length):
-        at, al = struct.unpack("!HH", msg[i:i + 4])
-        attrs.setdefault(at, msg[i + 4:i + 4 + al])
-        i += 4 + al + (-al % 4)
-    return t, msg[8:20], attrs
 
 
 def say(msg):
@@ -82,46 +64,17 @@ def check(cond, msg):
     say("ok: " + msg)
 
 
-def stun(port=3478, timeout=2.0, txid=None):
-    """One Binding request to pinholed in the container; the parsed answer or None."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(timeout)
-    req = binding(txid)
-    try:
-        s.sendto(req, ("127.0.0.1", port))
-        while True:
-            data, _ = s.recvfrom(2048)
-            if data[8:20] == req[8:20]:
-                return parse(data)
-    except socket.timeout:
-        return None
-    finally:
-        s.close()
-
-
-def software(answer):
-    return answer[2].get(SOFTWARE, b"").decode() if answer else None
-
-
-def http_status(port, path):
-    import http.client
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        c.close()
-
-
-def wait_for(what, cond, timeout):
+def eventually(cond, msg, timeout):
+    """check() that waits up to `timeout` s for cond() to be true; returns its value."""
     end = time.time() + timeout
-    while time.time() < end:
+    while True:
         v = cond()
         if v:
+            say("ok: " + msg)
             return v
+        if time.time() > end:
+            raise Failed("%s: not within %d s" % (msg, timeout))
         time.sleep(0.1)
-    raise Failed("timed out (%d s) waiting for %s" % (timeout, what))
 
 
 # ---- the package ----
@@ -165,7 +118,7 @@ CONFIG = {
     "workers": 2,
     "rate_limit": {"per_ip_rate": 0},
     "metrics_listen": "127.0.0.1:9100",
-    "drain_grace_ms": 1500,
+    "drain_grace_ms": 3000,
 }
 DRAIN_GRACE_MS = CONFIG["drain_grace_ms"]
 
@@ -194,28 +147,15 @@ def check_socket_activation(c):
     check(c.show("pinholed.socket", "ActiveState") == "active", "pinholed.socket listening")
     check(c.show("pinholed.service", "ActiveState") == "inactive", "pinholed.service not started yet")
     a = stun(timeout=15)
-    check(a is not None and a[0] == 0x0101, "first datagram activates pinholed.service and is answered")
+    check(a is not None and a[0] == BINDING_SUCCESS, "first datagram activates pinholed.service and is answered")
     check(software(a) == "boot-1", "answer carries the config's SOFTWARE (boot-1)")
     check(c.show("pinholed.service", "ActiveState") == "active", "pinholed.service active (Type=notify: READY=1)")
     msgs = [e.get("MESSAGE", "") for e in c.journal("-u", "pinholed.service")]
     served = [m for m in msgs if "event=listening" in m and "socket=systemd" in m]
     check(len(served) == 2, "pinholed serves both inherited sockets (IPv4 and IPv6): %d x socket=systemd" % len(served))
-    check(stun_v6() is not None, "IPv6 socket of pinholed.socket answers on [::1]:3478")
+    check(stun("::1") is not None, "IPv6 socket of pinholed.socket answers on [::1]:3478")
     status = c.show("pinholed.service", "StatusText")
     check(status.startswith("answered "), "STATUS= reaches systemd: %r" % status)
-
-
-def stun_v6():
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s.settimeout(2)
-    req = binding()
-    try:
-        s.sendto(req, ("::1", 3478))
-        return s.recv(2048)
-    except socket.timeout:
-        return None
-    finally:
-        s.close()
 
 
 def check_sandbox(c):
@@ -234,17 +174,16 @@ def check_reload(c):
     pid = main_pid(c)
     c.write("/etc/pinhole/pinholed.json", json.dumps(dict(CONFIG, software="boot-2", listen=["127.0.0.1:9"])))
     c.run("systemctl", "reload", "pinholed.service")
-    wait_for("the reloaded SOFTWARE", lambda: software(stun()) == "boot-2", 10)
-    check(True, "systemctl reload: the changed config (SOFTWARE boot-2) is in force")
+    eventually(lambda: software(stun()) == "boot-2", "systemctl reload: the changed config (SOFTWARE boot-2) is in force",
+               10)
     check(main_pid(c) == pid, "same process after the reload (pid %d)" % pid)
     msgs = [e.get("MESSAGE", "") for e in c.journal("-u", "pinholed.service")]
     check(any("event=reload_listeners_ignored" in m for m in msgs),
           "listener change under socket activation ignored, and logged")
     c.write("/etc/pinhole/pinholed.json", "{ not json")
     c.run("systemctl", "reload", "pinholed.service")
-    wait_for("reload_rejected in the journal",
-             lambda: any("event=reload_rejected" in e.get("MESSAGE", "") for e in c.journal("-u", "pinholed.service")),
-             10)
+    eventually(lambda: any("event=reload_rejected" in e.get("MESSAGE", "") for e in c.journal("-u", "pinholed.service")),
+               "broken config: event=reload_rejected in the journal", 10)
     check(software(stun()) == "boot-2" and c.show("pinholed.service", "ActiveState") == "active",
           "broken config: reload rejected, the old config stays, the service stays active")
     c.write("/etc/pinhole/pinholed.json", json.dumps(dict(CONFIG, software="boot-2")))
@@ -289,9 +228,13 @@ def check_watchdog(c):
         s.sendto(binding(tx), ("127.0.0.1", 3478))
     time.sleep(2)
     check(stun(timeout=0.5) is None, "SIGSTOPped pinholed answers nothing (wedged)")
-    new = wait_for("systemd to restart the wedged pinholed",
-                   lambda: (main_pid(c) not in (0, pid) and c.show("pinholed.service", "ActiveState") == "active"
-                            and main_pid(c)), 30 + 10 + 20)
+
+    def restarted():
+        now = main_pid(c)
+        return now not in (0, pid) and c.show("pinholed.service", "ActiveState") == "active" and now
+
+    # WatchdogSec=30s, then SIGABRT (SIGKILL after TimeoutStopSec=10s), RestartSec=1s.
+    new = eventually(restarted, "systemd restarted the wedged pinholed", 30 + 10 + 20)
     took = time.time() - t
     say("watchdog restart %.1f s after SIGSTOP (WatchdogSec=30s)" % took)
     check(int(c.show("pinholed.service", "NRestarts")) == restarts + 1, "NRestarts went up by one")
@@ -368,14 +311,14 @@ def check_drain(c):
     check(http_status(9100, "/healthz")[0] == 200, "/healthz 200 before the drain")
     t0 = time.time()
     c.run("systemctl", "kill", "-s", "USR1", "pinholed")
-    wait_for("/healthz 503", lambda: http_status(9100, "/healthz")[0] == 503, 5)
-    check(True, "systemctl kill -s USR1 pinholed: /healthz answers 503 (draining)")
+    eventually(lambda: http_status(9100, "/healthz")[0] == 503, "systemctl kill -s USR1 pinholed: /healthz answers 503",
+               5)
     answer = stun()
     check(answer is not None and time.time() - t0 < DRAIN_GRACE_MS / 1000.0,
           "during the %d ms grace STUN is still answered" % DRAIN_GRACE_MS)
-    wait_for("drain_dropping in the journal",
-             lambda: any("event=drain_dropping" in e.get("MESSAGE", "")
-                         for e in c.journal("-u", "pinholed.service", "_PID=%d" % pid)), DRAIN_GRACE_MS / 1000.0 + 5)
+    eventually(lambda: any("event=drain_dropping" in e.get("MESSAGE", "")
+                           for e in c.journal("-u", "pinholed.service", "_PID=%d" % pid)),
+               "event=drain_dropping after the grace", DRAIN_GRACE_MS / 1000.0 + 5)
     check(stun(timeout=0.5) is None, "after the grace nothing is answered")
     # The workers still turn while they drop: WATCHDOG=1 keeps coming, so
     # systemd does not restart a draining pinholed.
@@ -386,8 +329,8 @@ def check_drain(c):
     check(c.show("pinholed.service", "ActiveState") == "active" and main_pid(c) == pid,
           "the draining service stays active, same process")
     c.run("systemctl", "kill", "-s", "USR2", "pinholed")
-    wait_for("/healthz 200", lambda: http_status(9100, "/healthz")[0] == 200, 5)
-    check(stun() is not None, "systemctl kill -s USR2 pinholed: drain ended, /healthz 200 and STUN answered again")
+    eventually(lambda: http_status(9100, "/healthz")[0] == 200, "systemctl kill -s USR2 pinholed: /healthz 200 again", 5)
+    check(stun() is not None, "drain ended: STUN answered again")
 
 
 def main():
@@ -403,13 +346,19 @@ def main():
             skip("%s missing (scripts/setup installs systemd-container, debootstrap, util-linux, dpkg-dev)" % tool)
     work = tempfile.mkdtemp(prefix="pinhole-sysd.")
     debdir = os.path.join(work, "debs")
-    debs = build_debs(build, debdir)
+    try:
+        debs = build_debs(build, debdir)
+    except Failed as e:
+        shutil.rmtree(work, ignore_errors=True)
+        print("FAIL:", e)
+        return 1
     say("packages: " + ", ".join(os.path.basename(d) for d in debs))
     # The rootfs has systemd plus every runtime dependency of the packages: nothing
     # is fetched at test time.
     need = ["systemd", "systemd-sysv"] + depends(debs)
     r = subprocess.run(["bash", os.path.join(HERE, "rootfs.sh"), rootfs] + need, stdout=subprocess.PIPE, text=True)
     if r.returncode != 0:
+        shutil.rmtree(work, ignore_errors=True)
         return r.returncode
     say("rootfs ready: %s" % r.stdout.strip())
     c = Container(rootfs, "pinhole-sysd-%d" % os.getpid(), binds=[(debdir, "/pinhole-debs")],
