@@ -16,7 +16,8 @@ and that the running pinholed is sandboxed (dynamic user, no capabilities,
 no_new_privs, seccomp).
 
 Usage: systemd_boot.py BUILD_DIR ROOTFS_DIR [PINHOLE_BENCH]
-Root only (exit 77 otherwise, or when systemd-nspawn/debootstrap are missing).
+Root only (exit 77 otherwise, when systemd-nspawn/debootstrap are missing, or
+where no namespaces or cgroups can be had for a container).
 """
 import glob
 import json
@@ -341,9 +342,16 @@ def main():
     bench = os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and os.path.isfile(sys.argv[3]) else None
     if os.geteuid() != 0:
         skip("needs root (systemd-nspawn)")
-    for tool in ("systemd-nspawn", "debootstrap", "nsenter", "setpriv", "cpack", "dpkg-deb"):
+    for tool in ("systemd-nspawn", "debootstrap", "nsenter", "setpriv", "unshare", "cpack", "dpkg-deb"):
         if not shutil.which(tool):
             skip("%s missing (scripts/setup installs systemd-container, debootstrap, util-linux, dpkg-dev)" % tool)
+    # An environment that cannot make the namespaces a container needs (e.g. an
+    # unprivileged container itself) cannot run this test; anything later that
+    # keeps systemd from booting is a failure.
+    if subprocess.run(["unshare", "--pid", "--mount", "--net", "--uts", "--ipc", "--fork", "true"]).returncode != 0:
+        skip("this environment cannot create PID/mount/network namespaces (unshare failed): no container possible")
+    if not os.path.isdir("/sys/fs/cgroup") or not os.listdir("/sys/fs/cgroup"):
+        skip("no cgroup file system at /sys/fs/cgroup: systemd cannot boot in a container here")
     work = tempfile.mkdtemp(prefix="pinhole-sysd.")
     debdir = os.path.join(work, "debs")
     try:
