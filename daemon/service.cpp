@@ -113,12 +113,14 @@ int run_service(const config& cfg, int argc, char** argv) {
   std::unique_ptr<metrics_http> metrics;
   if (!cfg.metrics_listen.empty()) {
     metrics = std::make_unique<metrics_http>(control, [&](std::string_view path) -> http_response {
-      if (path == "/healthz") {
-        if (draining) return http_response{503, "text/plain; charset=utf-8", "draining\n"};
+      // /healthz: should traffic come here (readiness, load balancers);
+      // /livez: is the process working (liveness: draining is not a fault).
+      if (path == "/healthz" || path == "/livez") {
+        if (draining && path == "/healthz") return http_response{503, "text/plain; charset=utf-8", "draining\n"};
         return healthy ? http_response{200, "text/plain; charset=utf-8", "ok\n"}
                        : http_response{503, "text/plain; charset=utf-8", "workers not responding\n"};
       }
-      if (path != "/metrics") return http_response{404, "text/plain; charset=utf-8", "try /metrics or /healthz\n"};
+      if (path != "/metrics") return http_response{404, "text/plain; charset=utf-8", "try /metrics, /healthz or /livez\n"};
       metrics_sample m = sample(srv);
       m.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_steady).count();
       m.start_time_seconds = std::chrono::duration<double>(started_wall.time_since_epoch()).count();

@@ -179,6 +179,7 @@ std::size_t worker::drain(slot& s) noexcept {
   const acl& allow = state.allow;
   rate_limiter* const per_source = state.per_source.get();
   global_limiter* const global = state.global.get();
+  const bool drop_all = state.drop_all;  // drain mode past its grace
   std::uint32_t credit = 0;  // responses granted by the global cap and not used yet
   std::size_t total = 0;
 
@@ -194,7 +195,7 @@ std::size_t worker::drain(slot& s) noexcept {
       const auto& d = b.at(k);
       c.add(counter::received);
       c.add(counter::bytes_in, d.payload.size());
-      if (state.drop_all) {  // drain mode past its grace
+      if (drop_all) {
         c.add(counter::dropped_draining);
         continue;
       }

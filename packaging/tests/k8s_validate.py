@@ -39,6 +39,7 @@ for kind in ("DaemonSet", "Deployment"):
     check(ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == "9641",
           "%s: Prometheus scrape annotations" % kind)
     check(c["readinessProbe"]["httpGet"]["path"] == "/healthz", "%s: readiness via /healthz" % kind)
+    check(c["livenessProbe"]["httpGet"]["path"] == "/livez", "%s: liveness via /livez (not failed by drain mode)" % kind)
     check(any(p["containerPort"] == 3478 and p["protocol"] == "UDP" for p in c["ports"]), "%s: UDP 3478" % kind)
     check(c["securityContext"].get("runAsNonRoot") is True and c["securityContext"]["capabilities"]["drop"] == ["ALL"],
           "%s: non-root, no capabilities" % kind)

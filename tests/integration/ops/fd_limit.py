@@ -39,7 +39,9 @@ time.sleep(2.0)
 t1, c1 = time.time(), cpu_ticks()
 share = (c1 - c0) / hz / (t1 - t0)
 print("pinholed CPU at the descriptor limit: %.0f%% of one core over %.1f s" % (share * 100, t1 - t0))
-check(share < 0.30, "no busy loop at the descriptor limit (CPU %.0f%% < 30%%)" % (share * 100), d)
+# Generous: the backoff costs ~0 %; the old retry loop measured 42-100 % of a
+# core (less only when other jobs share the CPU).
+check(share < 0.10, "no busy loop at the descriptor limit (CPU %.0f%% < 10%%)" % (share * 100), d)
 check(answered(("127.0.0.1", port), 3) == 3, "STUN still answered at the descriptor limit")
 
 resource.prlimit(pid, resource.RLIMIT_NOFILE, old)
