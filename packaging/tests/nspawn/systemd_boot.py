@@ -329,6 +329,8 @@ def check_drain(c):
           "WATCHDOG=1 pings go on while draining (WatchdogTimestamp advances)")
     check(c.show("pinholed.service", "ActiveState") == "active" and main_pid(c) == pid,
           "the draining service stays active, same process")
+    check(http_status(9100, "/livez")[0] == 200 and http_status(9100, "/healthz")[0] == 503,
+          "while draining: /livez 200 (alive), /healthz 503")
     c.run("systemctl", "kill", "-s", "USR2", "pinholed")
     eventually(lambda: http_status(9100, "/healthz")[0] == 200, "systemctl kill -s USR2 pinholed: /healthz 200 again", 5)
     check(stun() is not None, "drain ended: STUN answered again")
