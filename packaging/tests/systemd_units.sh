@@ -26,7 +26,7 @@ awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score > 2.0"
 for d in Type=notify DynamicUser=yes ProtectSystem=strict PrivateTmp=yes \
          "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" SystemCallFilter=@system-service \
          MemoryDenyWriteExecute=yes CapabilityBoundingSet= NoNewPrivileges=yes WatchdogSec= \
-         "ExecReload=/bin/kill -HUP \$MAINPID"; do
+         "ExecReload=/bin/sh -c 'kill -HUP \"\$MAINPID\"'"; do
   grep -qxF -- "$d" "$PKG/systemd/pinholed.service" || grep -q -- "^$d" "$PKG/systemd/pinholed.service" \
     || fail "pinholed.service lacks $d"
 done
