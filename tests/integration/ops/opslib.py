@@ -176,15 +176,8 @@ def exchange(server, req, timeout=1.0, source=None):
     s = socket.socket(fam, socket.SOCK_DGRAM)
     if source:
         s.bind((source, 0))
-    s.settimeout(timeout)
     try:
-        s.sendto(req, server)
-        while True:
-            data, _ = s.recvfrom(65536)
-            if data[8:20] == req[8:20]:
-                return data
-    except socket.timeout:
-        return None
+        return exchange_on(s, server, req, timeout)
     finally:
         s.close()
 
