@@ -13,7 +13,7 @@ from opslib import WORK, Daemon, answered, check, free_port, http_get, metric
 port = free_port()
 mport = free_port(socket.SOCK_STREAM, ("127.0.0.1",))
 cfg_path = os.path.join(WORK, "drain.json")
-GRACE_MS = 1500
+GRACE_MS = 3000  # room for the probes below on a loaded 2-core machine
 
 
 def write(cfg):
