@@ -204,6 +204,23 @@ static gboolean tick(gpointer user) {
   return G_SOURCE_CONTINUE;
 }
 
+/* Pipeline errors end the run (and fail it: nothing flowed). */
+static gboolean on_bus(GstBus* bus, GstMessage* msg, gpointer user) {
+  struct app* a = user;
+  (void)bus;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError* err = NULL;
+    gchar* dbg = NULL;
+    gst_message_parse_error(msg, &err, &dbg);
+    fprintf(stderr, "gstreamer error from %s: %s (%s)\n", GST_OBJECT_NAME(msg->src), err->message,
+            dbg != NULL ? dbg : "");
+    g_clear_error(&err);
+    g_free(dbg);
+    g_main_loop_quit(a->loop);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean stop_loop(gpointer user) {
   g_main_loop_quit(((struct app*)user)->loop);
   return G_SOURCE_REMOVE;
@@ -250,7 +267,7 @@ static GstElement* build_pipeline(struct app* a, const char* host, guint16 port)
   GstCaps* caps;
   p = gst_parse_launch(
       "audiotestsrc is-live=true samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! "
-      "rtppcmupay ! valve name=gate ! udpsink name=tx sync=false async=false "
+      "rtppcmupay ! valve name=gate drop-mode=forward-sticky-events ! udpsink name=tx sync=false async=false "
       "udpsrc name=rx ! rtppcmudepay name=depay ! fakesink sync=false async=false",
       &err);
   if (p == NULL) {
@@ -328,7 +345,10 @@ int main(int argc, char** argv) {
     a.signal = udp_socket(local_ip, (guint16)signal_port);
     if (a.media == NULL || a.signal == NULL) return 1;
     g_socket_set_blocking(a.signal, FALSE);
-    a.pipeline = build_pipeline(&a, NULL, 0);
+    /* udpsink needs a destination of the socket's family from the start
+     * (its default, "localhost", may be ::1); the valve holds RTP back
+     * until an INVITE says where to. */
+    a.pipeline = build_pipeline(&a, local_ip, local_port);
     if (a.pipeline == NULL) return 1;
     { /* nothing to send to before the first INVITE */
       GstElement* valve = gst_bin_get_by_name(GST_BIN(a.pipeline), "gate");
@@ -384,6 +404,11 @@ int main(int argc, char** argv) {
     send_invite(&a, &a.current);
   }
 
+  {
+    GstBus* bus = gst_element_get_bus(a.pipeline);
+    gst_bus_add_watch(bus, on_bus, &a);
+    gst_object_unref(bus);
+  }
   g_timeout_add(20, tick, &a);
   g_timeout_add_seconds((guint)seconds, stop_loop, &a);
   g_main_loop_run(a.loop);
