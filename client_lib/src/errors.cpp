@@ -34,6 +34,8 @@ class category final : public std::error_category {
       case errc::no_alternate_server: return "the server has no alternate address (RFC 5780 OTHER-ADDRESS)";
       case errc::destination_dependent_mapping:
         return "the NAT maps this port differently for each destination: the external address is only valid towards the STUN server";
+      case errc::no_server_resolved:
+        return "no STUN server name has resolved yet (still resolving in the background)";
     }
     return "unknown pinhole error";
   }

@@ -8,6 +8,8 @@ const char* to_string(event_type t) noexcept {
     case event_type::mapping_changed: return "mapping_changed";
     case event_type::mapping_lost: return "mapping_lost";
     case event_type::server_unreachable: return "server_unreachable";
+    case event_type::server_recovered: return "server_recovered";
+    case event_type::mapping_restored: return "mapping_restored";
   }
   return "?";
 }

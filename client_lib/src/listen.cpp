@@ -24,6 +24,7 @@ void manager_core::start_listen(const ip_endpoint& internal, clock::time_point d
     if (ec) return done(ec, m);
     s->listen_refs = 1;
     by_internal_[s->internal] = s->id;
+    directory_.add(s->internal, s->sock->native_handle());
     schedule_keepalive(s, true);
     done({}, snapshot(*s));
   });

@@ -4,6 +4,7 @@
 #include "manager_core.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,12 +34,13 @@ std::optional<ip_endpoint> manager_core::local_ip_for(ip_family fam) {
   return std::nullopt;
 }
 
-std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_type type) {
+std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_type type, bool attached) {
   auto s = std::make_shared<slot>(io_);
   s->id = next_id_++;
   s->type = type;
   s->internal = local;
-  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_);
+  s->attached = attached;
+  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, attached ? &attached_txids_ : nullptr, s->id);
   std::weak_ptr<slot> weak = s;
   s->sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
@@ -190,7 +192,9 @@ void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& r
   s->handed_out = true;
   s->remote = remote;
   by_internal_[s->internal] = s->id;
+  directory_.add(s->internal, s->sock->native_handle());
   handed_out_.fetch_add(1, std::memory_order_relaxed);
+  if (s->attached) attached_.fetch_add(1, std::memory_order_relaxed);
   schedule_keepalive(s, true);
 }
 
@@ -310,12 +314,14 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
   s->dead = true;
   s->keepalive.cancel();
   s->budget.cancel();
-  s->sock->close();
   if (const auto it = by_internal_.find(s->internal); it != by_internal_.end() && it->second == s->id) {
     by_internal_.erase(it);
+    directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
+  s->sock->close();
   slots_.erase(s->id);
   if (s->handed_out) handed_out_.fetch_sub(1, std::memory_order_relaxed);
+  if (s->handed_out && s->attached) attached_.fetch_sub(1, std::memory_order_relaxed);
   if (s->listen_key) listens_.fetch_sub(1, std::memory_order_relaxed);
   auto& pool = pool_[static_cast<std::size_t>(s->type)];
   if (const auto it = std::find(pool.begin(), pool.end(), s->id); it != pool.end()) {
@@ -334,38 +340,69 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
 }
 
 void manager_core::adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done) {
-  if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
-  // The application keeps its descriptor; we keep a duplicate of the same
-  // socket, so either may send and closing theirs does not close ours.
-  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return done(make_error_code(errc::invalid_argument), mapping{});
+  // Ownership is transferred: from here on the descriptor is the library's,
+  // read on the io thread and closed on release (or now, on failure).
+  if (stopping_) {
+    ::close(fd);
+    return done(make_error_code(errc::shutting_down), mapping{});
+  }
   ip_family fam = ip_family::v4;
-  if (prepare_adopted(own, fam)) {
-    ::close(own);
+  if (prepare_adopted(fd, fam)) {
+    ::close(fd);
     return done(make_error_code(errc::invalid_argument), mapping{});
   }
   if (remote.family != fam) {
-    ::close(own);
+    ::close(fd);
     return done(make_error_code(errc::family_not_supported), mapping{});
   }
-  auto local = *local_endpoint(own);
+  auto local = *local_endpoint(fd);
   if (local.is_unspecified()) {
     if (const auto ip = local_ip_for(fam)) local = ip_endpoint{ip->family, ip->ip, local.port};
   }
-  auto s = wrap(own, local, type);
+  auto s = wrap(fd, local, type);
   map_new(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
     if (!ec) hand_out(s, remote);
     done(ec, ec ? m : snapshot(*s));
   });
 }
 
-std::error_code manager_core::send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data) {
+void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline,
+                          done_fn done) {
+  if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+  // The application's socket stays as it is: no O_NONBLOCK, no IP_RECVERR
+  // (that would change what its own recv() returns). Sends use MSG_DONTWAIT.
+  int so_type = 0;
+  socklen_t len = sizeof so_type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &so_type, &len) != 0 || so_type != SOCK_DGRAM) {
+    return done(make_error_code(errc::invalid_argument), mapping{});
+  }
+  auto local = local_endpoint(fd);
+  if (!local || local->port == 0) return done(make_error_code(errc::invalid_argument), mapping{});  // must be bound
+  if (remote.family != local->family) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (!servers_.has_family(local->family)) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (local->is_unspecified()) {
+    if (const auto ip = local_ip_for(local->family)) local = ip_endpoint{ip->family, ip->ip, local->port};
+  }
+  if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
+  auto s = wrap(fd, *local, type, true);
+  map_new(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
+    if (!ec) hand_out(s, remote);
+    done(ec, ec ? m : snapshot(*s));
+  });
+}
+
+std::error_code manager_core::detach(const ip_endpoint& internal) {
   const auto s = find_internal(internal);
   if (!s) return make_error_code(errc::unknown_mapping);
-  if (const auto ec = s->sock->send(data, to); ec) {
-    return ec.category() == client_category() ? ec : make_error_code(errc::socket_error);
-  }
+  if (!s->attached) return make_error_code(errc::invalid_argument);  // library-owned: release_mapping
+  destroy(s);  // stops keep-alives and pending transactions; the descriptor stays open
   return {};
+}
+
+void manager_core::deliver(std::uint64_t owner, const ip_endpoint& from, std::span<const std::byte> data) {
+  const auto it = slots_.find(owner);
+  if (it == slots_.end() || it->second->dead) return;
+  it->second->sock->deliver(data, from);
 }
 
 mapping manager_core::snapshot(const slot& s) {
@@ -466,6 +503,7 @@ port_manager_stats manager_core::stats() const noexcept {
   st.responses_ok = counters_.responses_ok.load(std::memory_order_relaxed);
   st.responses_rejected = counters_.responses_rejected.load(std::memory_order_relaxed);
   st.keepalives = keepalives_.load(std::memory_order_relaxed);
+  st.attached = attached_.load(std::memory_order_relaxed);
   return st;
 }
 

@@ -22,11 +22,14 @@
 #include "pinhole/options.hpp"
 #include "pinhole/port_manager.hpp"
 #include "server_list.hpp"
+#include "socket_directory.hpp"
+#include "stun_demux.hpp"
 
 namespace pinhole::client {
 
-// One socket the manager owns: handed out, pre-warmed, listening, or an RTCP
-// port reserved next to an RTP one.
+// One socket the manager maps: handed out, pre-warmed, listening, an RTCP
+// port reserved next to an RTP one, or an application-owned socket
+// (attach_socket) the manager only sends from.
 struct slot {
   explicit slot(asio::io_context& io) : keepalive(io), budget(io) {}
   std::uint64_t id = 0;
@@ -46,6 +49,7 @@ struct slot {
   std::optional<ip_endpoint> listen_key;  // the address StartListen was called with
   std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
   bool destination_dependent = false;     // GetMapping's check saw another external address there
+  bool attached = false;                  // application-owned: never read, never closed
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   asio::steady_timer keepalive;
@@ -68,8 +72,14 @@ class manager_core {
   std::error_code release(const ip_endpoint& internal, const ip_endpoint& external);
   void start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done);
   std::error_code stop_listen(const ip_endpoint& internal);
+  // Takes `fd` (closed on failure too): a library-owned socket.
   void adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
-  std::error_code send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data);
+  // An application-owned socket: sent from, never read, never closed.
+  void attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
+  std::error_code detach(const ip_endpoint& internal);
+  // A datagram the application read from the attached socket of slot
+  // `owner`, whose transaction ID the registry knew.
+  void deliver(std::uint64_t owner, const ip_endpoint& from, std::span<const std::byte> data);
   void start_prewarm();
   void shutdown();
   // A new resolution of the configured servers (server_refresher). Mappings
@@ -80,13 +90,19 @@ class manager_core {
 
   port_manager_stats stats() const noexcept;
 
+  // Thread-safe parts, used directly by the public port_manager from any
+  // thread: the descriptors of handed-out mappings (send()) and the
+  // transaction IDs in flight on attached sockets (handle_datagram()).
+  const socket_directory& directory() const noexcept { return directory_; }
+  const txid_registry& attached_txids() const noexcept { return attached_txids_; }
+
  private:
   using resolved_fn = std::function<void(std::error_code, const ip_endpoint& mapped, const ip_endpoint& server)>;
 
   // mapping.cpp: sockets and first mappings.
   std::error_code open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,
                             std::shared_ptr<slot>& out);
-  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type);
+  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type, bool attached = false);
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
   void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
   void check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done);
@@ -111,6 +127,8 @@ class manager_core {
 
   asio::io_context& io_;
   options opts_;
+  socket_directory directory_;
+  txid_registry attached_txids_;
   server_list servers_;
   socket_counters counters_;
   std::vector<std::byte> rx_;
@@ -132,6 +150,7 @@ class manager_core {
   std::atomic<std::size_t> handed_out_{0};
   std::atomic<std::size_t> pooled_{0};
   std::atomic<std::size_t> listens_{0};
+  std::atomic<std::size_t> attached_{0};
   std::atomic<std::uint64_t> keepalives_{0};
 };
 

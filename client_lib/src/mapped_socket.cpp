@@ -18,8 +18,9 @@ asio::ip::udp protocol_of(ip_family f) { return f == ip_family::v4 ? asio::ip::u
 }  // namespace
 
 mapped_socket::mapped_socket(asio::io_context& io, int fd, ip_endpoint local, std::span<std::byte> rx,
-                             socket_counters& counters)
-    : io_(io), sock_(io), local_(local), rx_(rx), counters_(counters) {
+                             socket_counters& counters, txid_registry* app_reads, std::uint64_t owner)
+    : io_(io), sock_(io), fd_(fd), app_reads_(app_reads), owner_(owner), local_(local), rx_(rx), counters_(counters) {
+  if (app_reads_ != nullptr) return;  // never handed to Asio: it would read and close it
   boost::system::error_code ec;
   sock_.assign(protocol_of(local.family), fd, ec);
   if (ec) closed_ = true;
@@ -27,13 +28,13 @@ mapped_socket::mapped_socket(asio::io_context& io, int fd, ip_endpoint local, st
 
 mapped_socket::~mapped_socket() {
   boost::system::error_code ec;
-  sock_.close(ec);
+  if (app_reads_ == nullptr) sock_.close(ec);
 }
 
 void mapped_socket::start() { arm_receive(); }
 
 void mapped_socket::arm_receive() {
-  if (closed_) return;
+  if (closed_ || app_reads_ != nullptr) return;
   sock_.async_wait(asio::ip::udp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->closed_) return;
     self->on_readable();
@@ -46,7 +47,8 @@ void mapped_socket::on_readable() {
     const auto r = receive_udp(sock_.native_handle(), rx_);
     if (r.kind == received::would_block) break;
     if (r.kind == received::datagram) {
-      dispatch(rx_.first(r.size), r.peer);
+      const auto data = rx_.first(r.size);
+      if (!dispatch(data, r.peer) && on_datagram_) on_datagram_(r.peer, data);
     } else if (r.kind == received::unreachable) {
       // RFC 8489 §6.2.1: a transaction over UDP "is also considered failed
       // if there has been a hard ICMP error"; only transactions towards the
@@ -62,7 +64,8 @@ void mapped_socket::on_readable() {
   arm_receive();
 }
 
-void mapped_socket::dispatch(std::span<const std::byte> data, const ip_endpoint& from) {
+bool mapped_socket::dispatch(std::span<const std::byte> data, const ip_endpoint& from) {
+  if (pending_.empty()) return false;
   const auto copy = pending_;
   for (const auto& p : copy) {
     const auto rejected_before = p->tx.rejected();
@@ -70,17 +73,22 @@ void mapped_socket::dispatch(std::span<const std::byte> data, const ip_endpoint&
     if (s == transaction::step::done) {
       counters_.responses_ok.fetch_add(1, std::memory_order_relaxed);
       finish(p);
-      return;
+      return true;
     }
     if (p->tx.rejected() != rejected_before) {
       // Our transaction ID but failed validation: never a mapping, never
       // passed to the application either.
       counters_.responses_rejected.fetch_add(1, std::memory_order_relaxed);
       ++rejected_;
-      return;
+      return true;
     }
   }
-  if (on_datagram_) on_datagram_(from, data);
+  return false;
+}
+
+bool mapped_socket::deliver(std::span<const std::byte> data, const ip_endpoint& from) {
+  if (closed_) return false;
+  return dispatch(data, from);
 }
 
 void mapped_socket::binding(const binding_params& params, completion done) {
@@ -105,6 +113,7 @@ void mapped_socket::start_binding(const binding_params& params, completion done,
   e.auth = params.auth;
   e.challenge = challenge;
   auto p = std::make_shared<pending_tx>(io_, params.tx, std::move(e));
+  p->tx.limit(params.give_up);
   if (params.auth && retries_left > 0) {
     // A challenge is answered with the long-term credential (binding.hpp,
     // is_new_challenge); anything else, including the same 401 again, goes
@@ -137,6 +146,7 @@ void mapped_socket::start_binding(const binding_params& params, completion done,
     return;
   }
   pending_.push_back(p);
+  if (app_reads_ != nullptr) app_reads_->add(spec.txid, local_, owner_);
   advance(p, p->tx.start(clock::now()));
 }
 
@@ -144,7 +154,7 @@ void mapped_socket::advance(const std::shared_ptr<pending_tx>& p, transaction::s
   switch (s) {
     case transaction::step::send: {
       counters_.requests_sent.fetch_add(1, std::memory_order_relaxed);
-      if (const auto ec = send_udp(sock_.native_handle(), p->request, p->tx.expected().source); ec) {
+      if (const auto ec = send_udp(fd_, p->request, p->tx.expected().source); ec) {
         const bool unreachable = ec == std::errc::network_unreachable || ec == std::errc::host_unreachable;
         if (unreachable) {
           p->tx.on_unreachable();
@@ -179,6 +189,7 @@ void mapped_socket::finish(const std::shared_ptr<pending_tx>& p) {
   const auto it = std::find(pending_.begin(), pending_.end(), p);
   if (it != pending_.end()) pending_.erase(it);
   p->timer.cancel();
+  if (app_reads_ != nullptr) app_reads_->finish(p->tx.expected().txid);
   if (!p->done) return;
   const std::error_code ec = p->tx.error();
   asio::post(io_, [done = std::move(p->done), ec, result = p->tx.result()] { done(ec, result); });
@@ -187,7 +198,7 @@ void mapped_socket::finish(const std::shared_ptr<pending_tx>& p) {
 std::error_code mapped_socket::send(std::span<const std::byte> data, const ip_endpoint& to) noexcept {
   if (closed_) return make_error_code(errc::shutting_down);
   if (to.family != local_.family) return make_error_code(errc::family_not_supported);
-  return send_udp(sock_.native_handle(), data, to);
+  return send_udp(fd_, data, to);
 }
 
 void mapped_socket::close() {
@@ -198,6 +209,7 @@ void mapped_socket::close() {
     p->tx.cancel(make_error_code(errc::shutting_down));
     finish(p);
   }
+  if (app_reads_ != nullptr) return;  // the application's descriptor: never closed here
   boost::system::error_code ec;
   sock_.close(ec);
 }

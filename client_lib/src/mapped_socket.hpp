@@ -1,6 +1,10 @@
-// One mapped UDP socket on the port manager's Asio thread: it owns the file
-// descriptor, runs RFC 8489 client transactions (transaction.hpp) towards
-// STUN servers and hands every other datagram to the application.
+// One mapped UDP socket on the port manager's Asio thread: it runs RFC 8489
+// client transactions (transaction.hpp) towards STUN servers. Two models:
+// - library-owned: it owns the file descriptor, reads it and hands every
+//   datagram that is not an answer to its transactions to the application;
+// - application-owned (attach_socket): it never reads nor closes the
+//   descriptor, only sends from it; the application passes in the answers
+//   (deliver()), recognised by transaction ID through a txid_registry.
 // Not thread-safe: every member is used on the io_context's single thread.
 #pragma once
 
@@ -20,6 +24,7 @@
 #include "address_conv.hpp"
 #include "binding.hpp"
 #include "pinhole/options.hpp"
+#include "stun_demux.hpp"
 #include "transaction.hpp"
 
 namespace pinhole::client {
@@ -45,6 +50,9 @@ struct binding_params {
   // With auth: where long-term challenges are remembered (may be null: then
   // a challenge is still answered, but only within this request).
   std::shared_ptr<challenge_cache> challenges;
+  // The transaction fails with errc::timeout at this time at the latest
+  // (this server's share of the call budget).
+  clock::time_point give_up = clock::time_point::max();
 };
 
 class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
@@ -55,9 +63,13 @@ class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
   using completion = std::function<void(std::error_code ec, const binding_result& result)>;
   using datagram_fn = std::function<void(const ip_endpoint& from, std::span<const std::byte> data)>;
 
-  // Takes ownership of `fd` (bound, non-blocking, RECVERR on). `rx` is a
-  // receive buffer shared by all sockets of the (single-threaded) manager.
-  mapped_socket(asio::io_context& io, int fd, ip_endpoint local, std::span<std::byte> rx, socket_counters& counters);
+  // Library-owned: takes ownership of `fd` (bound, non-blocking, RECVERR
+  // on). `rx` is a receive buffer shared by all sockets of the
+  // (single-threaded) manager. With `app_reads` the socket is
+  // application-owned instead: `fd` is only sent from, the transactions are
+  // registered there under `owner`, and the answers come through deliver().
+  mapped_socket(asio::io_context& io, int fd, ip_endpoint local, std::span<std::byte> rx, socket_counters& counters,
+                txid_registry* app_reads = nullptr, std::uint64_t owner = 0);
   ~mapped_socket();
   mapped_socket(const mapped_socket&) = delete;
   mapped_socket& operator=(const mapped_socket&) = delete;
@@ -65,11 +77,17 @@ class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
   void start();
   void binding(const binding_params& p, completion done);
   std::error_code send(std::span<const std::byte> data, const ip_endpoint& to) noexcept;
-  // Fails pending transactions with errc::shutting_down and closes the fd.
+  // A datagram the application read from an application-owned socket. True
+  // if it belonged to one of the pending transactions (then it was used,
+  // or rejected by validation); never passed to the datagram handler.
+  bool deliver(std::span<const std::byte> data, const ip_endpoint& from);
+  // Fails pending transactions with errc::shutting_down and closes the fd
+  // (library-owned only; an application-owned fd stays open).
   void close();
 
   void set_datagram_handler(datagram_fn f) { on_datagram_ = std::move(f); }
-  int native_handle() noexcept { return sock_.native_handle(); }
+  int native_handle() noexcept { return fd_; }
+  bool application_owned() const noexcept { return app_reads_ != nullptr; }
   const ip_endpoint& local() const noexcept { return local_; }
   ip_family family() const noexcept { return local_.family; }
   bool closed() const noexcept { return closed_; }
@@ -92,13 +110,17 @@ class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
   void start_binding(const binding_params& p, completion done, std::optional<long_term> challenge, int retries_left);
   void arm_receive();
   void on_readable();
-  void dispatch(std::span<const std::byte> data, const ip_endpoint& from);
+  // True if the datagram was an answer (accepted or rejected) to a pending transaction.
+  bool dispatch(std::span<const std::byte> data, const ip_endpoint& from);
   void advance(const std::shared_ptr<pending_tx>& p, transaction::step s);
   void arm_timer(const std::shared_ptr<pending_tx>& p);
   void finish(const std::shared_ptr<pending_tx>& p);
 
   asio::io_context& io_;
-  asio::ip::udp::socket sock_;
+  asio::ip::udp::socket sock_;  // library-owned only
+  int fd_ = -1;
+  txid_registry* app_reads_ = nullptr;
+  std::uint64_t owner_ = 0;
   ip_endpoint local_;
   std::span<std::byte> rx_;
   socket_counters& counters_;

@@ -5,10 +5,20 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "address_conv.hpp"
+#include "udp_io.hpp"
 
 #include "manager_core.hpp"
 #include "resolver.hpp"
@@ -63,10 +73,14 @@ struct port_manager::impl {
 
   enum class undo { nothing, release, stop_listen };
 
+  bool on_io_thread() const noexcept { return std::this_thread::get_id() == thread_id; }
+
   // Runs `start(deadline, done)` on the io thread and waits for `done`.
-  template <class Start>
-  std::error_code call(Start start, mapping* out, undo on_abandon) noexcept {
-    if (std::this_thread::get_id() == thread_id) return make_error_code(errc::would_deadlock);
+  // `idle` (if any) runs on the caller's thread every few milliseconds while
+  // it waits.
+  template <class Start, class Idle = std::nullptr_t>
+  std::error_code call(Start start, mapping* out, undo on_abandon, Idle idle = nullptr) noexcept {
+    if (on_io_thread()) return make_error_code(errc::would_deadlock);
     try {
       auto st = std::make_shared<call_state>();
       const auto begin = clock::now();
@@ -83,6 +97,15 @@ struct port_manager::impl {
         });
       });
       std::unique_lock lk(st->m);
+      if constexpr (!std::is_same_v<Idle, std::nullptr_t>) {
+        while (!st->done && clock::now() < deadline) {
+          lk.unlock();
+          idle();
+          lk.lock();
+          st->cv.wait_until(lk, std::min(deadline, clock::now() + std::chrono::milliseconds(2)),
+                            [&] { return st->done; });
+        }
+      }
       if (!st->cv.wait_until(lk, deadline, [&] { return st->done; })) {
         st->abandoned = true;
         return make_error_code(errc::timeout);
@@ -93,7 +116,66 @@ struct port_manager::impl {
       return make_error_code(errc::socket_error);  // allocation failure
     }
   }
+
+  // A call that completes at once on the io thread: from the io thread
+  // itself (the application's callbacks) it runs inline instead of being
+  // refused; from any other thread it goes through call().
+  template <class F>
+  std::error_code immediate(F f) noexcept {
+    if (on_io_thread()) {
+      try {
+        return f();
+      } catch (...) {
+        return make_error_code(errc::socket_error);
+      }
+    }
+    return call([f](clock::time_point, manager_core::done_fn done) { done(f(), mapping{}); }, nullptr, undo::nothing);
+  }
 };
+
+namespace {
+
+// attach_socket while nobody reads the socket yet: looks at the first queued
+// datagram without consuming it and offers it to handle_datagram().
+class peeker {
+ public:
+  peeker(port_manager& pm, int fd, ip_endpoint local) : pm_(pm), fd_(fd), local_(local) {}
+  void operator()() {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0 || (p.revents & POLLIN) == 0) return;
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const auto n = ::recvfrom(fd_, buf_.data(), buf_.size(), MSG_PEEK | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss),
+                              &len);
+    if (n <= 0) return;
+    ip_endpoint from;
+    if (!client::from_sockaddr(ss, from)) return;
+    const auto data = std::span<const std::byte>(buf_).first(static_cast<std::size_t>(n));
+    // The same head again (the answer left queued, or foreign traffic): offer
+    // it once only.
+    if (seen_ && from == last_from_ && static_cast<std::size_t>(n) == last_size_ &&
+        std::equal(data.begin(), data.end(), last_.begin())) {
+      return;
+    }
+    seen_ = true;
+    last_from_ = from;
+    last_size_ = static_cast<std::size_t>(n);
+    std::copy(data.begin(), data.end(), last_.begin());
+    pm_.handle_datagram(local_, from, data);
+  }
+
+ private:
+  port_manager& pm_;
+  int fd_;
+  ip_endpoint local_;
+  std::array<std::byte, 1500> buf_{};
+  std::array<std::byte, 1500> last_{};
+  std::size_t last_size_ = 0;
+  ip_endpoint last_from_;
+  bool seen_ = false;
+};
+
+}  // namespace
 
 std::unique_ptr<port_manager> port_manager::create(options opts, std::error_code& ec) noexcept {
   try {
@@ -185,9 +267,7 @@ std::error_code port_manager::update_remote_address(const ip_endpoint& remote, c
 }
 
 std::error_code port_manager::release_mapping(const ip_endpoint& internal, const ip_endpoint& external) noexcept {
-  return impl_->call([this, internal, external](clock::time_point, manager_core::done_fn done) {
-    done(impl_->core.release(internal, external), mapping{});
-  }, nullptr, impl::undo::nothing);
+  return impl_->immediate([this, internal, external] { return impl_->core.release(internal, external); });
 }
 
 std::error_code port_manager::start_listen(const ip_endpoint& internal, mapping& out) noexcept {
@@ -197,9 +277,7 @@ std::error_code port_manager::start_listen(const ip_endpoint& internal, mapping&
 }
 
 std::error_code port_manager::stop_listen(const ip_endpoint& internal) noexcept {
-  return impl_->call([this, internal](clock::time_point, manager_core::done_fn done) {
-    done(impl_->core.stop_listen(internal), mapping{});
-  }, nullptr, impl::undo::nothing);
+  return impl_->immediate([this, internal] { return impl_->core.stop_listen(internal); });
 }
 
 std::error_code port_manager::get_port_range(port_type type, port_range& out) const noexcept {
@@ -210,22 +288,65 @@ std::error_code port_manager::get_port_range(port_type type, port_range& out) co
 
 std::error_code port_manager::adopt_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
                                            mapping& out) noexcept {
-  if (fd < 0 || !port_type_from_int(static_cast<int>(type))) return make_error_code(errc::invalid_argument);
+  if (fd < 0) return make_error_code(errc::invalid_argument);
+  // The descriptor is taken whatever happens (see the header).
+  if (!port_type_from_int(static_cast<int>(type))) {
+    ::close(fd);
+    return make_error_code(errc::invalid_argument);
+  }
+  if (impl_->on_io_thread()) {
+    ::close(fd);
+    return make_error_code(errc::would_deadlock);
+  }
   return impl_->call([this, fd, type, remote](clock::time_point d, manager_core::done_fn done) {
     impl_->core.adopt(fd, type, remote, d, std::move(done));
   }, &out, impl::undo::release);
 }
 
-std::error_code port_manager::send(const ip_endpoint& internal, const ip_endpoint& to,
-                                   std::span<const std::byte> data) noexcept {
+std::error_code port_manager::attach_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
+                                            mapping& out) noexcept {
+  if (fd < 0 || !port_type_from_int(static_cast<int>(type))) return make_error_code(errc::invalid_argument);
+  const auto local = client::local_endpoint(fd);
+  if (!local || local->port == 0) return make_error_code(errc::invalid_argument);
   try {
-    std::vector<std::byte> copy(data.begin(), data.end());
-    return impl_->call([this, internal, to, copy = std::move(copy)](clock::time_point, manager_core::done_fn done) {
-      done(impl_->core.send(internal, to, copy), mapping{});
-    }, nullptr, impl::undo::nothing);
+    auto peek = std::make_unique<peeker>(*this, fd, *local);
+    return impl_->call([this, fd, type, remote](clock::time_point d, manager_core::done_fn done) {
+      impl_->core.attach(fd, type, remote, d, std::move(done));
+    }, &out, impl::undo::release, [&peek] { (*peek)(); });
   } catch (...) {
     return make_error_code(errc::socket_error);
   }
+}
+
+bool port_manager::handle_datagram(const ip_endpoint& local, const ip_endpoint& from,
+                                   std::span<const std::byte> data) noexcept {
+  // Media first: one byte decides (RFC 7983), no lock, no allocation.
+  if (!client::is_stun_first_byte(data)) return false;
+  const auto id = client::stun_transaction_id(data);
+  if (!id) return false;
+  std::uint64_t owner = 0;
+  const auto m = impl_->core.attached_txids().find(*id, local, &owner);
+  if (m == client::txid_registry::match::none) return false;  // a peer's or the stack's own STUN
+  if (m == client::txid_registry::match::finished) return true;  // a late duplicate answer
+  try {
+    asio::post(impl_->io, [p = impl_.get(), owner, from, bytes = std::vector<std::byte>(data.begin(), data.end())] {
+      p->core.deliver(owner, from, bytes);
+    });
+  } catch (...) {
+    // Out of memory: the transaction retransmits and the next answer comes.
+  }
+  return true;
+}
+
+std::error_code port_manager::detach_socket(const ip_endpoint& internal) noexcept {
+  return impl_->immediate([this, internal] { return impl_->core.detach(internal); });
+}
+
+std::error_code port_manager::send(const ip_endpoint& internal, const ip_endpoint& to,
+                                   std::span<const std::byte> data) noexcept {
+  // A sendto() from the caller's thread: nothing to wait for, so it is never
+  // refused on the library's own thread either.
+  return impl_->core.directory().send(internal, to, data);
 }
 
 port_manager_stats port_manager::stats() const noexcept { return impl_->core.stats(); }

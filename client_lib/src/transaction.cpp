@@ -26,7 +26,14 @@ transaction::step transaction::start(clock::time_point now) noexcept {
 transaction::step transaction::on_timer(clock::time_point now) noexcept {
   if (state_ == state::done) return step::done;
   if (state_ == state::failed) return step::failed;
-  if (state_ != state::waiting || now < deadline_) return step::wait;
+  if (state_ != state::waiting || now < deadline()) return step::wait;
+  if (now >= limit_) {
+    // The caller's budget for this server is spent (limit()): fail over now
+    // rather than wait for the full RFC 8489 schedule.
+    state_ = state::failed;
+    error_ = make_error_code(errc::timeout);
+    return step::failed;
+  }
   // RFC 8489 §6.2.1: "Retransmissions continue until a response is received
   // or until a total of Rc requests have been sent."
   if (sent_ >= opts_.rc) {

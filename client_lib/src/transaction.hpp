@@ -40,9 +40,12 @@ class transaction {
   step on_unreachable() noexcept;
   // Gives up now (call budget exceeded, mapping released).
   void cancel(std::error_code why) noexcept;
+  // Fails with errc::timeout at `t` at the latest, whatever Rc and Rm would
+  // still allow: this server's share of a call budget. Set before start().
+  void limit(clock::time_point t) noexcept { limit_ = t; }
 
   bool finished() const noexcept { return state_ == state::done || state_ == state::failed; }
-  clock::time_point deadline() const noexcept { return deadline_; }
+  clock::time_point deadline() const noexcept { return limit_ < deadline_ ? limit_ : deadline_; }
   unsigned transmissions() const noexcept { return sent_; }
   unsigned rejected() const noexcept { return rejected_; }
   const binding_result& result() const noexcept { return result_; }
@@ -59,6 +62,7 @@ class transaction {
   unsigned rejected_ = 0;
   clock::duration rto_{};
   clock::time_point deadline_{};
+  clock::time_point limit_ = clock::time_point::max();
   binding_result result_{};
   std::error_code error_{};
 };

@@ -109,7 +109,10 @@ std::error_code send_udp(int fd, std::span<const std::byte> data, const ip_endpo
   sockaddr_storage ss;
   const auto len = to_sockaddr(to, ss);
   for (int attempt = 0; attempt < 4; ++attempt) {
-    const auto n = ::sendto(fd, data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&ss), len);
+    // MSG_DONTWAIT: an application-owned socket may be blocking; a full send
+    // buffer must not stall the io thread (or the caller of send()).
+    const auto n = ::sendto(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                            reinterpret_cast<const sockaddr*>(&ss), len);
     if (n >= 0) return {};
     // A pending ICMP error is reported by the next call on the socket, even a
     // send; it concerns an earlier datagram, so retry.

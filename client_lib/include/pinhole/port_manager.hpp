@@ -1,6 +1,31 @@
 // The port manager: the libpinhole counterpart of the Windows RTC API's
 // IRTCPortManager (KB 826283). Thread-safe; every blocking call returns within
-// options::call_timeout (default 500 ms) and never calls back into the caller.
+// options::call_timeout (default 2 s) and never calls back into the caller.
+//
+// Two socket models, both first-class:
+//
+// Library-owned (get_mapping, start_listen, adopt_socket). The library opens
+// (or, for adopt_socket, takes over) the socket and is its only reader: its
+// internal thread receives every datagram, keeps its own STUN answers and
+// hands everything else to options::on_datagram. The application sends with
+// send() or sendto() on mapping::native_handle, from any thread, including
+// from inside on_datagram/on_event. The application must NOT recv() on
+// native_handle: the library's thread reads the same socket, so each
+// datagram goes to one reader or the other at random (media lost, keep-alive
+// answers stolen). It must not close it either: release_mapping() does.
+//
+// Application-owned (attach_socket). For stacks that keep their own socket
+// and receive loop (pjsip, baresip/libre, oRTP, GStreamer, WebRTC). The
+// library never reads the socket and never closes it; it only sends from it
+// (Binding requests for the mapping and its keep-alives, and the punch of
+// update_remote_address). The stack keeps reading it and passes every
+// datagram whose first byte is 0..3 (RFC 7983: STUN) to handle_datagram(),
+// which returns true when it was the library's and false when the stack
+// should process it itself (its own STUN/ICE, for example). Datagrams with
+// any other first byte (RTP/RTCP 128..191, DTLS 20..63, SIP text) need not
+// be offered at all. detach_socket() ends it; the descriptor stays the
+// application's. No ICMP errors are seen on such a socket (the library does
+// not set IP_RECVERR on it), so a dead server is noticed by timeout only.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +50,7 @@ std::unique_ptr<port_manager> create_port_manager(options opts, std::shared_ptr<
 }  // namespace client
 
 struct port_manager_stats {
-  std::size_t mappings = 0;   // handed out (GetMapping/StartListen/adopt), not released
+  std::size_t mappings = 0;   // handed out (GetMapping/adopt/attach), not released
   std::size_t prewarmed = 0;  // ready in the cache
   std::size_t listens = 0;
   std::uint64_t requests_sent = 0;   // Binding requests incl. retransmissions
@@ -33,6 +58,7 @@ struct port_manager_stats {
   std::uint64_t responses_rejected = 0;  // replies dropped by validation
   std::uint64_t keepalives = 0;      // keep-alive transactions completed
   std::uint64_t server_list_updates = 0;  // DNS re-resolutions that changed the server list
+  std::size_t attached = 0;          // application-owned sockets (attach_socket), included in `mappings`
 };
 
 class PINHOLE_API port_manager {
@@ -60,6 +86,8 @@ class PINHOLE_API port_manager {
                                         const ip_endpoint& external, mapping* updated = nullptr) noexcept;
 
   // ReleaseMapping: stop keep-alives, close the socket, forget the mapping.
+  // (An attached, application-owned socket is forgotten but not closed,
+  // like detach_socket.) Works from inside the callbacks.
   std::error_code release_mapping(const ip_endpoint& internal, const ip_endpoint& external) noexcept;
 
   // StartListen/StopListen: a SIP listen port for incoming calls whose
@@ -67,18 +95,67 @@ class PINHOLE_API port_manager {
   // lives until every StartListen is matched by StopListen and no SIP mapping
   // handed out by GetMapping still uses it. Port 0 picks one from the SIP range.
   std::error_code start_listen(const ip_endpoint& internal, mapping& out) noexcept;
-  std::error_code stop_listen(const ip_endpoint& internal) noexcept;
+  std::error_code stop_listen(const ip_endpoint& internal) noexcept;  // works from the callbacks
 
   // GetPortRange.
   std::error_code get_port_range(port_type type, port_range& out) const noexcept;
 
-  // Takes ownership of an already-bound UDP socket of the application and maps
-  // it (the library then receives on it; use options::on_datagram).
+  // Library-owned, ownership transferred: an already-bound UDP socket of
+  // the application becomes the library's, exactly as if get_mapping had
+  // opened it. The library makes it non-blocking, reads it (datagrams reach
+  // options::on_datagram) and closes it on release_mapping. The descriptor
+  // is taken whatever the result: on failure the library has closed it.
+  // The application keeps sending on it (or with send()) and never reads
+  // or closes it. To keep reading the socket yourself, use attach_socket.
   std::error_code adopt_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
                                mapping& out) noexcept;
 
-  // Sends `data` from the mapped socket identified by `internal` (same as a
-  // sendto() on mapping::native_handle).
+  // Application-owned: maps the application's bound UDP socket `fd`
+  // without taking it. The library never reads it and never closes it (not
+  // on detach, release, failure or destruction of the port manager); it
+  // leaves its flags alone and sends from it with MSG_DONTWAIT.
+  //
+  // The first Binding transaction runs during this call and its answer
+  // arrives on the application's socket. Both orders work, without telling
+  // the library which:
+  // - the application's receive loop already runs on another thread and
+  //   passes the answer to handle_datagram(); or
+  // - nobody reads the socket yet: while it waits, attach_socket looks at
+  //   the head of the socket's queue with MSG_PEEK (never consuming
+  //   anything) and takes the answer from there. The answer stays queued;
+  //   when the receive loop starts it reads it and handle_datagram() says
+  //   true (it was the library's), so nothing is lost or misread.
+  //   Limitation: MSG_PEEK sees only the first queued datagram, so if other
+  //   traffic arrives before the answer while nobody reads, the call times
+  //   out; start the receive loop first when peers may already send.
+  // `out.native_handle` is `fd`. Errors: invalid_argument (not a bound UDP
+  // socket), address_in_use (already attached), and those of get_mapping.
+  std::error_code attach_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
+                                mapping& out) noexcept;
+
+  // For application-owned sockets: the stack's receive loop calls this with
+  // each datagram it read whose first byte is 0..3 (RFC 7983 STUN range;
+  // calling it with any datagram is fine too, others return false at once).
+  // `local` is the attached socket's internal endpoint (mapping::internal;
+  // its family and port are what count). Returns true if the datagram was
+  // the library's STUN: an answer to one of its transactions on that socket
+  // (also a late duplicate of one already answered). Returns false for
+  // everything else, including STUN Binding requests and indications from
+  // peers and the stack's own STUN/ICE answers: the stack processes those.
+  // Any thread, including the library's callbacks; never blocks; no
+  // allocation unless the datagram is the library's.
+  bool handle_datagram(const ip_endpoint& local, const ip_endpoint& from, std::span<const std::byte> data) noexcept;
+
+  // Ends attach_socket: stops keep-alives, forgets the mapping, never
+  // closes the descriptor. unknown_mapping if `internal` is not attached,
+  // invalid_argument for a library-owned mapping (use release_mapping).
+  // Works from the callbacks.
+  std::error_code detach_socket(const ip_endpoint& internal) noexcept;
+
+  // Sends `data` from the mapped socket identified by `internal`: a plain
+  // sendto() on the caller's thread (any thread, including from inside
+  // on_datagram and on_event), never waiting for the library's thread.
+  // Works for every handed-out mapping, listening socket and attached socket.
   std::error_code send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data) noexcept;
 
   port_manager_stats stats() const noexcept;

@@ -57,7 +57,9 @@ struct mapping {
   ip_endpoint internal;
   ip_endpoint external;
   ip_endpoint server;  // the STUN server that reported `external`
-  native_handle_type native_handle = -1;  // owned by the library; send from it
+  // Send from it. Library-owned: never recv() on it, never close it.
+  // Application-owned (attach_socket): the application's own descriptor.
+  native_handle_type native_handle = -1;
   bool behind_nat = true;  // false when external == internal
   bool destination_dependent = false;  // the NAT gave another external address towards the alternate server
 };

@@ -10,13 +10,19 @@ using namespace pinhole;
 
 TEST(Errors, EveryCodeHasItsOwnMessage) {
   std::set<std::string> messages;
-  for (int i = 0; i <= static_cast<int>(errc::no_alternate_server); ++i) {
+  for (int i = 0; i <= static_cast<int>(errc::no_server_resolved); ++i) {
     const std::error_code ec = make_error_code(static_cast<errc>(i));
     EXPECT_EQ(ec.category().name(), std::string("pinhole"));
     EXPECT_TRUE(messages.insert(ec.message()).second) << ec.message();
     EXPECT_EQ(ec.message().find("unknown"), std::string::npos) << i;
   }
   EXPECT_EQ(make_error_code(static_cast<errc>(999)).message(), "unknown pinhole error");
+}
+
+TEST(Errors, ValuesAreStableForTheCAbi) {
+  // pinhole.h mirrors these numbers; new codes are appended only.
+  EXPECT_EQ(static_cast<int>(errc::destination_dependent_mapping), 18);
+  EXPECT_EQ(static_cast<int>(errc::no_server_resolved), 19);
 }
 
 TEST(Errors, ComparesAsAnErrorCodeEnum) {
