@@ -2,6 +2,8 @@
 // catches and maps to a pinhole_errc.
 #include "pinhole/pinhole.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -160,14 +162,20 @@ pinhole_errc pinhole_get_port_range(pinhole_port_manager* pm, pinhole_port_type 
 
 pinhole_errc pinhole_adopt_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type, const char* remote_address,
                                   pinhole_mapping* out) {
+  // The descriptor is the library's whatever the result (as in C++):
+  // refused arguments close it too.
+  const auto refuse = [fd] {
+    if (fd >= 0) ::close(fd);
+    return PINHOLE_E_INVALID_ARGUMENT;
+  };
   ip_endpoint remote;
-  if (pm == nullptr || fd < 0 || out == nullptr || !valid_type(type)) return PINHOLE_E_INVALID_ARGUMENT;
+  if (pm == nullptr || fd < 0 || out == nullptr || !valid_type(type)) return refuse();
   try {
     const auto r = remote_address != nullptr ? ip_endpoint::parse(remote_address, true) : std::nullopt;
-    if (!r) return PINHOLE_E_INVALID_ARGUMENT;
+    if (!r) return refuse();
     remote = *r;
   } catch (...) {
-    return PINHOLE_E_INVALID_ARGUMENT;
+    return refuse();
   }
   pinhole::mapping m;
   const auto ec = pm->pm->adopt_socket(fd, static_cast<pinhole::port_type>(type), remote, m);
@@ -185,6 +193,39 @@ pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address
   return to_c(pm->pm->send(internal, to, std::span(static_cast<const std::byte*>(data), len)));
 }
 
+pinhole_errc pinhole_attach_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type,
+                                   const char* remote_address, pinhole_mapping* out) {
+  if (pm == nullptr || fd < 0 || out == nullptr || remote_address == nullptr || !valid_type(type)) {
+    return PINHOLE_E_INVALID_ARGUMENT;
+  }
+  ip_endpoint remote;
+  try {
+    const auto r = ip_endpoint::parse(remote_address, true);
+    if (!r) return PINHOLE_E_INVALID_ARGUMENT;
+    remote = *r;
+  } catch (...) {
+    return PINHOLE_E_INVALID_ARGUMENT;
+  }
+  pinhole::mapping m;
+  const auto ec = pm->pm->attach_socket(fd, static_cast<pinhole::port_type>(type), remote, m);
+  if (!ec) fill(m, *out);
+  return to_c(ec);
+}
+
+int pinhole_handle_datagram(pinhole_port_manager* pm, const struct sockaddr* local, const struct sockaddr* from,
+                            const void* data, size_t len) {
+  // Per packet: no text, no allocation.
+  ip_endpoint l, f;
+  if (pm == nullptr || data == nullptr || !parse(local, l) || !parse(from, f)) return 0;
+  return pm->pm->handle_datagram(l, f, std::span(static_cast<const std::byte*>(data), len)) ? 1 : 0;
+}
+
+pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {
+  ip_endpoint internal;
+  if (pm == nullptr || !parse(internal_address, internal_port, internal)) return PINHOLE_E_INVALID_ARGUMENT;
+  return to_c(pm->pm->detach_socket(internal));
+}
+
 pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   if (pm == nullptr || out == nullptr || out->size < offsetof(pinhole_stats, mappings) + sizeof(uint64_t)) {
     return PINHOLE_E_INVALID_ARGUMENT;
@@ -200,6 +241,7 @@ pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   full.responses_rejected = s.responses_rejected;
   full.keepalives = s.keepalives;
   full.server_list_updates = s.server_list_updates;
+  full.attached = s.attached;
   // An older caller's struct is a prefix of ours; copy only what it has.
   const std::size_t n = std::min(out->size, sizeof full);
   full.size = n;
@@ -217,6 +259,8 @@ const char* pinhole_event_type_name(pinhole_event_type t) {
     case PINHOLE_EVENT_MAPPING_CHANGED: return "mapping_changed";
     case PINHOLE_EVENT_MAPPING_LOST: return "mapping_lost";
     case PINHOLE_EVENT_SERVER_UNREACHABLE: return "server_unreachable";
+    case PINHOLE_EVENT_SERVER_RECOVERED: return "server_recovered";
+    case PINHOLE_EVENT_MAPPING_RESTORED: return "mapping_restored";
   }
   return "unknown";
 }

@@ -1,9 +1,32 @@
 #include "c_convert.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 namespace pinhole::c_api {
+
+bool parse(const sockaddr* sa, ip_endpoint& out) noexcept {
+  if (sa == nullptr) return false;
+  out = ip_endpoint{};
+  if (sa->sa_family == AF_INET) {
+    sockaddr_in in;
+    std::memcpy(&in, sa, sizeof in);
+    out.family = ip_family::v4;
+    std::memcpy(out.ip.data(), &in.sin_addr, 4);
+    out.port = ntohs(in.sin_port);
+    return true;
+  }
+  if (sa->sa_family == AF_INET6) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, sa, sizeof in6);
+    out.family = ip_family::v6;
+    std::memcpy(out.ip.data(), &in6.sin6_addr, 16);
+    out.port = ntohs(in6.sin6_port);
+    return true;
+  }
+  return false;
+}
 
 void format(const ip_endpoint& e, char (&out)[PINHOLE_ADDRESS_LEN]) noexcept {
   out[0] = '\0';
@@ -32,6 +55,8 @@ pinhole_event_type to_c(event_type t) noexcept {
     case event_type::mapping_changed: return PINHOLE_EVENT_MAPPING_CHANGED;
     case event_type::mapping_lost: return PINHOLE_EVENT_MAPPING_LOST;
     case event_type::server_unreachable: return PINHOLE_EVENT_SERVER_UNREACHABLE;
+    case event_type::server_recovered: return PINHOLE_EVENT_SERVER_RECOVERED;
+    case event_type::mapping_restored: return PINHOLE_EVENT_MAPPING_RESTORED;
   }
   return static_cast<pinhole_event_type>(static_cast<int>(t));
 }

@@ -10,6 +10,8 @@
 #include "pinhole/pinhole.h"
 #include "pinhole/types.hpp"
 
+struct sockaddr;
+
 namespace pinhole::c_api {
 
 inline pinhole_errc to_c(const std::error_code& ec) noexcept {
@@ -26,6 +28,9 @@ inline bool parse(const char* ip, std::uint16_t port, ip_endpoint& out) noexcept
   out = *e;
   return true;
 }
+
+// A sockaddr_in / sockaddr_in6 the caller owns; false for other families.
+bool parse(const sockaddr* sa, ip_endpoint& out) noexcept;
 
 // Writes the address text ("" for a default-constructed endpoint with port 0
 // and unspecified IPv4, which is how the C++ side says "unset").

@@ -13,7 +13,9 @@ PINHOLE_CHECK(mapping_layout, offsetof(pinhole_mapping, internal_port) == 46 &&
 PINHOLE_CHECK(config_layout, sizeof(pinhole_config) == 2 * sizeof(void*) + 12 + (sizeof(void*) == 8 ? 4 : 0));
 PINHOLE_CHECK(stats_size_first, offsetof(pinhole_stats, size) == 0);
 PINHOLE_CHECK(event_size_first, offsetof(pinhole_event, size) == 0);
-PINHOLE_CHECK(errc_values, PINHOLE_E_DESTINATION_DEPENDENT_MAPPING == 18 && PINHOLE_E_OUT_OF_MEMORY == 100);
+PINHOLE_CHECK(errc_values, PINHOLE_E_DESTINATION_DEPENDENT_MAPPING == 18 && PINHOLE_E_NO_SERVER_RESOLVED == 19 &&
+                               PINHOLE_E_OUT_OF_MEMORY == 100);
+PINHOLE_CHECK(event_values, PINHOLE_EVENT_MAPPING_CHANGED == 0 && PINHOLE_EVENT_MAPPING_RESTORED == 4);
 PINHOLE_CHECK(address_len, PINHOLE_ADDRESS_LEN == 46);
 
 static void on_event(void* user, const pinhole_event* ev) {
@@ -69,10 +71,14 @@ int pinhole_header_uses_everything(void) {
   n += pinhole_get_port_range(pm, PINHOLE_PORT_SIP, &lo, &hi);
   n += pinhole_adopt_socket(pm, -1, PINHOLE_PORT_VIDEO_RTCP, "192.0.2.1", &m);
   n += pinhole_send(pm, "a", 1, "b", 2, "x", 1);
+  n += pinhole_attach_socket(pm, 3, PINHOLE_PORT_AUDIO_RTP, "192.0.2.1", &m);
+  n += pinhole_handle_datagram(pm, (const struct sockaddr*)0, (const struct sockaddr*)0, "x", 1);
+  n += pinhole_detach_socket(pm, "a", 1);
   st.size = sizeof st;
   n += pinhole_get_stats(pm, &st);
   n += (int)pinhole_strerror(err)[0] + (int)pinhole_event_type_name(PINHOLE_EVENT_MAPPING_LOST)[0] +
-       (int)pinhole_version()[0] + (int)PINHOLE_EVENT_SERVER_UNREACHABLE + (int)PINHOLE_EVENT_MAPPING_CHANGED;
+       (int)pinhole_version()[0] + (int)PINHOLE_EVENT_SERVER_UNREACHABLE + (int)PINHOLE_EVENT_MAPPING_CHANGED +
+       (int)PINHOLE_EVENT_SERVER_RECOVERED + (int)PINHOLE_EVENT_MAPPING_RESTORED + (int)st.attached;
   pinhole_port_manager_free(pm);
   pm = pinhole_port_manager_new(&cfg, &err);
   pinhole_port_manager_free(pm);

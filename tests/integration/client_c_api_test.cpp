@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
@@ -292,13 +295,18 @@ TEST_F(CApiOptions, AdoptedSocketIsMappedAndReceives) {
   peer.send_to(std::as_bytes(std::span(x)), pinhole::test::ep("127.0.0.1:" + std::to_string(m.internal_port)));
   ASSERT_TRUE(wait_for(seen_, 1));
   EXPECT_EQ(pinhole_adopt_socket(pm_, -1, PINHOLE_PORT_AUDIO_RTP, "127.0.0.1", &m), PINHOLE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(pinhole_adopt_socket(pm_, fd, PINHOLE_PORT_AUDIO_RTP, nullptr, &m), PINHOLE_E_INVALID_ARGUMENT);
+  // Taken whatever the result: a refused descriptor is closed too.
+  const int other = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(other, 0);
+  EXPECT_EQ(pinhole_adopt_socket(pm_, other, PINHOLE_PORT_AUDIO_RTP, nullptr, &m), PINHOLE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(::fcntl(other, F_GETFD), -1);
+  EXPECT_EQ(errno, EBADF);
 }
 
 TEST(CApiCreate, DefaultsAndFailures) {
   EXPECT_STREQ(pinhole_version(), "0.1.0");
   EXPECT_STREQ(pinhole_event_type_name(PINHOLE_EVENT_MAPPING_CHANGED), "mapping_changed");
-  EXPECT_STREQ(pinhole_event_type_name(static_cast<pinhole_event_type>(3)), "unknown");
+  EXPECT_STREQ(pinhole_event_type_name(static_cast<pinhole_event_type>(7)), "unknown");
   auto* o = pinhole_options_new();
   ASSERT_EQ(pinhole_options_clear_servers(o), PINHOLE_OK);
   pinhole_errc err = PINHOLE_OK;
@@ -312,4 +320,90 @@ TEST(CApiCreate, DefaultsAndFailures) {
   ASSERT_NE(pm, nullptr);
   EXPECT_EQ(err, PINHOLE_OK);
   pinhole_port_manager_free(pm);
+}
+
+// The application-owned model from C: the test's own receive loop reads the
+// socket and hands STUN to pinhole_handle_datagram.
+TEST(CApiAttach, StackKeepsItsSocketAndHandsInStun) {
+  const auto addr = pinhole::test::pinholed::plain_address();
+  pinhole::test::pinholed server({"--listen", addr.to_string()}, addr);
+  ASSERT_TRUE(server.ready());
+  auto* o = pinhole_options_new();
+  ASSERT_EQ(pinhole_options_add_server(o, addr.to_string().c_str()), PINHOLE_OK);
+  ASSERT_EQ(pinhole_options_set_keepalive_ms(o, 100), PINHOLE_OK);
+  pinhole_errc err = PINHOLE_E_SOCKET_ERROR;
+  auto* pm = pinhole_port_manager_create(o, &err);
+  pinhole_options_free(o);
+  ASSERT_NE(pm, nullptr);
+
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
+  socklen_t len = sizeof local;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  timeval tv{0, 50000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+  // The stack's receive loop.
+  std::atomic<bool> stop{false};
+  std::atomic<int> stun_taken{0}, stun_refused{0}, media{0};
+  std::thread loop([&] {
+    std::uint8_t buf[2048];
+    while (!stop) {
+      sockaddr_storage from{};
+      socklen_t fl = sizeof from;
+      const auto n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+      if (n <= 0) continue;
+      if (buf[0] <= 3) {  // RFC 7983: STUN
+        if (pinhole_handle_datagram(pm, reinterpret_cast<const sockaddr*>(&local),
+                                    reinterpret_cast<const sockaddr*>(&from), buf, static_cast<size_t>(n)) == 1) {
+          ++stun_taken;
+        } else {
+          ++stun_refused;
+        }
+      } else {
+        ++media;
+      }
+    }
+  });
+  pinhole_mapping m;
+  ASSERT_EQ(pinhole_attach_socket(pm, fd, PINHOLE_PORT_AUDIO_RTP, "127.0.0.1", &m), PINHOLE_OK);
+  EXPECT_EQ(m.native_handle, fd);
+  EXPECT_EQ(m.internal_port, ntohs(local.sin_port));
+  EXPECT_EQ(pinhole_attach_socket(pm, fd, PINHOLE_PORT_AUDIO_RTP, "127.0.0.1", &m), PINHOLE_E_ADDRESS_IN_USE);
+  pinhole::test::udp_socket peer;
+  const std::uint8_t rtp[12] = {0x80, 0x00};
+  const std::uint8_t binding_request[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 9, 9, 9};
+  const auto to = pinhole::test::ep("127.0.0.1:" + std::to_string(m.internal_port));
+  peer.send_to(std::as_bytes(std::span(rtp)), to);
+  peer.send_to(std::as_bytes(std::span(binding_request)), to);  // a peer's STUN: the stack's, not the library's
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // several keep-alives at 100 ms
+  pinhole_stats st;
+  st.size = sizeof st;
+  ASSERT_EQ(pinhole_get_stats(pm, &st), PINHOLE_OK);
+  EXPECT_EQ(st.attached, 1U);
+  EXPECT_GE(st.keepalives, 2U);
+  ASSERT_EQ(pinhole_detach_socket(pm, m.internal_address, m.internal_port), PINHOLE_OK);
+  EXPECT_EQ(pinhole_detach_socket(pm, m.internal_address, m.internal_port), PINHOLE_E_UNKNOWN_MAPPING);
+  stop = true;
+  loop.join();
+  EXPECT_GE(stun_taken.load(), 3);  // the attach's answer and keep-alive answers
+  EXPECT_EQ(stun_refused.load(), 1);  // exactly the peer's Binding request
+  EXPECT_EQ(media.load(), 1);
+  EXPECT_NE(::fcntl(fd, F_GETFD), -1) << "the library must not close the stack's socket";
+  // Nonsense never crashes and is never the library's.
+  sockaddr unknown{};
+  unknown.sa_family = AF_UNIX;
+  EXPECT_EQ(pinhole_handle_datagram(pm, &unknown, &unknown, binding_request, sizeof binding_request), 0);
+  EXPECT_EQ(pinhole_handle_datagram(pm, nullptr, nullptr, binding_request, sizeof binding_request), 0);
+  EXPECT_EQ(pinhole_handle_datagram(nullptr, reinterpret_cast<const sockaddr*>(&local),
+                                    reinterpret_cast<const sockaddr*>(&local), binding_request, 20),
+            0);
+  EXPECT_EQ(pinhole_attach_socket(pm, -1, PINHOLE_PORT_AUDIO_RTP, "127.0.0.1", &m), PINHOLE_E_INVALID_ARGUMENT);
+  pinhole_port_manager_free(pm);
+  EXPECT_NE(::fcntl(fd, F_GETFD), -1);
+  ::close(fd);
 }

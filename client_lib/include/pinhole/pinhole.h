@@ -7,15 +7,29 @@
  *     then hand it to pinhole_port_manager_create (which copies it).
  *   - The event and datagram callbacks run on the library's single internal
  *     thread, one at a time, never from inside a call the application made.
- *     They must not block. From a callback the blocking calls
- *     (pinhole_get_mapping, pinhole_update_remote_address,
- *     pinhole_release_mapping, pinhole_start_listen, pinhole_stop_listen,
- *     pinhole_adopt_socket, pinhole_send, ...) return PINHOLE_E_WOULD_DEADLOCK:
- *     queue the work to another thread instead. To answer a datagram from
- *     inside the datagram callback, sendto() on mapping->native_handle.
+ *     They must not block. From a callback, the calls that complete at once
+ *     work: pinhole_send, pinhole_release_mapping, pinhole_stop_listen,
+ *     pinhole_detach_socket, pinhole_handle_datagram, pinhole_get_stats.
+ *     The calls that wait for the network (pinhole_get_mapping,
+ *     pinhole_update_remote_address, pinhole_start_listen,
+ *     pinhole_attach_socket, pinhole_adopt_socket) return
+ *     PINHOLE_E_WOULD_DEADLOCK there: queue them to another thread.
  *   - Pointers handed to a callback are valid only until it returns.
  *   - pinhole_port_manager_free waits for a running callback to finish; do not
  *     call it from a callback.
+ *
+ * TWO SOCKET MODELS
+ *   Library-owned (pinhole_get_mapping, pinhole_start_listen,
+ *   pinhole_adopt_socket): the library opens (or takes over) the socket and
+ *   is its only reader; what is not its own STUN reaches the datagram
+ *   callback. Send with pinhole_send or sendto() on mapping.native_handle;
+ *   never recv() on it, never close it (pinhole_release_mapping does).
+ *   Application-owned (pinhole_attach_socket): the RTP/SIP stack keeps its
+ *   socket and its receive loop. The library only sends from it (Binding
+ *   requests, keep-alives, punches), never reads or closes it. The stack
+ *   hands every datagram whose first byte is 0..3 (RFC 7983: STUN) to
+ *   pinhole_handle_datagram and drops it when that returns 1.
+ *   pinhole_detach_socket ends it; the descriptor stays the application's.
  *
  * ABI RULES
  *   Options are an opaque object with setters, so new options are new
@@ -56,6 +70,7 @@ typedef enum pinhole_errc {
   PINHOLE_E_WOULD_DEADLOCK = 16,
   PINHOLE_E_NO_ALTERNATE_SERVER = 17,
   PINHOLE_E_DESTINATION_DEPENDENT_MAPPING = 18,
+  PINHOLE_E_NO_SERVER_RESOLVED = 19, /* no server name resolved yet (retrying in the background) */
   PINHOLE_E_OUT_OF_MEMORY = 100
 } pinhole_errc;
 
@@ -101,7 +116,12 @@ typedef enum pinhole_event_type {
   PINHOLE_EVENT_MAPPING_LOST = 1,
   /* The STUN server `server` stopped answering (timeout/ICMP); the library
    * fails over to the next one. Informational. */
-  PINHOLE_EVENT_SERVER_UNREACHABLE = 2
+  PINHOLE_EVENT_SERVER_UNREACHABLE = 2,
+  /* A server reported unreachable answers again. Informational. */
+  PINHOLE_EVENT_SERVER_RECOVERED = 3,
+  /* A mapping reported lost is confirmed again (`mapping` has it; if its
+   * external address changed meanwhile, MAPPING_CHANGED follows too). */
+  PINHOLE_EVENT_MAPPING_RESTORED = 4
 } pinhole_event_type;
 
 typedef struct pinhole_event {
@@ -211,15 +231,49 @@ PINHOLE_API pinhole_errc pinhole_stop_listen(pinhole_port_manager* pm, const cha
                                              uint16_t internal_port);
 PINHOLE_API pinhole_errc pinhole_get_port_range(pinhole_port_manager* pm, pinhole_port_type type,
                                                 uint16_t* min_port, uint16_t* max_port);
-/* Hands an already-bound UDP socket to the library, which then owns and
- * receives on it (datagrams reach the datagram callback). */
+/* Library-owned, ownership transferred: an already-bound UDP socket becomes
+ * the library's, as if pinhole_get_mapping had opened it; it reads it
+ * (datagrams reach the datagram callback) and closes it on release. The
+ * descriptor is taken whatever the result: on failure it is closed. */
 PINHOLE_API pinhole_errc pinhole_adopt_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type,
                                               const char* remote_address, pinhole_mapping* out);
-/* Sends from the library-owned mapped socket bound to internal_address:port
- * (the same as sendto() on mapping.native_handle). Not from a callback. */
+/* Sends from the mapped socket bound to internal_address:port: a plain
+ * sendto() on the caller's thread (also from inside the callbacks). Works
+ * for library-owned, listening and attached sockets. */
 PINHOLE_API pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address,
                                       uint16_t internal_port, const char* to_address, uint16_t to_port,
                                       const void* data, size_t len);
+
+/* ---- the application-owned model -------------------------------------- */
+
+struct sockaddr; /* <sys/socket.h>; pass a sockaddr_in or sockaddr_in6 */
+
+/* Maps the application's bound UDP socket `fd` towards remote_address
+ * without taking it: the library never reads it and never closes it (not on
+ * detach, release, failure or pinhole_port_manager_free) and sends from it
+ * with MSG_DONTWAIT. The first Binding response arrives on the application's
+ * socket: either its receive loop already runs and hands it to
+ * pinhole_handle_datagram, or nobody reads yet and the library peeks at the
+ * queue (MSG_PEEK, consuming nothing). out->native_handle is fd. Blocking
+ * (call timeout). PINHOLE_E_ADDRESS_IN_USE: already attached. */
+PINHOLE_API pinhole_errc pinhole_attach_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type,
+                                               const char* remote_address, pinhole_mapping* out);
+/* The stack's receive loop: every datagram it read from an attached socket
+ * whose first byte is 0..3 (RFC 7983 STUN; any datagram is accepted).
+ * `local` is the attached socket's address (mapping internal address and
+ * port), `from` the sender's. Returns 1 when it was the library's STUN (an
+ * answer to one of its transactions on that socket): drop it. Returns 0 for
+ * anything else, including peers' Binding requests and the stack's own
+ * STUN/ICE: the stack processes those. Any thread; never blocks; does not
+ * allocate unless the datagram is the library's. */
+PINHOLE_API int pinhole_handle_datagram(pinhole_port_manager* pm, const struct sockaddr* local,
+                                        const struct sockaddr* from, const void* data, size_t len);
+/* Ends pinhole_attach_socket: keep-alives stop, the mapping is forgotten, the
+ * descriptor stays open. PINHOLE_E_UNKNOWN_MAPPING: not attached;
+ * PINHOLE_E_INVALID_ARGUMENT: a library-owned mapping (use
+ * pinhole_release_mapping). */
+PINHOLE_API pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* internal_address,
+                                               uint16_t internal_port);
 
 typedef struct pinhole_stats {
   size_t size; /* in: sizeof(pinhole_stats) of the caller; out: bytes filled */
@@ -231,6 +285,7 @@ typedef struct pinhole_stats {
   uint64_t responses_rejected; /* replies dropped by validation */
   uint64_t keepalives;         /* keep-alive transactions completed */
   uint64_t server_list_updates; /* DNS re-resolutions that changed the list */
+  uint64_t attached;           /* application-owned sockets, included in `mappings` */
 } pinhole_stats;
 
 /* Fills min(out->size, what the library knows) bytes and sets out->size to

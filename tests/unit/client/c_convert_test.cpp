@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cstring>
 
 using namespace pinhole;
@@ -48,4 +52,24 @@ TEST(CConvert, MappingAndErrors) {
   EXPECT_FALSE(c_api::parse("2001:db8::1:9", 9, out) && out.family == ip_family::v4);
   EXPECT_FALSE(c_api::parse(nullptr, 1, out));
   EXPECT_FALSE(c_api::parse("host.example", 1, out));
+}
+
+TEST(CConvert, SockaddrsOfBothFamilies) {
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(5004);
+  ::inet_pton(AF_INET, "198.18.0.10", &in.sin_addr);
+  ip_endpoint e;
+  ASSERT_TRUE(c_api::parse(reinterpret_cast<const sockaddr*>(&in), e));
+  EXPECT_EQ(e, *ip_endpoint::parse("198.18.0.10:5004"));
+  sockaddr_in6 in6{};
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(3478);
+  ::inet_pton(AF_INET6, "2001:db8::1", &in6.sin6_addr);
+  ASSERT_TRUE(c_api::parse(reinterpret_cast<const sockaddr*>(&in6), e));
+  EXPECT_EQ(e, *ip_endpoint::parse("[2001:db8::1]:3478"));
+  sockaddr other{};
+  other.sa_family = AF_UNIX;
+  EXPECT_FALSE(c_api::parse(&other, e));
+  EXPECT_FALSE(c_api::parse(static_cast<const sockaddr*>(nullptr), e));
 }
