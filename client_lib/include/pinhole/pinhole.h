@@ -149,10 +149,11 @@ typedef void (*pinhole_datagram_cb)(void* user, const pinhole_mapping* m, const 
 
 typedef struct pinhole_options pinhole_options;
 
-/* Defaults are those of pinhole::options: server "127.0.0.1:3478", SRV on,
- * RTO 500 ms, Rc 7, Rm 16, call timeout 500 ms, keep-alive 25 s, DNS refresh
- * 5 min, no port ranges, no RTP/RTCP pairs, no pre-warming, bind 0.0.0.0 and
- * ::, no credentials, FINGERPRINT on, destination-dependence check on.
+/* Defaults are those of pinhole::options (options.hpp): server
+ * "127.0.0.1:3478", SRV on, RFC 8489 RTO/Rc/Rm 500 ms/7/16, keep-alive 25 s,
+ * DNS refresh 5 min, no port ranges, no RTP/RTCP pairs, no pre-warming,
+ * bind 0.0.0.0 and ::, no credentials, FINGERPRINT on, destination-dependence
+ * check on; the call timeout as options.hpp says.
  * Returns NULL when out of memory. */
 PINHOLE_API pinhole_options* pinhole_options_new(void);
 PINHOLE_API void pinhole_options_free(pinhole_options* o); /* NULL is fine */
