@@ -1,29 +1,36 @@
 // manager_core: Binding with server failover, keep-alives that detect a
 // changed or lost mapping, and event delivery.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "manager_core.hpp"
 #include "pinhole/errors.hpp"
 #include "random.hpp"
+#include "udp_io.hpp"
 
 namespace pinhole::client {
 
 void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
-                           std::error_code last, resolved_fn done) {
+                           std::error_code last, clock::time_point deadline, resolved_fn done) {
   if (s->dead) return;
-  if (i >= candidates.size()) {
+  const auto now = clock::now();
+  if (i >= candidates.size() || now >= deadline) {
     // Every server failed: their addresses may be stale. Ask DNS again soon.
     if (servers_exhausted_) servers_exhausted_();
-    done(last ? last : make_error_code(errc::no_servers), {}, {});
+    done(last ? last : make_error_code(i >= candidates.size() ? errc::no_servers : errc::timeout), {}, {});
     return;
   }
-  const auto params = params_for(candidates[i]);  // before the lambda below takes `candidates`
-  s->sock->binding(params, [this, s, candidates = std::move(candidates), i, done = std::move(done)](
+  auto params = params_for(candidates[i]);  // before the lambda below takes `candidates`
+  // This server's share of what is left of the budget: the first of two
+  // servers gets half, so a silent one leaves the other room to answer.
+  params.give_up = now + (deadline - now) / static_cast<int>(candidates.size() - i);
+  s->sock->binding(params, [this, s, candidates = std::move(candidates), i, deadline, done = std::move(done)](
                                std::error_code ec, const binding_result& r) mutable {
     if (s->dead) return;
     const auto server = candidates[i];
     if (!ec && r.success) {
-      servers_.mark_ok(server);
+      server_ok(server);
       s->other = r.other;
       done({}, r.mapped, server);
       return;
@@ -35,7 +42,7 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
       // ALTERNATE-SERVER; ask it next (at most a few redirections, no loops).
       const auto next = candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1;
       candidates.insert(next, *r.alternate_server);
-      resolve(s, std::move(candidates), i + 1, make_error_code(errc::server_error), std::move(done));
+      resolve(s, std::move(candidates), i + 1, make_error_code(errc::server_error), deadline, std::move(done));
       return;
     }
     if (!ec) {
@@ -53,25 +60,86 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
     } else if (ec == errc::timeout && s->sock->rejected() > 0) {
       ec = make_error_code(errc::bad_response);
     }
-    if (servers_.mark_failed(server, clock::now())) {
-      event e;
-      e.type = event_type::server_unreachable;
-      e.server = server;
-      e.error = ec;
-      emit(e);
-    }
-    resolve(s, std::move(candidates), i + 1, ec, std::move(done));
+    server_failed(server, ec);
+    resolve(s, std::move(candidates), i + 1, ec, deadline, std::move(done));
   });
+}
+
+void manager_core::server_ok(const ip_endpoint& server) {
+  if (!servers_.mark_ok(server)) return;
+  event e;
+  e.type = event_type::server_recovered;
+  e.server = server;
+  emit(e);
+  // Mappings reported lost need not wait for their next keep-alive.
+  std::vector<std::shared_ptr<slot>> lost;
+  for (const auto& [id, sl] : slots_) {
+    if (sl->lost && !sl->checking && !sl->dead) lost.push_back(sl);
+  }
+  for (const auto& sl : lost) {
+    sl->keepalive.cancel();
+    run_check(sl);
+  }
+}
+
+void manager_core::server_failed(const ip_endpoint& server, std::error_code why) {
+  if (servers_.mark_failed(server, clock::now())) {
+    event e;
+    e.type = event_type::server_unreachable;
+    e.server = server;
+    e.error = why;
+    emit(e);
+  }
+  schedule_probe();
+}
+
+void manager_core::schedule_probe() {
+  if (stopping_) return;
+  const auto next = servers_.next_probe();
+  if (!next) return;
+  probe_timer_.expires_at(*next);
+  probe_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    for (const auto& server : servers_.probe_due(clock::now())) probe(server);
+  });
+}
+
+void manager_core::probe(const ip_endpoint& server) {
+  // One Binding request from a throw-away socket, so no call ever pays for
+  // finding out whether a down server is back. The next probe of this
+  // server is pushed out by one back-off step at once (the failure count
+  // goes up now, and back to zero if it answers).
+  servers_.mark_failed(server, clock::now());
+  std::error_code ec;
+  const int fd = open_udp(server.family, ec);
+  if (fd < 0 || bind_udp(fd, ip_endpoint::any(server.family))) {
+    if (fd >= 0) ::close(fd);
+    return schedule_probe();
+  }
+  auto sock = std::make_shared<mapped_socket>(io_, fd, ip_endpoint::any(server.family), rx_, counters_);
+  sock->start();
+  probes_.push_back(sock);
+  auto params = params_for(server);
+  params.give_up = clock::now() + opts_.call_timeout;
+  sock->binding(params, [this, sock, server](std::error_code e, const binding_result&) {
+    sock->close();
+    probes_.erase(std::remove(probes_.begin(), probes_.end(), sock), probes_.end());
+    if (stopping_) return;
+    // Any answer, even an error response, shows the server is up again.
+    if (!e) server_ok(server);
+    schedule_probe();
+  });
+  schedule_probe();
 }
 
 void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done) {
   // The server that made the mapping first (the NAT binding is towards it),
-  // then the others in failover order.
+  // then the others in failover order; one call budget for all of them.
   std::vector<ip_endpoint> candidates{s->server};
   for (const auto& c : servers_.candidates(s->internal.family, clock::now())) {
     if (!(c == s->server)) candidates.push_back(c);
   }
-  resolve(s, std::move(candidates), 0, {},
+  resolve(s, std::move(candidates), 0, {}, clock::now() + opts_.call_timeout,
           [this, s, done = std::move(done)](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
             if (s->dead) return;
             if (ec) {
@@ -87,8 +155,16 @@ void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(st
               done(ec);
               return;
             }
+            const bool was_lost = s->lost;
             s->lost = false;
             apply_mapping(s, mapped, server);
+            if (was_lost && (s->handed_out || s->listen_key)) {
+              event e;
+              e.type = event_type::mapping_restored;
+              e.current = snapshot(*s);
+              e.server = server;
+              emit(e);
+            }
             done({});
           });
 }
@@ -97,6 +173,10 @@ void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoi
                                  const ip_endpoint& server) {
   const bool had = s->mapped;
   const auto previous = s->external;
+  if (had && !(previous == mapped)) {
+    s->former_externals.push_back(previous);
+    if (s->former_externals.size() > 8) s->former_externals.erase(s->former_externals.begin());
+  }
   s->external = mapped;
   s->server = server;
   s->mapped = true;
@@ -122,14 +202,19 @@ void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first
   s->keepalive.expires_after(interval);
   s->keepalive.async_wait([this, s](const boost::system::error_code& ec) {
     if (ec || s->dead || stopping_) return;
-    if (s->checking) return schedule_keepalive(s, false);
-    s->checking = true;
-    recheck(s, [this, s](std::error_code result) {
-      s->checking = false;
-      if (s->dead) return;
-      if (!result) keepalives_.fetch_add(1, std::memory_order_relaxed);
-      schedule_keepalive(s, false);
-    });
+    run_check(s);
+  });
+}
+
+void manager_core::run_check(const std::shared_ptr<slot>& s) {
+  if (s->dead || stopping_) return;
+  if (s->checking) return schedule_keepalive(s, false);
+  s->checking = true;
+  recheck(s, [this, s](std::error_code result) {
+    s->checking = false;
+    if (s->dead) return;
+    if (!result) keepalives_.fetch_add(1, std::memory_order_relaxed);
+    schedule_keepalive(s, false);
   });
 }
 

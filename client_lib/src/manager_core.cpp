@@ -135,8 +135,8 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
     destroy(s);
     done(why, mapping{});
   });
-  resolve(s, servers_.candidates(s->internal.family, clock::now()), 0, {},
-          [this, s, finished, checking, done](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+  resolve(s, servers_.candidates(s->internal.family, clock::now()), 0, {}, deadline,
+          [this, s, finished, checking, deadline, done](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
             if (*finished) return;
             if (ec) {
               *finished = true;
@@ -160,7 +160,7 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
             };
             if (opts_.check_destination_dependence && s->other) {
               *checking = true;
-              return check_dependence(s, finish);
+              return check_dependence(s, deadline, finish);
             }
             finish();
           });
@@ -176,12 +176,15 @@ binding_params manager_core::params_for(const ip_endpoint& server) const {
   return p;
 }
 
-void manager_core::check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done) {
+void manager_core::check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline,
+                                    std::function<void()> done) {
   // RFC 5780 §4.3 (mapping behaviour): a Binding request to the alternate
   // address and port from the same socket; the same mapped address means
   // endpoint-independent mapping, another one means the mapping depends on
   // the destination.
-  s->sock->binding(params_for(*s->other), [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
+  auto params = params_for(*s->other);
+  params.give_up = deadline;
+  s->sock->binding(params, [s, done = std::move(done)](std::error_code ec, const binding_result& r) {
     if (s->dead) return;
     if (!ec && r.success) s->destination_dependent = !(r.mapped == s->external);
     done();
@@ -260,9 +263,10 @@ void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock:
 
 void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
                                  clock::time_point deadline, done_fn done) {
+  // Identified by the internal endpoint; the external one may be the
+  // current or one from before a rebinding (mapping_changed).
   const auto s = find_internal(internal);
-  const bool any_external = external.port == 0 && external.is_unspecified();
-  if (!s || (!any_external && external != s->external)) return done(make_error_code(errc::unknown_mapping), mapping{});
+  if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
   s->remote = remote;
   ip_endpoint to = remote;
@@ -290,8 +294,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
 
 std::error_code manager_core::release(const ip_endpoint& internal, const ip_endpoint& external) {
   const auto s = find_internal(internal);
-  const bool any_external = external.port == 0 && external.is_unspecified();
-  if (!s || (!any_external && external != s->external)) return make_error_code(errc::unknown_mapping);
+  if (!s || !s->known_as(external)) return make_error_code(errc::unknown_mapping);
   if (s->listen_key) {
     // A SIP mapping that shares the listening socket.
     if (s->use_refs == 0) return make_error_code(errc::unknown_mapping);
@@ -428,8 +431,9 @@ void manager_core::refill(port_type type) {
     std::shared_ptr<slot> s;
     if (open_slot(ip_family::v4, type, std::nullopt, s)) return retry_refill(type);
     ++pool_inflight_[t];
-    resolve(s, servers_.candidates(ip_family::v4, clock::now()), 0, {},
-            [this, s, t, type](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+    const auto deadline = clock::now() + opts_.call_timeout;
+    resolve(s, servers_.candidates(ip_family::v4, clock::now()), 0, {}, deadline,
+            [this, s, t, type, deadline](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
               if (s->dead) {
                 --pool_inflight_[t];
                 return;
@@ -458,7 +462,7 @@ void manager_core::refill(port_type type) {
               };
               // Same check as a fresh GetMapping, so the cache never hands
               // out what GetMapping itself would refuse.
-              if (opts_.check_destination_dependence && s->other) return check_dependence(s, keep);
+              if (opts_.check_destination_dependence && s->other) return check_dependence(s, deadline, keep);
               keep();
             });
   }
@@ -479,11 +483,15 @@ void manager_core::replace_servers(std::vector<ip_endpoint> servers) {
   if (stopping_) return;
   servers_.replace(std::move(servers));
   server_updates_.fetch_add(1, std::memory_order_relaxed);
+  schedule_probe();
   start_prewarm();  // a family may have appeared; refill() stops where nothing is missing
 }
 
 void manager_core::shutdown() {
   stopping_ = true;
+  probe_timer_.cancel();
+  for (auto& p : probes_) p->close();
+  probes_.clear();
   for (auto& t : refill_retry_) {
     if (t) t->cancel();
   }

@@ -3,6 +3,7 @@
 // deadline. Every operation completes through a done callback exactly once.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -50,6 +51,13 @@ struct slot {
   std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
   bool destination_dependent = false;     // GetMapping's check saw another external address there
   bool attached = false;                  // application-owned: never read, never closed
+  // External addresses this mapping had before a rebinding (mapping_changed),
+  // newest last, at most a few: the application may still name it by them.
+  std::vector<ip_endpoint> former_externals;
+  bool known_as(const ip_endpoint& ext) const {
+    if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
+    return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
+  }
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   asio::steady_timer keepalive;
@@ -105,7 +113,7 @@ class manager_core {
   std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type, bool attached = false);
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
   void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
-  void check_dependence(const std::shared_ptr<slot>& s, std::function<void()> done);
+  void check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline, std::function<void()> done);
   // A Binding request to `server` with the manager's transaction, credential
   // and FINGERPRINT settings.
   binding_params params_for(const ip_endpoint& server) const;
@@ -118,10 +126,21 @@ class manager_core {
   mapping snapshot(const slot& s);
 
   // keepalive.cpp: binding with failover, keep-alives, events.
+  // Tries candidates[i..] in turn until `deadline`; each server gets an
+  // equal share of what is left, so a silent one cannot spend the budget.
   void resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
-               std::error_code last, resolved_fn done);
+               std::error_code last, clock::time_point deadline, resolved_fn done);
   void recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
   void schedule_keepalive(const std::shared_ptr<slot>& s, bool first);
+  void run_check(const std::shared_ptr<slot>& s);
+  // A server answered: clears its failures; server_recovered and an
+  // immediate re-check of lost mappings if it had been down.
+  void server_ok(const ip_endpoint& server);
+  // A server failed: server_unreachable the first time; re-probe scheduled.
+  void server_failed(const ip_endpoint& server, std::error_code why);
+  // Background re-probes of down servers (server_list::probe_due).
+  void schedule_probe();
+  void probe(const ip_endpoint& server);
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
   void emit(const event& e);
 
@@ -147,6 +166,8 @@ class manager_core {
   std::atomic<std::uint64_t> server_updates_{0};  // read by stats() from any thread
   std::vector<std::uint64_t> reserved_rtcp_;
   std::array<std::unique_ptr<asio::steady_timer>, port_type_count> refill_retry_;
+  asio::steady_timer probe_timer_{io_};
+  std::vector<std::shared_ptr<mapped_socket>> probes_;  // in flight, one per server at most
   std::atomic<std::size_t> handed_out_{0};
   std::atomic<std::size_t> pooled_{0};
   std::atomic<std::size_t> listens_{0};

@@ -100,19 +100,19 @@ std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_
   return first_error ? first_error : make_error_code(errc::no_servers);
 }
 
-server_list::server_list(std::vector<ip_endpoint> servers, clock::duration hold_down)
-    : servers_(std::move(servers)), down_until_(servers_.size()), hold_down_(hold_down) {}
+server_list::server_list(std::vector<ip_endpoint> servers, clock::duration hold_down, clock::duration max_hold_down)
+    : servers_(std::move(servers)), health_(servers_.size()), hold_down_(hold_down), max_hold_down_(max_hold_down) {}
 
-std::vector<ip_endpoint> server_list::candidates(ip_family fam, clock::time_point now) const {
+std::vector<ip_endpoint> server_list::candidates(ip_family fam, clock::time_point) const {
   std::vector<std::size_t> idx;
   for (std::size_t i = 0; i < servers_.size(); ++i) {
     if (servers_[i].family == fam) idx.push_back(i);
   }
   std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-    const bool da = down_until_[a] > now;
-    const bool db = down_until_[b] > now;
-    if (da != db) return !da;          // healthy first
-    if (da) return down_until_[a] < down_until_[b];  // then the one back soonest
+    const bool da = health_[a].failures > 0;
+    const bool db = health_[b].failures > 0;
+    if (da != db) return !da;  // healthy first, in configured order
+    if (da) return health_[a].failures < health_[b].failures;  // then the least failed
     return false;
   });
   std::vector<ip_endpoint> out;
@@ -127,37 +127,62 @@ bool server_list::has_family(ip_family fam) const noexcept {
 
 bool server_list::mark_failed(const ip_endpoint& s, clock::time_point now) {
   for (std::size_t i = 0; i < servers_.size(); ++i) {
-    if (servers_[i] == s) {
-      const bool was_up = down_until_[i] <= now;
-      down_until_[i] = now + hold_down_;
-      return was_up;
-    }
+    if (!(servers_[i] == s)) continue;
+    auto& h = health_[i];
+    const bool was_up = h.failures == 0;
+    ++h.failures;
+    // Exponential back-off of the re-probe: hold_down, 2x, 4x, ... capped.
+    auto wait = hold_down_;
+    for (unsigned k = 1; k < h.failures && wait < max_hold_down_; ++k) wait *= 2;
+    h.probe_at = now + std::min(wait, max_hold_down_);
+    return was_up;
   }
   return false;
 }
 
-void server_list::mark_ok(const ip_endpoint& s) {
+bool server_list::mark_ok(const ip_endpoint& s) {
+  bool recovered = false;
   for (std::size_t i = 0; i < servers_.size(); ++i) {
-    if (servers_[i] == s) down_until_[i] = {};
+    if (servers_[i] == s) {
+      recovered = recovered || health_[i].failures > 0;
+      health_[i] = {};
+    }
   }
+  return recovered;
 }
 
 void server_list::replace(std::vector<ip_endpoint> servers) {
-  std::vector<clock::time_point> down(servers.size());
+  std::vector<health> h(servers.size());
   for (std::size_t i = 0; i < servers.size(); ++i) {
     for (std::size_t j = 0; j < servers_.size(); ++j) {
-      if (servers_[j] == servers[i]) down[i] = down_until_[j];
+      if (servers_[j] == servers[i]) h[i] = health_[j];
     }
   }
   servers_ = std::move(servers);
-  down_until_ = std::move(down);
+  health_ = std::move(h);
 }
 
-bool server_list::is_down(const ip_endpoint& s, clock::time_point now) const {
+bool server_list::is_down(const ip_endpoint& s) const {
   for (std::size_t i = 0; i < servers_.size(); ++i) {
-    if (servers_[i] == s) return down_until_[i] > now;
+    if (servers_[i] == s) return health_[i].failures > 0;
   }
   return false;
+}
+
+std::vector<ip_endpoint> server_list::probe_due(clock::time_point now) const {
+  std::vector<ip_endpoint> out;
+  for (std::size_t i = 0; i < servers_.size(); ++i) {
+    if (health_[i].failures > 0 && health_[i].probe_at <= now) out.push_back(servers_[i]);
+  }
+  return out;
+}
+
+std::optional<server_list::clock::time_point> server_list::next_probe() const {
+  std::optional<clock::time_point> t;
+  for (const auto& h : health_) {
+    if (h.failures > 0 && (!t || h.probe_at < *t)) t = h.probe_at;
+  }
+  return t;
 }
 
 }  // namespace pinhole::client

@@ -13,8 +13,18 @@
 namespace pinhole {
 
 // RFC 8489 §6.2.1 retransmission parameters.
+//
+// The default initial RTO is 250 ms, below the RFC's "SHOULD be greater
+// than or equal to 500 ms": the port manager's transactions are interactive
+// (a call waits for them) and bounded by options::call_timeout, so a request
+// is sent at most ~log2(budget / rto) + 1 times per server per call (four
+// with the defaults), and a server that does not answer is failed over
+// within the budget instead of being retried for the RFC's 39.5 s. 250 ms
+// leaves room for three transmissions per server when two servers share the
+// 2 s budget, so one lost request or answer no longer fails the call. Set
+// 500 ms for the RFC's recommended value on slow or congested links.
 struct transaction_options {
-  std::chrono::milliseconds rto{500};  // initial RTO, 500 ms by default
+  std::chrono::milliseconds rto{250};  // initial RTO
   unsigned rc = 7;                     // "Rc SHOULD be configurable and SHOULD have a default of 7"
   unsigned rm = 16;                    // "Rm SHOULD be configurable and SHOULD have a default of 16"
 };
@@ -39,12 +49,29 @@ struct options {
   // Tried in order, failing over on timeout/ICMP. Forms: "IP", "IP:PORT",
   // "[v6]:PORT", "host", "host:PORT". A host name without a port is looked up
   // as _stun._udp.host (SRV) first when `use_srv`, then A/AAAA on 3478.
+  // Names that do not resolve yet (no network at start) do not fail create():
+  // they are looked up again in the background until they resolve; until
+  // some server is known, calls fail with errc::no_server_resolved.
+  //
+  // Failover: a call's budget is shared by the servers still to try (the
+  // first of two gets half, and so on), so a server that never answers
+  // costs part of one call, not all of it. A server that timed out or
+  // bounced is then tried only after the healthy ones (event
+  // server_unreachable) and re-probed in the background after 5 s, 10 s,
+  // 20 s, ... (at most 5 min) until it answers (event server_recovered).
   std::vector<std::string> servers{"127.0.0.1:3478"};
   bool use_srv = true;
   transaction_options transaction{};
   // Upper bound for GetMapping / UpdateRemoteAddress / ReleaseMapping /
-  // StartListen / StopListen.
-  std::chrono::milliseconds call_timeout{500};
+  // StartListen / StopListen / attach_socket / create(). Also the budget of
+  // one keep-alive check (shared by the servers it tries).
+  std::chrono::milliseconds call_timeout{2000};
+  // A keep-alive check of every mapping this often. Worst case from the
+  // moment the server stops answering to event mapping_lost:
+  //   keepalive_interval + call_timeout   (25 s + 2 s = 27 s by default)
+  // and, once a server answers again, to mapping_restored: at most the next
+  // re-probe of that server (see `servers`) or the next keep-alive,
+  // whichever comes first, plus one round trip.
   std::chrono::milliseconds keepalive_interval{25000};
   // Server names (not IP literals) are resolved again this often, in the
   // background, so a long-lived manager follows DNS changes; after a
@@ -77,6 +104,8 @@ struct options {
   // are made; behind a destination-dependent NAT none is kept ready.
   bool check_destination_dependence = true;
   event_handler on_event;
+  // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
+  // datagrams the library read that are not its own STUN.
   datagram_handler on_datagram;
 };
 

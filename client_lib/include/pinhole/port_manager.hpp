@@ -82,6 +82,10 @@ class PINHOLE_API port_manager {
   // mapping with the server. `remote.port` 0 = punch to the remote IP at the
   // mapping's external port number. `updated` (optional) gets the mapping
   // after the re-check; a change is also reported as event mapping_changed.
+  // A mapping is identified by `internal`; `external` may be the current
+  // external address or one it had before a rebinding (mapping_changed), so
+  // the pair the application was handed keeps working. {0.0.0.0:0} or
+  // {[::]:0} as `external` means "whatever it is now". Same for ReleaseMapping.
   std::error_code update_remote_address(const ip_endpoint& remote, const ip_endpoint& internal,
                                         const ip_endpoint& external, mapping* updated = nullptr) noexcept;
 

@@ -109,35 +109,51 @@ TEST(ResolveServers, LocalhostThroughTheSystemResolver) {
   EXPECT_EQ(out[0].port, 3478);
 }
 
-TEST(ServerList, FailedServersGoLastUntilTheirHoldDownEnds) {
+TEST(ServerList, FailedServersGoLastUntilTheyAnswerAgain) {
   const auto a = ep("192.0.2.1:3478"), b = ep("192.0.2.2:3478"), c = ep("[2001:db8::1]:3478");
-  server_list list({a, b, c}, 30s);
+  server_list list({a, b, c}, 5s, 60s);
   const server_list::clock::time_point t0{std::chrono::hours(1)};
   EXPECT_EQ(list.candidates(ip_family::v4, t0), (std::vector<ip_endpoint>{a, b}));
   EXPECT_EQ(list.candidates(ip_family::v6, t0), (std::vector<ip_endpoint>{c}));
+  EXPECT_FALSE(list.next_probe());
   EXPECT_TRUE(list.mark_failed(a, t0));
-  EXPECT_FALSE(list.mark_failed(a, t0 + 1s));  // already down: reported once
-  EXPECT_TRUE(list.is_down(a, t0 + 2s));
+  EXPECT_TRUE(list.is_down(a));
   EXPECT_EQ(list.candidates(ip_family::v4, t0 + 2s), (std::vector<ip_endpoint>{b, a}));
-  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 32s), (std::vector<ip_endpoint>{a, b}));
-  list.mark_failed(b, t0 + 2s);
-  // Both down: the one that comes back first is tried first.
-  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 3s), (std::vector<ip_endpoint>{a, b}));
-  list.mark_ok(b);
-  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 3s), (std::vector<ip_endpoint>{b, a}));
+  // Time alone does not bring it back: calls keep skipping it; only a probe
+  // (or any transaction) that it answers does.
+  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 600s), (std::vector<ip_endpoint>{b, a}));
+  EXPECT_EQ(list.next_probe(), t0 + 5s);
+  EXPECT_TRUE(list.probe_due(t0 + 4s).empty());
+  EXPECT_EQ(list.probe_due(t0 + 5s), (std::vector<ip_endpoint>{a}));
+  // Each further failure doubles the wait for the next probe, up to the cap.
+  EXPECT_FALSE(list.mark_failed(a, t0 + 5s));  // already down: reported once
+  EXPECT_EQ(list.next_probe(), t0 + 15s);
+  EXPECT_FALSE(list.mark_failed(a, t0 + 15s));
+  EXPECT_EQ(list.next_probe(), t0 + 35s);
+  for (int i = 0; i < 10; ++i) list.mark_failed(a, t0 + 35s);
+  EXPECT_EQ(list.next_probe(), t0 + 95s);  // capped at 60 s
+  list.mark_failed(b, t0 + 40s);
+  // Both down: the one with fewer failures is tried first.
+  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 41s), (std::vector<ip_endpoint>{b, a}));
+  EXPECT_FALSE(list.mark_ok(c));  // never down
+  EXPECT_TRUE(list.mark_ok(a));   // recovered
+  EXPECT_EQ(list.candidates(ip_family::v4, t0 + 41s), (std::vector<ip_endpoint>{a, b}));
+  EXPECT_EQ(list.next_probe(), t0 + 45s);
+  EXPECT_TRUE(list.mark_ok(b));
+  EXPECT_FALSE(list.next_probe());
   EXPECT_TRUE(list.has_family(ip_family::v6));
 }
 
-TEST(ServerList, ReplaceKeepsTheHoldDownOfServersThatStay) {
+TEST(ServerList, ReplaceKeepsTheHealthOfServersThatStay) {
   const auto a = ep("192.0.2.1:3478"), b = ep("192.0.2.2:3478"), c = ep("192.0.2.3:3478");
   server_list list({a, b}, 30s);
   const server_list::clock::time_point t0{std::chrono::hours(1)};
   list.mark_failed(a, t0);
   list.replace({c, a});  // b left, c is new; a is still down
   EXPECT_EQ(list.all(), (std::vector<ip_endpoint>{c, a}));
-  EXPECT_TRUE(list.is_down(a, t0 + 1s));
-  EXPECT_FALSE(list.is_down(c, t0 + 1s));
-  EXPECT_FALSE(list.is_down(b, t0 + 1s));  // unknown now
+  EXPECT_TRUE(list.is_down(a));
+  EXPECT_FALSE(list.is_down(c));
+  EXPECT_FALSE(list.is_down(b));  // unknown now
   EXPECT_EQ(list.candidates(ip_family::v4, t0 + 1s), (std::vector<ip_endpoint>{c, a}));
   list.replace({a});
   EXPECT_EQ(list.candidates(ip_family::v4, t0 + 1s), (std::vector<ip_endpoint>{a}));

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "pinhole/errors.hpp"
@@ -29,9 +30,10 @@ struct run_result {
   std::vector<long long> sends;
   long long failed_at = -1;
 };
-run_result run_silent(const transaction_options& o) {
+run_result run_silent(const transaction_options& o, std::optional<milliseconds> limit = std::nullopt) {
   const clock::time_point t0{};  // fake clock: only differences matter
   transaction tx(o, expect_from(server));
+  if (limit) tx.limit(t0 + *limit);
   run_result r;
   auto s = tx.start(t0);
   auto now = t0;
@@ -58,7 +60,9 @@ TEST(Transaction, DefaultScheduleIsRfc8489Example) {
   // 3500 ms, 7500 ms, 15500 ms, and 31500 ms. If the client has not received
   // a response after 39500 ms, the client will consider the transaction to
   // have timed out."
-  const auto r = run_silent(transaction_options{});
+  transaction_options o;
+  o.rto = milliseconds(500);  // the RFC's example value (libpinhole's default is shorter, see options.hpp)
+  const auto r = run_silent(o);
   EXPECT_EQ(r.sends, (std::vector<long long>{0, 500, 1500, 3500, 7500, 15500, 31500}));
   EXPECT_EQ(r.failed_at, 39500);
 }
@@ -73,8 +77,28 @@ TEST(Transaction, RtoRcRmAreConfigurable) {
   EXPECT_EQ(r.failed_at, 300 + 4 * 100);  // Rm * RTO after the last request
 }
 
+TEST(Transaction, LimitEndsItAtTheCallersBudget) {
+  transaction_options o;
+  o.rto = milliseconds(100);
+  const auto r = run_silent(o, milliseconds(1000));
+  EXPECT_EQ(r.sends, (std::vector<long long>{0, 100, 300, 700}));
+  EXPECT_EQ(r.failed_at, 1000);  // not 39.5 s: fail over to the next server now
+}
+
+TEST(Transaction, DefaultsRetransmitAtLeastTwiceWithinEachServersShare) {
+  // Two servers share the default GetMapping budget (minus the caller's
+  // margin): each still gets three transmissions, one server alone four.
+  const options defaults;
+  const auto budget = defaults.call_timeout - milliseconds(20);
+  const auto half = run_silent(defaults.transaction, budget / 2);
+  EXPECT_GE(half.sends.size(), 3U);
+  const auto whole = run_silent(defaults.transaction, budget);
+  EXPECT_GE(whole.sends.size(), 4U);
+}
+
 TEST(Transaction, SingleTransmissionWaitsRmTimesRto) {
   transaction_options o;
+  o.rto = milliseconds(500);
   o.rc = 1;
   const auto r = run_silent(o);
   EXPECT_EQ(r.sends, (std::vector<long long>{0}));
@@ -83,7 +107,9 @@ TEST(Transaction, SingleTransmissionWaitsRmTimesRto) {
 
 TEST(Transaction, LateTimerDoesNotStretchTheSchedule) {
   const clock::time_point t0{};
-  transaction tx(transaction_options{}, expect_from(server));
+  transaction_options o;
+  o.rto = milliseconds(500);
+  transaction tx(o, expect_from(server));
   tx.start(t0);
   // The first timer fires 200 ms late; the next deadline still is 1500 ms.
   EXPECT_EQ(tx.on_timer(t0 + milliseconds(700)), transaction::step::send);
