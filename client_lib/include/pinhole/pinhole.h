@@ -149,11 +149,12 @@ typedef void (*pinhole_datagram_cb)(void* user, const pinhole_mapping* m, const 
 
 typedef struct pinhole_options pinhole_options;
 
-/* Defaults are those of pinhole::options (options.hpp): server
- * "127.0.0.1:3478", SRV on, RFC 8489 RTO/Rc/Rm 500 ms/7/16, keep-alive 25 s,
- * DNS refresh 5 min, no port ranges, no RTP/RTCP pairs, no pre-warming,
- * bind 0.0.0.0 and ::, no credentials, FINGERPRINT on, destination-dependence
- * check on; the call timeout as options.hpp says.
+/* Defaults are those of pinhole::options (options.hpp, which explains
+ * them): server "127.0.0.1:3478", SRV on, RFC 8489 Rc 7 and Rm 16 with the
+ * library's initial RTO, the library's call timeout, keep-alive 25 s, DNS
+ * refresh 5 min, no port ranges, no RTP/RTCP pairs, no pre-warming, bind
+ * 0.0.0.0 and ::, no credentials, FINGERPRINT on, destination-dependence
+ * check on.
  * Returns NULL when out of memory. */
 PINHOLE_API pinhole_options* pinhole_options_new(void);
 PINHOLE_API void pinhole_options_free(pinhole_options* o); /* NULL is fine */
@@ -167,11 +168,12 @@ PINHOLE_API pinhole_errc pinhole_options_add_server(pinhole_options* o, const ch
 PINHOLE_API pinhole_errc pinhole_options_clear_servers(pinhole_options* o);
 /* A host name without a port: look up _stun._udp.host (SRV) first. */
 PINHOLE_API pinhole_errc pinhole_options_set_use_srv(pinhole_options* o, int on);
-/* RFC 8489 §6.2.1: initial RTO (ms, > 0), Rc (>= 1), Rm (>= 1). */
+/* RFC 8489 §6.2.1: initial RTO (ms, > 0), Rc (>= 1), Rm (>= 1). A call's
+ * budget (call timeout) is shared by the servers still to try. */
 PINHOLE_API pinhole_errc pinhole_options_set_rto_ms(pinhole_options* o, uint32_t ms);
 PINHOLE_API pinhole_errc pinhole_options_set_rc(pinhole_options* o, uint32_t rc);
 PINHOLE_API pinhole_errc pinhole_options_set_rm(pinhole_options* o, uint32_t rm);
-/* Upper bound of every blocking call (ms, > 0). */
+/* Upper bound of every blocking call and of one keep-alive check (ms, > 0). */
 PINHOLE_API pinhole_errc pinhole_options_set_call_timeout_ms(pinhole_options* o, uint32_t ms);
 /* Keep-alive interval of every mapping (ms, > 0). */
 PINHOLE_API pinhole_errc pinhole_options_set_keepalive_ms(pinhole_options* o, uint32_t ms);
@@ -222,7 +224,11 @@ PINHOLE_API pinhole_errc pinhole_update_remote_address(pinhole_port_manager* pm,
                                                        uint16_t remote_port, const char* internal_address,
                                                        uint16_t internal_port, const char* external_address,
                                                        uint16_t external_port);
-/* ReleaseMapping: at hang-up; stops keep-alives and closes the socket. */
+/* ReleaseMapping: at hang-up; stops keep-alives and closes the socket
+ * (an attached socket is only forgotten). For this call and
+ * pinhole_update_remote_address a mapping is identified by its internal
+ * address; the external one may be the current one, one it had before a
+ * MAPPING_CHANGED, or "0.0.0.0"/"::" with port 0 for "whatever it is now". */
 PINHOLE_API pinhole_errc pinhole_release_mapping(pinhole_port_manager* pm, const char* internal_address,
                                                  uint16_t internal_port, const char* external_address,
                                                  uint16_t external_port);
@@ -308,9 +314,9 @@ PINHOLE_API const char* pinhole_version(void);
 typedef struct pinhole_config {
   const char* const* servers; /* "host[:port]" entries; NULL/0 = "127.0.0.1:3478" */
   size_t server_count;
-  uint32_t call_timeout_ms;   /* 0 = 500 */
-  uint32_t keepalive_ms;      /* 0 = 25000 */
-  uint32_t rto_ms;            /* 0 = 500 */
+  uint32_t call_timeout_ms;   /* 0 = the library's default (options.hpp) */
+  uint32_t keepalive_ms;      /* 0 = the library's default */
+  uint32_t rto_ms;            /* 0 = the library's default */
 } pinhole_config;
 
 /* Deprecated: see pinhole_port_manager_create. `config` may be NULL for
