@@ -128,7 +128,7 @@ typedef struct pinhole_event {
   size_t size; /* sizeof(pinhole_event) as the library filled it: a field
                   lies past what the library knows iff its offset >= size */
   pinhole_event_type type;
-  pinhole_port_type port_type; /* of `mapping` (unset for server events) */
+  pinhole_port_type port_type; /* of `mapping`; meaningless for server events */
   pinhole_mapping mapping;     /* the mapping after the change */
   pinhole_endpoint previous_external; /* MAPPING_CHANGED: before the change */
   pinhole_endpoint server;            /* the STUN server concerned */
