@@ -15,7 +15,7 @@ void manager_core::start_listen(const ip_endpoint& internal, clock::time_point d
       }
     }
   }
-  if (!servers_.has_family(internal.family)) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (const auto ec = servers_for(internal.family)) return done(ec, mapping{});
   std::shared_ptr<slot> s;
   if (const auto ec = open_slot(internal.family, port_type::sip, internal, s); ec) return done(ec, mapping{});
   s->listen_key = internal;

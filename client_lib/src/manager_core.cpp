@@ -166,6 +166,16 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
           });
 }
 
+std::error_code manager_core::servers_for(ip_family fam) {
+  if (servers_.all().empty()) {
+    // Offline start: the names have not resolved yet. Ask DNS again soon.
+    if (servers_exhausted_) servers_exhausted_();
+    return make_error_code(errc::no_server_resolved);
+  }
+  if (!servers_.has_family(fam)) return make_error_code(errc::family_not_supported);
+  return {};
+}
+
 binding_params manager_core::params_for(const ip_endpoint& server) const {
   binding_params p;
   p.server = server;
@@ -222,7 +232,7 @@ std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_
 
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
-  if (!servers_.has_family(remote.family)) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (const auto ec = servers_for(remote.family)) return done(ec, mapping{});
   if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
     // carries the one external address incoming requests can reach.
@@ -382,7 +392,7 @@ void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clo
   auto local = local_endpoint(fd);
   if (!local || local->port == 0) return done(make_error_code(errc::invalid_argument), mapping{});  // must be bound
   if (remote.family != local->family) return done(make_error_code(errc::family_not_supported), mapping{});
-  if (!servers_.has_family(local->family)) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (const auto ec = servers_for(local->family)) return done(ec, mapping{});
   if (local->is_unspecified()) {
     if (const auto ip = local_ip_for(local->family)) local = ip_endpoint{ip->family, ip->ip, local->port};
   }
@@ -479,10 +489,10 @@ void manager_core::retry_refill(port_type type) {
   });
 }
 
-void manager_core::replace_servers(std::vector<ip_endpoint> servers) {
+void manager_core::replace_servers(std::vector<ip_endpoint> servers, bool initial) {
   if (stopping_) return;
   servers_.replace(std::move(servers));
-  server_updates_.fetch_add(1, std::memory_order_relaxed);
+  if (!initial) server_updates_.fetch_add(1, std::memory_order_relaxed);
   schedule_probe();
   start_prewarm();  // a family may have appeared; refill() stops where nothing is missing
 }

@@ -92,7 +92,8 @@ class manager_core {
   void shutdown();
   // A new resolution of the configured servers (server_refresher). Mappings
   // keep the server they have; new transactions and failover use the list.
-  void replace_servers(std::vector<ip_endpoint> servers);
+  // `initial`: the first resolution of the names (not counted as an update).
+  void replace_servers(std::vector<ip_endpoint> servers, bool initial = false);
   // Called (io thread) when a transaction has tried every server in vain.
   void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
@@ -117,6 +118,9 @@ class manager_core {
   // A Binding request to `server` with the manager's transaction, credential
   // and FINGERPRINT settings.
   binding_params params_for(const ip_endpoint& server) const;
+  // no_server_resolved while no name has resolved yet, family_not_supported
+  // without a server of `fam`; empty if there is one.
+  std::error_code servers_for(ip_family fam);
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
   std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
   std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -67,6 +68,7 @@ struct port_manager::impl {
   manager_core core;
   std::thread thread;
   std::thread::id thread_id;
+  std::atomic<bool> created{false};  // create() has returned
   // Destroyed first (declared last): it stops calling back before the
   // io_context it posts to goes away.
   std::unique_ptr<client::server_refresher> refresher;
@@ -200,23 +202,42 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
         return nullptr;
       }
     }
+    const auto begin = clock::now();
+    // IP literals are known at once; names are resolved on the refresher's
+    // thread, so a dead or missing network never blocks create() beyond
+    // call_timeout, and a name that does not resolve yet (a softphone
+    // started before the network) does not fail it: it is looked up again
+    // until it resolves, and calls say errc::no_server_resolved meanwhile.
     std::vector<ip_endpoint> servers;
-    if ((ec = client::resolve_servers(opts.servers, opts.use_srv, *dns, servers))) return nullptr;
+    if ((ec = client::literal_servers(opts.servers, servers))) return nullptr;
     auto p = std::make_unique<port_manager::impl>(std::move(opts), servers);
     port_manager::impl* raw = p.get();
     const options& o = raw->opts;
-    if (o.dns_refresh > std::chrono::milliseconds::zero() && client::server_refresher::has_names(o.servers)) {
+    if (client::server_refresher::has_names(o.servers)) {
       // After every server failed: again soon, but not in a loop (1/30 of
-      // the interval, between 0.1 and 10 s).
+      // the interval, between 0.1 and 10 s). Names not resolved yet: every
+      // 2 s at most. dns_refresh 0: only until every name resolved once.
+      const auto refresh = std::max<clock::duration>(o.dns_refresh, clock::duration::zero());
       const auto min_gap =
-          std::clamp<clock::duration>(o.dns_refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(10));
+          std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(10));
+      const auto retry = refresh > clock::duration::zero()
+                             ? std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100),
+                                                           std::chrono::seconds(2))
+                             : clock::duration(std::chrono::seconds(2));
       p->refresher = std::make_unique<client::server_refresher>(
-          o.servers, o.use_srv, std::move(dns), o.dns_refresh, min_gap, std::move(servers),
+          o.servers, o.use_srv, std::move(dns), refresh, min_gap, std::move(servers),
           [raw](const std::vector<ip_endpoint>& fresh) {
-            asio::post(raw->io, [raw, fresh] { raw->core.replace_servers(fresh); });
-          });
+            // The lookup create() waited for is the first resolution, not an update.
+            const bool initial = !raw->created.load();
+            asio::post(raw->io, [raw, fresh, initial] { raw->core.replace_servers(fresh, initial); });
+          },
+          true, retry);
       raw->core.on_servers_exhausted([r = raw->refresher.get()] { r->refresh_soon(); });
+      // The first lookup, bounded by the call budget: its result (if any)
+      // is posted to the io thread before anything a caller posts later.
+      raw->refresher->wait_first_round(begin + o.call_timeout);
     }
+    raw->created = true;
     p->thread = std::thread([raw] { raw->io.run(); });
     p->thread_id = p->thread.get_id();
     asio::post(p->io, [raw] { raw->core.start_prewarm(); });

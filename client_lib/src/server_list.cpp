@@ -51,9 +51,23 @@ std::optional<server_spec> parse_server_spec(std::string_view text) {
   return s;
 }
 
-std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_srv, dns_resolver& dns,
-                                std::vector<ip_endpoint>& out) {
+std::error_code literal_servers(const std::vector<std::string>& specs, std::vector<ip_endpoint>& out) {
   out.clear();
+  if (specs.empty()) return make_error_code(errc::no_servers);
+  for (const auto& text : specs) {
+    const auto spec = parse_server_spec(text);
+    if (!spec) return make_error_code(errc::invalid_argument);
+    if (!spec->literal) continue;
+    const auto e = *ip_endpoint::parse_ip(spec->host, spec->port);
+    if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  }
+  return {};
+}
+
+std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_srv, dns_resolver& dns,
+                                std::vector<ip_endpoint>& out, bool* complete) {
+  out.clear();
+  if (complete != nullptr) *complete = true;
   std::error_code first_error;
   auto add = [&](const ip_endpoint& e) {
     if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
@@ -62,6 +76,7 @@ std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_
     const auto spec = parse_server_spec(text);
     if (!spec) {
       if (!first_error) first_error = make_error_code(errc::invalid_argument);
+      if (complete != nullptr) *complete = false;
       continue;
     }
     if (spec->literal) {
@@ -91,6 +106,7 @@ std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_
       std::vector<ip_endpoint> addrs;
       if (const auto ec = dns.host(spec->host, spec->port, addrs); ec) {
         if (!first_error) first_error = ec;
+        if (complete != nullptr) *complete = false;
         continue;
       }
       for (const auto& a : addrs) add(a);

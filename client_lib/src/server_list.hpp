@@ -30,9 +30,13 @@ std::optional<server_spec> parse_server_spec(std::string_view text);
 
 // Resolves every spec in order: literals as they are; names without a port
 // via SRV _stun._udp.<name> when use_srv (RFC 8489 §8.1), falling back to
-// A/AAAA on 3478. Fails only if no entry yields an address.
+// A/AAAA on 3478. Fails only if no entry yields an address. `complete`
+// (optional) says whether every entry yielded one.
 std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_srv, dns_resolver& dns,
-                                std::vector<ip_endpoint>& out);
+                                std::vector<ip_endpoint>& out, bool* complete = nullptr);
+// Only the IP literals of `specs`, in order (no DNS). invalid_argument if
+// any entry does not parse, no_servers if there is none.
+std::error_code literal_servers(const std::vector<std::string>& specs, std::vector<ip_endpoint>& out);
 
 // Failover order. A server that timed out or bounced is down: it is tried
 // only after every healthy one (so calls do not pay for it again) until a

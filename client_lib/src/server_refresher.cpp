@@ -1,5 +1,6 @@
 #include "server_refresher.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -12,11 +13,13 @@ struct server_refresher::state {
   std::vector<std::string> specs;
   bool use_srv = true;
   std::shared_ptr<dns_resolver> dns;
-  clock::duration interval{}, min_gap{};
+  clock::duration interval{}, min_gap{}, retry{};
+  bool first_now = false;
+  bool complete = false;  // the refresher thread's only: every name resolved in the last round
   std::vector<ip_endpoint> current;  // the refresher thread's only
 
   std::mutex m;  // guards everything below; held while on_change runs
-  std::condition_variable cv;
+  std::condition_variable cv;  // wakes the thread and wait_first_round
   change_fn on_change;  // cleared by the destructor
   bool stop = false;
   bool soon = false;
@@ -25,25 +28,39 @@ struct server_refresher::state {
 
 void server_refresher::run(const std::shared_ptr<state>& st) {
   auto last = clock::now();
+  bool first = st->first_now;
   std::unique_lock lk(st->m);
   while (!st->stop) {
-    // Due `interval` after the last round, or `min_gap` after it once an
-    // early round was asked for. Any notify recomputes this.
-    const auto due = last + (st->soon ? st->min_gap : st->interval);
-    if (clock::now() < due) {
-      st->cv.wait_until(lk, due);
-      continue;
+    // Due `interval` after the last round, `retry` while a name has not
+    // resolved yet, or `min_gap` after it once an early round was asked
+    // for. Any notify recomputes this.
+    if (!first) {
+      if (!st->soon && st->complete && st->interval == clock::duration::zero()) {
+        st->cv.wait(lk);  // resolved once; only refresh_soon() asks again
+        continue;
+      }
+      auto wait = st->complete ? st->interval : st->retry;
+      if (st->soon) wait = std::min(wait, st->min_gap);
+      const auto due = last + wait;
+      if (clock::now() < due) {
+        st->cv.wait_until(lk, due);
+        continue;
+      }
     }
+    first = false;
     st->soon = false;
     lk.unlock();
     std::vector<ip_endpoint> fresh;
-    const bool ok = !resolve_servers(st->specs, st->use_srv, *st->dns, fresh) && !fresh.empty();
+    bool all = false;
+    const bool ok = !resolve_servers(st->specs, st->use_srv, *st->dns, fresh, &all) && !fresh.empty();
     const bool changed = ok && fresh != st->current;
     if (changed) st->current = fresh;
+    st->complete = ok && all;
     last = clock::now();
     lk.lock();
     if (st->stop) break;
     ++st->rounds;
+    st->cv.notify_all();
     if (changed) {
       ++st->changes;
       st->on_change(st->current);
@@ -53,8 +70,13 @@ void server_refresher::run(const std::shared_ptr<state>& st) {
 
 server_refresher::server_refresher(std::vector<std::string> specs, bool use_srv, std::shared_ptr<dns_resolver> dns,
                                    clock::duration interval, clock::duration min_gap, std::vector<ip_endpoint> current,
-                                   change_fn on_change)
+                                   change_fn on_change, bool first_now, clock::duration retry)
     : st_(std::make_shared<state>()) {
+  st_->first_now = first_now;
+  st_->retry = retry > clock::duration::zero() ? retry : min_gap;
+  // Until a round says otherwise, assume what `current` came from is complete
+  // (a manager created with every name resolved waits the full interval).
+  st_->complete = !first_now;
   st_->specs = std::move(specs);
   st_->use_srv = use_srv;
   st_->dns = std::move(dns);
@@ -80,6 +102,11 @@ void server_refresher::refresh_soon() noexcept {
     st_->soon = true;
   }
   st_->cv.notify_all();
+}
+
+bool server_refresher::wait_first_round(clock::time_point deadline) const {
+  std::unique_lock lk(st_->m);
+  return st_->cv.wait_until(lk, deadline, [&] { return st_->rounds > 0 || st_->stop; }) && st_->rounds > 0;
 }
 
 std::uint64_t server_refresher::rounds() const {

@@ -26,10 +26,13 @@ class server_refresher {
 
   // Re-resolves `specs` every `interval`, or sooner after refresh_soon(), but
   // never within `min_gap` of the previous round. `current` is the list
-  // resolved at creation.
+  // known at creation. While some name has not resolved yet (offline start),
+  // rounds repeat every `retry` instead (0: min_gap). `interval` 0 means:
+  // once every name resolved, never again. `first_now`: the first round
+  // runs at once (for create(), which may wait for it: wait_first_round).
   server_refresher(std::vector<std::string> specs, bool use_srv, std::shared_ptr<dns_resolver> dns,
                    clock::duration interval, clock::duration min_gap, std::vector<ip_endpoint> current,
-                   change_fn on_change);
+                   change_fn on_change, bool first_now = false, clock::duration retry = {});
   // Returns at once, also while a lookup hangs on an unreachable DNS server:
   // the thread is told to stop, never calls on_change again, and ends when
   // its lookup returns (it owns what it uses).
@@ -39,6 +42,8 @@ class server_refresher {
 
   // Asks for an early round (every server failed, say). Never blocks long.
   void refresh_soon() noexcept;
+  // Waits until the first round is done or `deadline`; true if done.
+  bool wait_first_round(clock::time_point deadline) const;
   // Rounds done so far, and how many of them changed the list.
   std::uint64_t rounds() const;
   std::uint64_t changes() const;

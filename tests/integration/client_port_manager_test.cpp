@@ -474,14 +474,24 @@ TEST(PortManagerErrors, ServerErrorResponse) {
   EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::server_error);
 }
 
-TEST(PortManagerErrors, UnresolvableServerFailsCreate) {
+TEST(PortManagerErrors, UnresolvableServerDoesNotFailCreate) {
   options o;
-  o.servers = {"no-such-host.invalid"};
+  o.servers = {"no-such-host.invalid"};  // RFC 6761: never resolves
   std::error_code ec;
-  EXPECT_FALSE(port_manager::create(o, ec));
-  EXPECT_EQ(ec, errc::resolve_failed);
+  auto pm = port_manager::create(o, ec);
+  ASSERT_TRUE(pm) << ec.message();  // an offline start is not an error
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::no_server_resolved);
+  EXPECT_EQ(pm->start_listen(ep("127.0.0.1:0"), m), errc::no_server_resolved);
   o.servers = {"localhost:3478"};
   EXPECT_TRUE(port_manager::create(o, ec)) << ec.message();
+  o.servers = {"bad host name"};
+  EXPECT_FALSE(port_manager::create(o, ec));
+  EXPECT_EQ(ec, errc::invalid_argument);  // bad configuration still is
+  o.servers = {};
+  EXPECT_FALSE(port_manager::create(o, ec));
+  EXPECT_EQ(ec, errc::no_servers);
+  o.servers = {"localhost:3478"};
   o.port_ranges[0] = {10, 5};
   EXPECT_FALSE(port_manager::create(o, ec));
   EXPECT_EQ(ec, errc::invalid_argument);
@@ -646,6 +656,55 @@ TEST(PortManagerDns, EveryServerDeadTriggersAnEarlyLookup) {
   ASSERT_EQ(pm->stats().server_list_updates, 1U);
   ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
   EXPECT_EQ(m.server, alive.address());
+}
+
+TEST(PortManagerDns, OfflineStartPicksTheServerUpWhenItResolves) {
+  fake srv;
+  auto dns = std::make_shared<client::fake_resolver>();  // "stun.test" unknown: no network yet
+  auto o = opts_for({});
+  o.servers = {"stun.test:" + std::to_string(srv.address().port)};
+  o.prewarm[static_cast<std::size_t>(port_type::audio_rtp)] = 1;
+  std::error_code ec;
+  auto pm = client::create_port_manager(o, dns, ec);
+  ASSERT_TRUE(pm) << ec.message();
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::no_server_resolved);
+  dns->set_host("stun.test", {"127.0.0.1"});  // the network comes up
+  // Retried in the background (every 2 s at most while unresolved).
+  std::error_code last;
+  for (int i = 0; i < 100; ++i) {
+    if (!(last = pm->get_mapping(remote_v4, port_type::sip, m))) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(last) << last.message();
+  EXPECT_EQ(m.server, srv.address());
+  for (int i = 0; i < 300 && pm->stats().prewarmed < 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(pm->stats().prewarmed, 1U);  // pre-warming starts once a server is known
+}
+
+TEST(PortManagerDns, CreateReturnsWithinTheCallBudgetWhileDnsHangs) {
+  fake srv;
+  auto dns = std::make_shared<client::fake_resolver>();
+  dns->set_host("stun.test", {"127.0.0.1"});
+  dns->host_delay_ms = 3000;  // a DNS server that does not answer for 3 s
+  auto o = opts_for({});
+  o.servers = {"stun.test:" + std::to_string(srv.address().port)};
+  o.call_timeout = 300ms;
+  std::error_code ec;
+  const auto t0 = clk::now();
+  auto pm = client::create_port_manager(o, dns, ec);
+  const auto took = clk::now() - t0;
+  ASSERT_TRUE(pm) << ec.message();
+  EXPECT_LT(took, 1000ms);  // bounded by call_timeout (300 ms), not by DNS
+  mapping m;
+  EXPECT_EQ(pm->get_mapping(remote_v4, port_type::sip, m), errc::no_server_resolved);
+  // When the lookup finally returns, the server is used.
+  std::error_code last;
+  for (int i = 0; i < 100; ++i) {
+    if (!(last = pm->get_mapping(remote_v4, port_type::sip, m))) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_FALSE(last) << last.message();
 }
 
 TEST(PortManagerDns, LiteralsAreNeverLookedUpAgain) {

@@ -3,8 +3,11 @@
 // its own thread while a test changes the answers).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,8 @@ class fake_resolver final : public dns_resolver {
   std::map<std::string, std::vector<std::string>> hosts;
   std::vector<std::string> srv_queries;
   int host_queries = 0;
+  // Every host lookup first hangs this long (a DNS server that does not answer).
+  std::atomic<int> host_delay_ms{0};
 
   // Changes what `name` resolves to, safely while another thread resolves.
   void set_host(const std::string& name, std::vector<std::string> ips) {
@@ -43,6 +48,7 @@ class fake_resolver final : public dns_resolver {
     return {};
   }
   std::error_code host(const std::string& name, std::uint16_t port, std::vector<ip_endpoint>& out) override {
+    if (const int d = host_delay_ms.load(); d > 0) std::this_thread::sleep_for(std::chrono::milliseconds(d));
     std::lock_guard lk(m_);
     ++host_queries;
     out.clear();

@@ -63,8 +63,14 @@ struct port_manager_stats {
 
 class PINHOLE_API port_manager {
  public:
-  // Resolves the servers (getaddrinfo, SRV), starts the internal thread and
-  // pre-warms. Returns nullptr and sets `ec` on failure.
+  // Starts the internal thread, resolves the server names (getaddrinfo,
+  // SRV) on a thread of its own and pre-warms once a server is known.
+  // Returns within options::call_timeout even while DNS hangs. A name that
+  // does not resolve yet (no network at start) is not an error: it is looked
+  // up again in the background (every 2 s at most) and, until some server
+  // is known, calls fail with errc::no_server_resolved. Returns nullptr and
+  // sets `ec` only for a bad configuration (invalid_argument: an entry that
+  // does not parse, a bad port range or budget; no_servers: none given).
   static std::unique_ptr<port_manager> create(options opts, std::error_code& ec) noexcept;
   ~port_manager();
   port_manager(const port_manager&) = delete;

@@ -109,6 +109,24 @@ TEST(ResolveServers, LocalhostThroughTheSystemResolver) {
   EXPECT_EQ(out[0].port, 3478);
 }
 
+TEST(ResolveServers, SaysWhetherEveryNameResolvedAndLiteralsNeedNoDns) {
+  fake_resolver dns;
+  dns.set_host("known.example", {"192.0.2.7"});
+  std::vector<ip_endpoint> out;
+  bool complete = false;
+  ASSERT_FALSE(resolve_servers({"known.example:3478", "unknown.example:3478"}, false, dns, out, &complete));
+  EXPECT_FALSE(complete);
+  EXPECT_EQ(out, (std::vector<ip_endpoint>{ep("192.0.2.7:3478")}));
+  ASSERT_FALSE(resolve_servers({"known.example:3478", "192.0.2.9"}, false, dns, out, &complete));
+  EXPECT_TRUE(complete);
+  const int queries = dns.host_query_count();
+  ASSERT_FALSE(literal_servers({"unknown.example", "192.0.2.9", "[2001:db8::1]:5"}, out));
+  EXPECT_EQ(out, (std::vector<ip_endpoint>{ep("192.0.2.9:3478"), ep("[2001:db8::1]:5")}));
+  EXPECT_EQ(dns.host_query_count(), queries);  // no DNS
+  EXPECT_EQ(literal_servers({"bad host"}, out), errc::invalid_argument);
+  EXPECT_EQ(literal_servers({}, out), errc::no_servers);
+}
+
 TEST(ServerList, FailedServersGoLastUntilTheyAnswerAgain) {
   const auto a = ep("192.0.2.1:3478"), b = ep("192.0.2.2:3478"), c = ep("[2001:db8::1]:3478");
   server_list list({a, b, c}, 5s, 60s);

@@ -138,3 +138,45 @@ TEST(ServerRefresher, OnlyNamesNeedRefreshing) {
   EXPECT_TRUE(server_refresher::has_names({"192.0.2.1", "stun.example.org"}));
   EXPECT_TRUE(server_refresher::has_names({"stun:stun.example.org:3478"}));
 }
+
+TEST(ServerRefresher, OfflineStartRetriesUntilTheNameResolves) {
+  auto dns = std::make_shared<fake_resolver>();  // nothing resolves yet
+  reports got;
+  // A long interval, a short retry: only the retry can bring the answer.
+  server_refresher r({"stun.test:3478"}, false, dns, std::chrono::hours(1), 1ms, {}, got.fn(), true, 10ms);
+  ASSERT_TRUE(r.wait_first_round(server_refresher::clock::now() + 5s));
+  EXPECT_EQ(got.size(), 0U);
+  ASSERT_TRUE(wait_rounds(r, 3));  // retried
+  dns->set_host("stun.test", {"192.0.2.1"});
+  ASSERT_TRUE(got.wait_for(1));
+  EXPECT_EQ(got.lists[0], (std::vector<ip_endpoint>{ep("192.0.2.1:3478")}));
+  // Resolved: back to the (hour-long) interval, no more rounds.
+  const auto rounds = r.rounds();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_LE(r.rounds(), rounds + 1);
+}
+
+TEST(ServerRefresher, ZeroIntervalStopsOnceResolved) {
+  auto dns = std::make_shared<fake_resolver>();
+  reports got;
+  server_refresher r({"stun.test:3478"}, false, dns, server_refresher::clock::duration::zero(), 1ms, {}, got.fn(),
+                     true, 10ms);
+  ASSERT_TRUE(wait_rounds(r, 2));
+  dns->set_host("stun.test", {"192.0.2.1"});
+  ASSERT_TRUE(got.wait_for(1));
+  const auto rounds = r.rounds();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(r.rounds(), rounds);
+  r.refresh_soon();  // still possible on request (every server failed)
+  ASSERT_TRUE(wait_rounds(r, rounds + 1));
+}
+
+TEST(ServerRefresher, FirstRoundWaitIsBounded) {
+  auto dns = std::make_shared<fake_resolver>();
+  dns->host_delay_ms = 2000;
+  reports got;
+  server_refresher r({"stun.test:3478"}, false, dns, std::chrono::hours(1), 1ms, {}, got.fn(), true, 10ms);
+  const auto t0 = server_refresher::clock::now();
+  EXPECT_FALSE(r.wait_first_round(t0 + 50ms));
+  EXPECT_LT(server_refresher::clock::now() - t0, 1s);
+}
