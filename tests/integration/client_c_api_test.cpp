@@ -100,9 +100,20 @@ TEST(CApiErrors, StrerrorAndCreationFailures) {
   pinhole_config cfg{};
   cfg.servers = bad;
   cfg.server_count = 1;
-  pinhole_errc err = PINHOLE_OK;
+  pinhole_errc err = PINHOLE_E_SOCKET_ERROR;
+  // A name that does not resolve (yet) is no creation failure (offline
+  // start): calls fail until some server is known.
+  auto* offline = pinhole_port_manager_new(&cfg, &err);
+  ASSERT_NE(offline, nullptr);
+  EXPECT_EQ(err, PINHOLE_OK);
+  pinhole_mapping none;
+  EXPECT_EQ(pinhole_get_mapping(offline, "127.0.0.1", PINHOLE_PORT_SIP, &none), PINHOLE_E_NO_SERVER_RESOLVED);
+  pinhole_port_manager_free(offline);
+  // A bad configuration is.
+  const char* garbage[] = {"127.0.0.1:notaport"};
+  cfg.servers = garbage;
   EXPECT_EQ(pinhole_port_manager_new(&cfg, &err), nullptr);
-  EXPECT_EQ(err, PINHOLE_E_RESOLVE_FAILED);
+  EXPECT_EQ(err, PINHOLE_E_INVALID_ARGUMENT);
   // A server nobody listens on: ICMP port unreachable, reported at once.
   const pinhole::test::dead_endpoint nobody;
   const auto dead = nobody.text();
@@ -312,8 +323,10 @@ TEST(CApiCreate, DefaultsAndFailures) {
   pinhole_errc err = PINHOLE_OK;
   EXPECT_EQ(pinhole_port_manager_create(o, &err), nullptr);
   EXPECT_EQ(err, PINHOLE_E_NO_SERVERS);
-  ASSERT_EQ(pinhole_options_add_server(o, "no-such-host.invalid"), PINHOLE_OK);
+  ASSERT_EQ(pinhole_options_add_server(o, "[::1"), PINHOLE_OK);  // parsed at creation
   EXPECT_EQ(pinhole_port_manager_create(o, nullptr), nullptr);  // err may be NULL
+  EXPECT_EQ(pinhole_port_manager_create(o, &err), nullptr);
+  EXPECT_EQ(err, PINHOLE_E_INVALID_ARGUMENT);
   pinhole_options_free(o);
   // NULL options: the defaults (127.0.0.1:3478, which resolves).
   auto* pm = pinhole_port_manager_create(nullptr, &err);

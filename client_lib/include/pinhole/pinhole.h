@@ -207,9 +207,13 @@ PINHOLE_API pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* 
 
 /* ---- the port manager ------------------------------------------------- */
 
-/* Resolves the servers, starts the library thread. `o` may be NULL for the
- * defaults; it is copied and may be freed right after. On failure returns
- * NULL and stores the error in *err (if err != NULL). */
+/* Starts the library thread and resolves the server names in the
+ * background; returns within the call timeout even while DNS hangs. `o` may
+ * be NULL for the defaults; it is copied and may be freed right after. A
+ * name that does not resolve yet is not an error: it is retried, and until
+ * some server is known calls fail with PINHOLE_E_NO_SERVER_RESOLVED. Fails
+ * (NULL, error in *err if err != NULL) only for a bad configuration
+ * (PINHOLE_E_INVALID_ARGUMENT, PINHOLE_E_NO_SERVERS) or out of resources. */
 PINHOLE_API pinhole_port_manager* pinhole_port_manager_create(const pinhole_options* o, pinhole_errc* err);
 /* Stops keep-alives, closes the library's sockets, joins its thread. */
 PINHOLE_API void pinhole_port_manager_free(pinhole_port_manager* pm);
