@@ -96,9 +96,9 @@ TEST(CApiErrors, StrerrorAndCreationFailures) {
   EXPECT_NE(std::string(pinhole_strerror(PINHOLE_E_TIMEOUT)).find("timed out"), std::string::npos);
   EXPECT_STREQ(pinhole_strerror(PINHOLE_E_OUT_OF_MEMORY), "out of memory");
   EXPECT_STREQ(pinhole_strerror(static_cast<pinhole_errc>(77)), "unknown pinhole error");
-  const char* bad[] = {"no-such-host.invalid"};
+  const char* unresolved[] = {"no-such-host.invalid"};
   pinhole_config cfg{};
-  cfg.servers = bad;
+  cfg.servers = unresolved;
   cfg.server_count = 1;
   pinhole_errc err = PINHOLE_E_SOCKET_ERROR;
   // A name that does not resolve (yet) is no creation failure (offline
