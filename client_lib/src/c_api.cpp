@@ -2,11 +2,15 @@
 // catches and maps to a pinhole_errc.
 #include "pinhole/pinhole.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
-#include <vector>
 
+#include "c_convert.hpp"
+#include "c_options.hpp"
 #include "pinhole/port_manager.hpp"
 
 namespace pinhole {
@@ -19,52 +23,52 @@ struct pinhole_port_manager {
 
 namespace {
 
-using pinhole::errc;
 using pinhole::ip_endpoint;
-
-pinhole_errc to_c(const std::error_code& ec) noexcept {
-  if (!ec) return PINHOLE_OK;
-  if (ec.category() == pinhole::client_category()) return static_cast<pinhole_errc>(ec.value());
-  return PINHOLE_E_SOCKET_ERROR;
-}
-
-bool endpoint(const char* ip, std::uint16_t port, ip_endpoint& out) noexcept {
-  if (ip == nullptr) return false;
-  try {
-    const auto e = ip_endpoint::parse_ip(ip, port);
-    if (!e) return false;
-    out = *e;
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-void fill(const pinhole::mapping& m, pinhole_mapping* out) noexcept {
-  try {
-    std::memset(out, 0, sizeof *out);
-    const auto in = m.internal.ip_string();
-    const auto ex = m.external.ip_string();
-    std::strncpy(out->internal_address, in.c_str(), sizeof out->internal_address - 1);
-    std::strncpy(out->external_address, ex.c_str(), sizeof out->external_address - 1);
-    out->internal_port = m.internal.port;
-    out->external_port = m.external.port;
-    out->native_handle = m.native_handle;
-  } catch (...) {
-    out->native_handle = -1;
-  }
-}
+using pinhole::c_api::fill;
+using pinhole::c_api::parse;
+using pinhole::c_api::to_c;
 
 bool valid_type(pinhole_port_type t) noexcept { return pinhole::port_type_from_int(static_cast<int>(t)).has_value(); }
+
+void set(pinhole_errc* err, pinhole_errc e) noexcept {
+  if (err != nullptr) *err = e;
+}
+
+pinhole_port_manager* create(pinhole::options o, pinhole_errc* err) noexcept {
+  try {
+    std::error_code ec;
+    auto pm = pinhole::port_manager::create(std::move(o), ec);
+    if (!pm) {
+      set(err, ec ? to_c(ec) : PINHOLE_E_SOCKET_ERROR);
+      return nullptr;
+    }
+    auto* h = new (std::nothrow) pinhole_port_manager{std::move(pm)};
+    set(err, h != nullptr ? PINHOLE_OK : PINHOLE_E_OUT_OF_MEMORY);
+    return h;
+  } catch (const std::bad_alloc&) {
+    set(err, PINHOLE_E_OUT_OF_MEMORY);
+  } catch (...) {
+    set(err, PINHOLE_E_SOCKET_ERROR);
+  }
+  return nullptr;
+}
 
 }  // namespace
 
 extern "C" {
 
+pinhole_port_manager* pinhole_port_manager_create(const pinhole_options* o, pinhole_errc* err) {
+  try {
+    return create(o != nullptr ? pinhole::c_api::to_cxx(*o) : pinhole::options{}, err);
+  } catch (const std::bad_alloc&) {
+    set(err, PINHOLE_E_OUT_OF_MEMORY);
+  } catch (...) {
+    set(err, PINHOLE_E_SOCKET_ERROR);
+  }
+  return nullptr;
+}
+
 pinhole_port_manager* pinhole_port_manager_new(const pinhole_config* config, pinhole_errc* err) {
-  auto set = [err](pinhole_errc e) {
-    if (err != nullptr) *err = e;
-  };
   try {
     pinhole::options o;
     if (config != nullptr) {
@@ -72,7 +76,7 @@ pinhole_port_manager* pinhole_port_manager_new(const pinhole_config* config, pin
         o.servers.clear();
         for (std::size_t i = 0; i < config->server_count; ++i) {
           if (config->servers[i] == nullptr) {
-            set(PINHOLE_E_INVALID_ARGUMENT);
+            set(err, PINHOLE_E_INVALID_ARGUMENT);
             return nullptr;
           }
           o.servers.emplace_back(config->servers[i]);
@@ -82,19 +86,11 @@ pinhole_port_manager* pinhole_port_manager_new(const pinhole_config* config, pin
       if (config->keepalive_ms != 0) o.keepalive_interval = std::chrono::milliseconds(config->keepalive_ms);
       if (config->rto_ms != 0) o.transaction.rto = std::chrono::milliseconds(config->rto_ms);
     }
-    std::error_code ec;
-    auto pm = pinhole::port_manager::create(std::move(o), ec);
-    if (!pm) {
-      set(ec ? to_c(ec) : PINHOLE_E_SOCKET_ERROR);
-      return nullptr;
-    }
-    auto* h = new (std::nothrow) pinhole_port_manager{std::move(pm)};
-    set(h != nullptr ? PINHOLE_OK : PINHOLE_E_OUT_OF_MEMORY);
-    return h;
+    return create(std::move(o), err);
   } catch (const std::bad_alloc&) {
-    set(PINHOLE_E_OUT_OF_MEMORY);
+    set(err, PINHOLE_E_OUT_OF_MEMORY);
   } catch (...) {
-    set(PINHOLE_E_SOCKET_ERROR);
+    set(err, PINHOLE_E_SOCKET_ERROR);
   }
   return nullptr;
 }
@@ -108,7 +104,7 @@ pinhole_errc pinhole_get_mapping(pinhole_port_manager* pm, const char* remote_ad
   }
   pinhole::mapping m;
   const auto ec = pm->pm->get_mapping(std::string_view(remote_address), static_cast<pinhole::port_type>(type), m);
-  if (!ec) fill(m, out);
+  if (!ec) fill(m, *out);
   return to_c(ec);
 }
 
@@ -117,8 +113,8 @@ pinhole_errc pinhole_update_remote_address(pinhole_port_manager* pm, const char*
                                            uint16_t internal_port, const char* external_address,
                                            uint16_t external_port) {
   ip_endpoint remote, internal, external;
-  if (pm == nullptr || !endpoint(remote_address, remote_port, remote) ||
-      !endpoint(internal_address, internal_port, internal) || !endpoint(external_address, external_port, external)) {
+  if (pm == nullptr || !parse(remote_address, remote_port, remote) ||
+      !parse(internal_address, internal_port, internal) || !parse(external_address, external_port, external)) {
     return PINHOLE_E_INVALID_ARGUMENT;
   }
   return to_c(pm->pm->update_remote_address(remote, internal, external));
@@ -127,8 +123,8 @@ pinhole_errc pinhole_update_remote_address(pinhole_port_manager* pm, const char*
 pinhole_errc pinhole_release_mapping(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port,
                                      const char* external_address, uint16_t external_port) {
   ip_endpoint internal, external;
-  if (pm == nullptr || !endpoint(internal_address, internal_port, internal) ||
-      !endpoint(external_address, external_port, external)) {
+  if (pm == nullptr || !parse(internal_address, internal_port, internal) ||
+      !parse(external_address, external_port, external)) {
     return PINHOLE_E_INVALID_ARGUMENT;
   }
   return to_c(pm->pm->release_mapping(internal, external));
@@ -137,18 +133,18 @@ pinhole_errc pinhole_release_mapping(pinhole_port_manager* pm, const char* inter
 pinhole_errc pinhole_start_listen(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port,
                                   pinhole_mapping* out) {
   ip_endpoint internal;
-  if (pm == nullptr || out == nullptr || !endpoint(internal_address, internal_port, internal)) {
+  if (pm == nullptr || out == nullptr || !parse(internal_address, internal_port, internal)) {
     return PINHOLE_E_INVALID_ARGUMENT;
   }
   pinhole::mapping m;
   const auto ec = pm->pm->start_listen(internal, m);
-  if (!ec) fill(m, out);
+  if (!ec) fill(m, *out);
   return to_c(ec);
 }
 
 pinhole_errc pinhole_stop_listen(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {
   ip_endpoint internal;
-  if (pm == nullptr || !endpoint(internal_address, internal_port, internal)) return PINHOLE_E_INVALID_ARGUMENT;
+  if (pm == nullptr || !parse(internal_address, internal_port, internal)) return PINHOLE_E_INVALID_ARGUMENT;
   return to_c(pm->pm->stop_listen(internal));
 }
 
@@ -164,9 +160,111 @@ pinhole_errc pinhole_get_port_range(pinhole_port_manager* pm, pinhole_port_type 
   return to_c(ec);
 }
 
+pinhole_errc pinhole_adopt_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type, const char* remote_address,
+                                  pinhole_mapping* out) {
+  // The descriptor is the library's whatever the result (as in C++):
+  // refused arguments close it too.
+  const auto refuse = [fd] {
+    if (fd >= 0) ::close(fd);
+    return PINHOLE_E_INVALID_ARGUMENT;
+  };
+  ip_endpoint remote;
+  if (pm == nullptr || fd < 0 || out == nullptr || !valid_type(type)) return refuse();
+  try {
+    const auto r = remote_address != nullptr ? ip_endpoint::parse(remote_address, true) : std::nullopt;
+    if (!r) return refuse();
+    remote = *r;
+  } catch (...) {
+    return refuse();
+  }
+  pinhole::mapping m;
+  const auto ec = pm->pm->adopt_socket(fd, static_cast<pinhole::port_type>(type), remote, m);
+  if (!ec) fill(m, *out);
+  return to_c(ec);
+}
+
+pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port,
+                          const char* to_address, uint16_t to_port, const void* data, size_t len) {
+  ip_endpoint internal, to;
+  if (pm == nullptr || (data == nullptr && len != 0) || !parse(internal_address, internal_port, internal) ||
+      !parse(to_address, to_port, to)) {
+    return PINHOLE_E_INVALID_ARGUMENT;
+  }
+  return to_c(pm->pm->send(internal, to, std::span(static_cast<const std::byte*>(data), len)));
+}
+
+pinhole_errc pinhole_attach_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type,
+                                   const char* remote_address, pinhole_mapping* out) {
+  if (pm == nullptr || fd < 0 || out == nullptr || remote_address == nullptr || !valid_type(type)) {
+    return PINHOLE_E_INVALID_ARGUMENT;
+  }
+  ip_endpoint remote;
+  try {
+    const auto r = ip_endpoint::parse(remote_address, true);
+    if (!r) return PINHOLE_E_INVALID_ARGUMENT;
+    remote = *r;
+  } catch (...) {
+    return PINHOLE_E_INVALID_ARGUMENT;
+  }
+  pinhole::mapping m;
+  const auto ec = pm->pm->attach_socket(fd, static_cast<pinhole::port_type>(type), remote, m);
+  if (!ec) fill(m, *out);
+  return to_c(ec);
+}
+
+int pinhole_handle_datagram(pinhole_port_manager* pm, const struct sockaddr* local, const struct sockaddr* from,
+                            const void* data, size_t len) {
+  // Per packet: no text, no allocation.
+  ip_endpoint l, f;
+  if (pm == nullptr || data == nullptr || !parse(local, l) || !parse(from, f)) return 0;
+  return pm->pm->handle_datagram(l, f, std::span(static_cast<const std::byte*>(data), len)) ? 1 : 0;
+}
+
+pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {
+  ip_endpoint internal;
+  if (pm == nullptr || !parse(internal_address, internal_port, internal)) return PINHOLE_E_INVALID_ARGUMENT;
+  return to_c(pm->pm->detach_socket(internal));
+}
+
+pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
+  if (pm == nullptr || out == nullptr || out->size < offsetof(pinhole_stats, mappings) + sizeof(uint64_t)) {
+    return PINHOLE_E_INVALID_ARGUMENT;
+  }
+  const auto s = pm->pm->stats();
+  pinhole_stats full{};
+  full.size = sizeof full;
+  full.mappings = s.mappings;
+  full.prewarmed = s.prewarmed;
+  full.listens = s.listens;
+  full.requests_sent = s.requests_sent;
+  full.responses_ok = s.responses_ok;
+  full.responses_rejected = s.responses_rejected;
+  full.keepalives = s.keepalives;
+  full.server_list_updates = s.server_list_updates;
+  full.attached = s.attached;
+  // An older caller's struct is a prefix of ours; copy only what it has.
+  const std::size_t n = std::min(out->size, sizeof full);
+  full.size = n;
+  std::memcpy(out, &full, n);
+  return PINHOLE_OK;
+}
+
 const char* pinhole_strerror(pinhole_errc e) {
   if (e == PINHOLE_E_OUT_OF_MEMORY) return "out of memory";
   return pinhole::errc_message(static_cast<int>(e));
 }
+
+const char* pinhole_event_type_name(pinhole_event_type t) {
+  switch (t) {
+    case PINHOLE_EVENT_MAPPING_CHANGED: return "mapping_changed";
+    case PINHOLE_EVENT_MAPPING_LOST: return "mapping_lost";
+    case PINHOLE_EVENT_SERVER_UNREACHABLE: return "server_unreachable";
+    case PINHOLE_EVENT_SERVER_RECOVERED: return "server_recovered";
+    case PINHOLE_EVENT_MAPPING_RESTORED: return "mapping_restored";
+  }
+  return "unknown";
+}
+
+const char* pinhole_version(void) { return PINHOLE_VERSION_STRING; }
 
 }  // extern "C"

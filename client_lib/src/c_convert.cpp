@@ -1,0 +1,77 @@
+#include "c_convert.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+namespace pinhole::c_api {
+
+bool parse(const sockaddr* sa, ip_endpoint& out) noexcept {
+  if (sa == nullptr) return false;
+  out = ip_endpoint{};
+  if (sa->sa_family == AF_INET) {
+    sockaddr_in in;
+    std::memcpy(&in, sa, sizeof in);
+    out.family = ip_family::v4;
+    std::memcpy(out.ip.data(), &in.sin_addr, 4);
+    out.port = ntohs(in.sin_port);
+    return true;
+  }
+  if (sa->sa_family == AF_INET6) {
+    sockaddr_in6 in6;
+    std::memcpy(&in6, sa, sizeof in6);
+    out.family = ip_family::v6;
+    std::memcpy(out.ip.data(), &in6.sin6_addr, 16);
+    out.port = ntohs(in6.sin6_port);
+    return true;
+  }
+  return false;
+}
+
+void format(const ip_endpoint& e, char (&out)[PINHOLE_ADDRESS_LEN]) noexcept {
+  out[0] = '\0';
+  if (e == ip_endpoint{}) return;
+  const int af = e.family == ip_family::v4 ? AF_INET : AF_INET6;
+  if (::inet_ntop(af, e.ip.data(), out, sizeof out) == nullptr) out[0] = '\0';
+}
+
+void fill(const ip_endpoint& e, pinhole_endpoint& out) noexcept {
+  format(e, out.address);
+  out.port = e.port;
+}
+
+void fill(const mapping& m, pinhole_mapping& out) noexcept {
+  std::memset(&out, 0, sizeof out);
+  format(m.internal, out.internal_address);
+  format(m.external, out.external_address);
+  out.internal_port = m.internal.port;
+  out.external_port = m.external.port;
+  out.native_handle = m.native_handle;
+}
+
+namespace {
+pinhole_event_type to_c(event_type t) noexcept {
+  switch (t) {
+    case event_type::mapping_changed: return PINHOLE_EVENT_MAPPING_CHANGED;
+    case event_type::mapping_lost: return PINHOLE_EVENT_MAPPING_LOST;
+    case event_type::server_unreachable: return PINHOLE_EVENT_SERVER_UNREACHABLE;
+    case event_type::server_recovered: return PINHOLE_EVENT_SERVER_RECOVERED;
+    case event_type::mapping_restored: return PINHOLE_EVENT_MAPPING_RESTORED;
+  }
+  return static_cast<pinhole_event_type>(static_cast<int>(t));
+}
+}  // namespace
+
+void fill(const event& e, pinhole_event& out) noexcept {
+  std::memset(&out, 0, sizeof out);
+  out.size = sizeof out;
+  out.type = to_c(e.type);
+  out.port_type = static_cast<pinhole_port_type>(e.current.type);
+  fill(e.current, out.mapping);
+  fill(e.previous_external, out.previous_external);
+  fill(e.server, out.server);
+  out.error = c_api::to_c(e.error);
+  if (e.error && e.error.category() != client_category()) out.system_error = e.error.value();
+}
+
+}  // namespace pinhole::c_api
