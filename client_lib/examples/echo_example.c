@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   int ok;
 
   memset(&a, 0, sizeof a);
-  for (i = 1; i < argc; ++i) {
+  for (i = 1; i < argc; i += 2) { /* --option value */
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage("every option takes a value");
     if (strcmp(argv[i], "--server") == 0) server = v;
@@ -137,7 +137,6 @@ int main(int argc, char** argv) {
     else if (strcmp(argv[i], "--linger-ms") == 0) linger_ms = strtol(v, NULL, 10);
     else if (strcmp(argv[i], "--until") == 0) a.until = v;
     else return usage("unknown option");
-    ++i;
   }
   if (server == NULL || peer == NULL) return usage("--server and --peer are required");
   if (count <= 0 || count > MAX_COUNT || rate <= 0 || rate > 1000000 || keepalive_ms < 0 || linger_ms < 0) {

@@ -46,8 +46,9 @@ only pinholed "/usr/sbin/pinholed|/usr/lib/systemd/system/pinholed\.(service|soc
 has libpinhole0 "/usr/lib/(.*/)?libpinhole\.so\.0" "/usr/lib/(.*/)?libpinhole\.so\.0\.[0-9.]+"
 only libpinhole0 "/usr/lib/(.*/)?libpinhole\.so\.0(\.[0-9.]+)?|${doc//PKG/libpinhole0}"
 has libpinhole-dev /usr/include/pinhole/pinhole.h /usr/include/pinhole/port_manager.hpp "/usr/lib/(.*/)?libpinhole\.so" \
-  "/usr/lib/(.*/)?libpinhole\.a" "/usr/lib/(.*/)?pkgconfig/pinhole\.pc" "/usr/lib/(.*/)?cmake/pinhole/pinholeConfig\.cmake"
-only libpinhole-dev "/usr/include/pinhole/.*|/usr/lib/(.*/)?(libpinhole\.so|libpinhole\.a|pkgconfig/pinhole\.pc|cmake/pinhole/.*)|${doc//PKG/libpinhole-dev}"
+  "/usr/lib/(.*/)?libpinhole\.a" "/usr/lib/(.*/)?pkgconfig/pinhole\.pc" "/usr/lib/(.*/)?cmake/pinhole/pinholeConfig\.cmake" \
+  /usr/share/doc/pinhole/examples/echo_example.c
+only libpinhole-dev "/usr/include/pinhole/.*|/usr/lib/(.*/)?(libpinhole\.so|libpinhole\.a|pkgconfig/pinhole\.pc|cmake/pinhole/.*)|/usr/share/doc/pinhole/examples/.*|${doc//PKG/libpinhole-dev}"
 has pinhole-tools /usr/bin/pinhole-probe /usr/bin/pinhole-bench /usr/share/man/man1/pinhole-probe.1.gz /usr/share/man/man1/pinhole-bench.1.gz
 only pinhole-tools "/usr/bin/pinhole-(probe|bench)|/usr/share/man/man1/pinhole-(probe|bench)\.1\.gz|${doc//PKG/pinhole-tools}"
 echo "ok: the split (daemon / shared library / SDK / tools), file names <package>_${VER}_${ARCH}.deb"

@@ -86,6 +86,8 @@ print("probes %d, answered %d, attacker connections re-opened %d" % (probes, goo
 check(probes >= 20, "probed /healthz %d times during the flood" % probes)
 check(good == probes, "every /healthz probe answered during the flood (failures: %s)" % failures[:5], d)
 status, body = http_get(mport, "/metrics")
-evicted = metric(body, "pinholed_http_connections_evicted_total")
-check(evicted is not None and evicted > 0, "evicted idle connections are counted: %s" % evicted)
+timed_out = metric(body, "pinholed_http_connections_timed_out_total")
+check(timed_out is not None and timed_out >= IDLE,
+      "silent connections are closed at the first-byte deadline and counted: %s" % timed_out)
+check(flood.reopened >= IDLE, "and re-opened by the flood: %d" % flood.reopened)
 check(d.stop() == 0, "clean exit")
