@@ -67,7 +67,8 @@ if [ "$MODE" = debs ]; then
 else
   DF="$SRC/packaging/docker/Dockerfile"
   IMAGES+=("$TAG")
-  "${BUILD[@]}" --ignorefile "$SRC/packaging/docker/Dockerfile.dockerignore" -f "$DF" "$SRC" >"$WORK/build.log" 2>&1 \
+  # --layers=false: no 1.3 GB build-stage image left behind per run.
+  "${BUILD[@]}" --layers=false --ignorefile "$SRC/packaging/docker/Dockerfile.dockerignore" -f "$DF" "$SRC" >"$WORK/build.log" 2>&1 \
     || { tail -40 "$WORK/build.log"; fail "podman build"; }
 fi
 ok "podman build -f ${DF#$SRC/} in $(( $(date +%s) - start )) s"
@@ -205,7 +206,7 @@ ok "podman kill -s HUP reloads the mounted config: allow 203.0.113.0/24 only, th
 "${P[@]}" stop -t 10 "$B" >/dev/null
 [ "$("${P[@]}" inspect --format '{{.State.ExitCode}}' "$B")" = 0 ] || fail "second container exit code"
 
-if [ "$MODE" = debs ] && [ -n "${PINHOLE_K8S_DIR:-}" ]; then
+if [ "$MODE" = debs ]; then
   . "$HERE/container/kube_play.sh"
 fi
 ok "all container checks passed"
