@@ -6,12 +6,14 @@
 #              RELEASE_BUILD (the packaging.release_build fixture) and runs
 #              every check below;
 # MODE source: builds packaging/docker/Dockerfile (the whole project built
-#              again inside the image) and runs the image's basic checks.
+#              again inside the image) and runs the same checks but the
+#              Kubernetes part.
 # The base images (debian:12, debian:12-slim) come from base_image.sh,
 # cached in CACHE_DIR (outside the source tree). The container runs in a
 # network namespace of this test's own (198.51.100.1; the client is
 # 198.51.100.2 in a second one, over a veth pair): non-root, read-only root
-# filesystem, no capabilities. Everything this test creates (images,
+# filesystem, no capabilities, `--network host` inside that namespace
+# (podman run there). Everything this test creates (images,
 # containers, namespaces) is removed by name or ID at the end.
 set -euo pipefail
 SRC=$(readlink -f "$1")
@@ -111,7 +113,11 @@ ip -n "$CLINS" addr add "$CLIIP/24" dev "$ID-c"
 for ns in "$SRVNS" "$CLINS"; do ip -n "$ns" link set lo up; done
 ip -n "$SRVNS" link set "$ID-s" up
 ip -n "$CLINS" link set "$ID-c" up
-NET=(--network "ns:/run/netns/$SRVNS")
+# Host networking inside that namespace: podman runs in it (nsenter --net;
+# `ip netns exec` would remount /sys and hide the cgroups), so the README's
+# `--network host` is what runs here, and no address outside the lab exists.
+PN=(nsenter "--net=/run/netns/$SRVNS" "${P[@]}")
+NET=(--network host)
 
 wait_log() {  # CONTAINER TEXT [COUNT]: wait up to 10 s for COUNT lines with TEXT
   local n=${3:-1}
@@ -123,12 +129,13 @@ wait_log() {  # CONTAINER TEXT [COUNT]: wait up to 10 s for COUNT lines with TEX
 }
 # podman healthcheck run: exit 0 (and no output) when healthy, 1 and
 # "unhealthy" otherwise; the container's health status as podman inspect says.
-health() { "${P[@]}" healthcheck run "$1" 2>&1; }
+# With --network host the check runs in the caller's network namespace: PN.
+health() { "${PN[@]}" healthcheck run "$1" 2>&1; }
 status() { "${P[@]}" inspect --format '{{.State.Health.Status}}' "$1"; }
 
 # ---- the image as it comes: its own config, metrics off ------------------------
-say "\$ podman run -d --name pinholed --network ns:/run/netns/$SRVNS ${HARD[*]} $TAG"
-A=$("${P[@]}" run -d --name "pinhole-$ID-a" "${NET[@]}" "${HARD[@]}" "$TAG")
+say "\$ podman run -d --name pinholed ${NET[*]} ${HARD[*]} $TAG"
+A=$("${PN[@]}" run -d --name "pinhole-$ID-a" "${NET[@]}" "${HARD[@]}" "$TAG")
 CONTAINERS+=("$A")
 wait_log "$A" event=started
 pid=$("${P[@]}" inspect --format '{{.State.Pid}}' "$A")
@@ -136,7 +143,9 @@ uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
 caps=$(awk '/^Cap(Eff|Prm|Bnd):/ {printf "%s ", $2}' "/proc/$pid/status")
 [ "$uids" = "10001 10001 10001 10001" ] || fail "pinholed runs with UIDs $uids, not 10001"
 [ "$caps" = "0000000000000000 0000000000000000 0000000000000000 " ] || fail "pinholed has capabilities $caps"
-"${P[@]}" exec "$A" /bin/sh -c ': >/etc/pinhole/x' 2>/dev/null && fail "the root filesystem is writable"
+# Even root in the container (owner of /, no capabilities needed) cannot write.
+out=$("${PN[@]}" exec --user 0 "$A" /bin/sh -c ': >/x' 2>&1) && fail "the root filesystem is writable"
+case "$out" in *"Read-only file system"*) ;; *) fail "writing / failed, but not read-only: $out";; esac
 ok "pinholed runs as uid 10001 (pinhole), no capabilities (CapEff/CapPrm/CapBnd 0), read-only root filesystem"
 out=$(cli stun "$SRVIP" 3478) || fail "STUN from $CLIIP: $out"
 ok "STUN Binding from outside the container: $out (the client's true address)"
@@ -182,8 +191,8 @@ JSON
 chmod -R a+rX "$WORK"
 RUN_B=("${NET[@]}" "${HARD[@]}" -v "$WORK/etc:/etc/pinhole:ro" "$TAG"
        --config /etc/pinhole/pinholed.json --metrics "$SRVIP:9641")
-say "\$ podman run -d --name pinholed ... -v $WORK/etc:/etc/pinhole:ro $TAG --config /etc/pinhole/pinholed.json --metrics $SRVIP:9641"
-B=$("${P[@]}" run -d --name "pinhole-$ID-b" "${RUN_B[@]}")
+say "\$ podman run -d --name pinholed ${NET[*]} ${HARD[*]} -v $WORK/etc:/etc/pinhole:ro $TAG --config /etc/pinhole/pinholed.json --metrics $SRVIP:9641"
+B=$("${PN[@]}" run -d --name "pinhole-$ID-b" "${RUN_B[@]}")
 CONTAINERS+=("$B")
 wait_log "$B" event=started
 wait_log "$B" "event=metrics_listening addr=$SRVIP:9641"
