@@ -65,11 +65,13 @@ if [ "$MODE" = debs ]; then
     || { cat "$WORK/cpack.log"; fail "cpack in $RELEASE"; }
   rm -rf "$WORK/debs/_CPack_Packages"
   IMAGES+=("$TAG")
+  say "\$ podman ${BUILD[*]:4} -f ${DF#$SRC/} $WORK/debs"
   "${BUILD[@]}" -f "$DF" "$WORK/debs" >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log"; fail "podman build"; }
 else
   DF="$SRC/packaging/docker/Dockerfile"
   IMAGES+=("$TAG")
   # --layers=false: no 1.3 GB build-stage image left behind per run.
+  say "\$ podman ${BUILD[*]:4} --layers=false -f ${DF#$SRC/} ."
   "${BUILD[@]}" --layers=false --ignorefile "$SRC/packaging/docker/Dockerfile.dockerignore" -f "$DF" "$SRC" >"$WORK/build.log" 2>&1 \
     || { tail -40 "$WORK/build.log"; fail "podman build"; }
 fi
@@ -157,18 +159,22 @@ tcp=$(ip netns exec "$SRVNS" ss -Hltn)
 [ -z "$tcp" ] || fail "something listens on TCP by default: $tcp"
 ok "metrics off by default (no TCP listener in the container's namespace)"
 
+say "\$ podman healthcheck run pinholed"
 out=$(health "$A") || fail "podman healthcheck run: $out"
 [ "$(status "$A")" = healthy ] || fail "health status '$(status "$A")' after a passing podman healthcheck run"
 ok "podman healthcheck run: exit 0, status $(status "$A")"
+say "\$ podman kill -s STOP pinholed; podman healthcheck run pinholed"
 "${P[@]}" kill -s STOP "$A" >/dev/null
 out=$(health "$A") && fail "healthcheck passes with pinholed stopped: $out"
-"${P[@]}" kill -s CONT "$A" >/dev/null
 case "$out" in *unhealthy*) ;; *) fail "podman healthcheck run with pinholed stopped says '$out'";; esac
 ok "pinholed stopped (SIGSTOP): podman healthcheck run: exit 1, '$out'"
+say "\$ podman kill -s CONT pinholed; podman healthcheck run pinholed"
+"${P[@]}" kill -s CONT "$A" >/dev/null
 out=$(health "$A") || fail "healthcheck after SIGCONT: $out"
 [ "$(status "$A")" = healthy ] || fail "health status '$(status "$A")' after SIGCONT"
 ok "pinholed continued (SIGCONT): healthy again"
 
+say "\$ podman stop pinholed"
 start=$(date +%s)
 "${P[@]}" stop -t 10 "$A" >/dev/null
 took=$(( $(date +%s) - start ))
@@ -205,6 +211,7 @@ l=$(cli http "$SRVIP" 9641 /livez | sed -n 1p)
 [ "$h" = 200 ] && [ "$l" = 200 ] || fail "/healthz $h, /livez $l"
 ok "--metrics $SRVIP:9641: /metrics, /healthz $h, /livez $l from the client"
 # The reload: only the other lab range may ask; the client is turned away.
+say "\$ sed -i 's|\"allow\": \[\]|\"allow\": [\"203.0.113.0/24\"]|' $WORK/etc/pinholed.json; podman kill -s HUP pinholed"
 sed -i 's|"allow": \[\]|"allow": ["203.0.113.0/24"]|' "$WORK/etc/pinholed.json"
 "${P[@]}" kill -s HUP "$B" >/dev/null
 wait_log "$B" event=reloaded

@@ -31,11 +31,12 @@ kcleanup() {
   "${P[@]}" network rm -f "$KNET" >/dev/null 2>&1
 }
 trap 'kcleanup; cleanup' EXIT
+say "\$ podman network create --subnet $KSUB.0/24 $KNET"
 "${P[@]}" network create --subnet "$KSUB.0/24" "$KNET" >/dev/null
 ip -n "$CLINS" route add "$KSUB.0/24" via "$SRVIP"
 KC=pinholed-pod-0-pinholed  # podman's name: <deployment>-pod-<n>-<container>
 play() {
-  say "\$ podman kube play --network $KNET --configmap packaging/k8s/configmap.yaml $* packaging/k8s/deployment.yaml"
+  say "\$ podman kube play ${*:+$* }--network $KNET --configmap packaging/k8s/configmap.yaml packaging/k8s/deployment.yaml"
   "${KP[@]}" kube play --network "$KNET" --configmap "$WORK/configmap.yaml" "$@" "$WORK/deployment.yaml" \
     >"$WORK/play.log" 2>&1 || { grep -v 'systemd connection' "$WORK/play.log"; fail "podman kube play"; }
   CONTAINERS+=("$KC")
@@ -62,10 +63,12 @@ ok "STUN Binding to the node's $SRVIP:3478 (podman's port mapping, no SNAT): $ou
 # does not resolve named ports, so it is not podman that runs them here.
 probe() { cli http "$KIP" 9641 "$1" | sed -n 1p; }
 [ "$(probe /healthz)" = 200 ] && [ "$(probe /livez)" = 200 ] || fail "probes: /healthz $(probe /healthz), /livez $(probe /livez)"
+say "\$ podman kill -s USR1 $KC   # drain"
 "${P[@]}" kill -s USR1 "$KC" >/dev/null
 wait_log "$KC" event=drain_started
 [ "$(probe /healthz)" = 503 ] && [ "$(probe /livez)" = 200 ] \
   || fail "drained: /healthz $(probe /healthz), /livez $(probe /livez)"
+say "\$ podman kill -s USR2 $KC   # drain ends"
 "${P[@]}" kill -s USR2 "$KC" >/dev/null
 wait_log "$KC" event=drain_ended
 for _ in $(seq 50); do [ "$(probe /healthz)" = 200 ] && break; sleep 0.1; done
@@ -76,6 +79,7 @@ echo "$m" | grep -q '^pinholed_uptime_seconds' || fail "no /metrics on the pod I
 ok "/metrics on the pod IP (what the Prometheus annotations scrape)"
 
 # A ConfigMap change, applied by playing again with --replace.
+say "\$ sed -i 's|\"allow\": \[\]|\"allow\": [\"203.0.113.0/24\"]|' packaging/k8s/configmap.yaml"
 sed -i 's|"allow": \[\]|"allow": ["203.0.113.0/24"]|' "$WORK/configmap.yaml"
 grep -q '"allow": \["203.0.113.0/24"\]' "$WORK/configmap.yaml" || fail "could not edit the ConfigMap copy"
 old=$("${P[@]}" inspect --format '{{.Id}}' "$KC")
@@ -84,5 +88,6 @@ play --replace
 out=$(cli silent "$KIP" 3478) || fail "the changed ConfigMap did not take effect: $out"
 "${P[@]}" exec "$KC" cat /etc/pinhole/pinholed.json | grep -q '203.0.113.0/24' || fail "the pod does not see the new ConfigMap"
 ok "ConfigMap change (allow 203.0.113.0/24 only) applied with podman kube play --replace: the client from $CLIIP gets $out"
+say "\$ podman kube down packaging/k8s/deployment.yaml"
 "${KP[@]}" kube down "$WORK/deployment.yaml" >/dev/null 2>&1 || fail "podman kube down"
 ok "podman kube down"
