@@ -34,6 +34,10 @@ trap 'kcleanup; cleanup' EXIT
 say "\$ podman network create --subnet $KSUB.0/24 $KNET"
 "${P[@]}" network create --subnet "$KSUB.0/24" "$KNET" >/dev/null
 ip -n "$CLINS" route add "$KSUB.0/24" via "$SRVIP"
+# podman builds its pod infra image (localhost/podman-pause) at the first
+# kube play; one this test made is removed with its own image.
+pause_images() { "${P[@]}" images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/podman-pause:' || true; }
+PAUSE_BEFORE=$(pause_images)
 KC=pinholed-pod-0-pinholed  # podman's name: <deployment>-pod-<n>-<container>
 play() {
   say "\$ podman kube play ${*:+$* }--network $KNET --configmap packaging/k8s/configmap.yaml packaging/k8s/deployment.yaml"
@@ -44,6 +48,7 @@ play() {
   KIP=$("${P[@]}" inspect --format "{{(index .NetworkSettings.Networks \"$KNET\").IPAddress}}" "$KC")
 }
 play
+[ -n "$PAUSE_BEFORE" ] || IMAGES+=($(pause_images))
 [ "$("${P[@]}" pod ps --filter name=pinholed-pod --format '{{.Name}} {{.Status}}')" = "pinholed-pod-0 Running" ] \
   || fail "pods: $("${P[@]}" pod ps)"
 pid=$("${P[@]}" inspect --format '{{.State.Pid}}' "$KC")
