@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# No Docker engine here: run the Dockerfile's build stage (build-steps.sh) in
-# a temp dir, check the Dockerfile uses it and its runtime contract (non-root
-# USER, EXPOSE 3478/udp, HEALTHCHECK with pinhole-probe), then run the staged
+# The Dockerfile's build stage (build-steps.sh) on the host, in a temp dir
+# (packaging.container_source builds and runs the image itself with podman);
+# check the Dockerfile uses it and its runtime contract (non-root USER,
+# EXPOSE 3478/udp, HEALTHCHECK with pinhole-probe), then run the staged
 # image content the way the container would: pinholed as an unprivileged user
 # and the HEALTHCHECK command against it.
 # Usage: docker_build_steps.sh SRC_DIR [BUILD_DIR]

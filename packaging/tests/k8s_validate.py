@@ -43,7 +43,10 @@ for kind in ("DaemonSet", "Deployment"):
     check(any(p["containerPort"] == 3478 and p["protocol"] == "UDP" for p in c["ports"]), "%s: UDP 3478" % kind)
     check(c["securityContext"].get("runAsNonRoot") is True and c["securityContext"]["capabilities"]["drop"] == ["ALL"],
           "%s: non-root, no capabilities" % kind)
-    check("--metrics" in c["args"] and "$(POD_IP):9641" in c["args"], "%s: metrics bound to the pod IP only" % kind)
+    # hostNetwork: the pod IP is the node's, so metrics bind to it alone;
+    # a pod network namespace of its own has nothing but the pod IP and loopback.
+    want = "$(POD_IP):9641" if t["spec"].get("hostNetwork") else "0.0.0.0:9641"
+    check("--metrics" in c["args"] and want in c["args"], "%s: metrics bound to the pod IP only (%s)" % (kind, want))
 check(pod("DaemonSet")["spec"].get("hostNetwork") is True, "DaemonSet uses hostNetwork (true source addresses)")
 svc = docs[("Service", "pinholed")]["spec"]
 check(svc.get("externalTrafficPolicy") == "Local" and svc["ports"][0]["protocol"] == "UDP",
