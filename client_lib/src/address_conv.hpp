@@ -56,25 +56,32 @@ inline socklen_t to_sockaddr(const ip_endpoint& e, sockaddr_storage& ss) noexcep
   return sizeof sin6;
 }
 
-inline bool from_sockaddr(const sockaddr_storage& ss, ip_endpoint& out) noexcept {
+// Reads only as many bytes as the family's own struct has, so `sa` may point
+// at a plain sockaddr_in (a C caller's) as well as at a sockaddr_storage.
+inline bool from_sockaddr(const sockaddr* sa, ip_endpoint& out) noexcept {
   out = ip_endpoint{};
-  if (ss.ss_family == AF_INET) {
+  if (sa == nullptr) return false;
+  if (sa->sa_family == AF_INET) {
     sockaddr_in sin{};
-    std::memcpy(&sin, &ss, sizeof sin);
+    std::memcpy(&sin, sa, sizeof sin);
     out.family = ip_family::v4;
     std::memcpy(out.ip.data(), &sin.sin_addr, 4);
     out.port = ntohs(sin.sin_port);
     return true;
   }
-  if (ss.ss_family == AF_INET6) {
+  if (sa->sa_family == AF_INET6) {
     sockaddr_in6 sin6{};
-    std::memcpy(&sin6, &ss, sizeof sin6);
+    std::memcpy(&sin6, sa, sizeof sin6);
     out.family = ip_family::v6;
     std::memcpy(out.ip.data(), &sin6.sin6_addr, 16);
     out.port = ntohs(sin6.sin6_port);
     return true;
   }
   return false;
+}
+
+inline bool from_sockaddr(const sockaddr_storage& ss, ip_endpoint& out) noexcept {
+  return from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), out);
 }
 
 }  // namespace pinhole::client

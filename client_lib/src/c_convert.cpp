@@ -1,32 +1,13 @@
 #include "c_convert.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include "address_conv.hpp"
 
 namespace pinhole::c_api {
 
-bool parse(const sockaddr* sa, ip_endpoint& out) noexcept {
-  if (sa == nullptr) return false;
-  out = ip_endpoint{};
-  if (sa->sa_family == AF_INET) {
-    sockaddr_in in;
-    std::memcpy(&in, sa, sizeof in);
-    out.family = ip_family::v4;
-    std::memcpy(out.ip.data(), &in.sin_addr, 4);
-    out.port = ntohs(in.sin_port);
-    return true;
-  }
-  if (sa->sa_family == AF_INET6) {
-    sockaddr_in6 in6;
-    std::memcpy(&in6, sa, sizeof in6);
-    out.family = ip_family::v6;
-    std::memcpy(out.ip.data(), &in6.sin6_addr, 16);
-    out.port = ntohs(in6.sin6_port);
-    return true;
-  }
-  return false;
-}
+bool parse(const sockaddr* sa, ip_endpoint& out) noexcept { return client::from_sockaddr(sa, out); }
 
 void format(const ip_endpoint& e, char (&out)[PINHOLE_ADDRESS_LEN]) noexcept {
   out[0] = '\0';
