@@ -26,25 +26,9 @@ fresh=""
 
 if [ ! -s "$TAR" ] || [ ! -s "$SLIM" ]; then
   command -v debootstrap >/dev/null || { say "debootstrap missing (scripts/setup installs it)"; exit 77; }
-  # The mirror: the machine's first apt source for SUITE from a .../debian
-  # archive (one-line sources.list or deb822 .sources).
-  MIRROR=$(
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-      [ -f "$f" ] || continue
-      sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" | awk -v s="$SUITE" '$1 == "deb" && $3 == s && $2 ~ /\/debian\/?$/ { print $2; exit }'
-    done
-    for f in /etc/apt/sources.list.d/*.sources; do
-      [ -f "$f" ] || continue
-      sed -e '/^[[:space:]]*#/d' -e 's/#.*//' "$f" | awk -v s="$SUITE" '
-        function flush() { if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " s " ")) { n = split(uris, u, " ");
-                             for (i = 1; i <= n; i++) if (u[i] ~ /\/debian\/?$/) { print u[i]; exit } }
-                           types = uris = suites = "" }
-        /^[ \t]*$/ { flush(); next }
-        tolower($1) == "types:"  { $1 = ""; types = $0 }
-        tolower($1) == "uris:"   { $1 = ""; uris = $0 }
-        tolower($1) == "suites:" { $1 = ""; suites = $0 }
-        END { flush() }'
-    done | head -n1)
+  # The mirror: the machine's own apt source for SUITE (apt_mirror.sh).
+  . "$(dirname "${BASH_SOURCE[0]}")/../apt_mirror.sh"
+  MIRROR=$(apt_mirror "$SUITE")
   [ -n "$MIRROR" ] || { say "no apt source for '$SUITE' from a .../debian archive in /etc/apt"; exit 1; }
   TMP=$(mktemp -d "$CACHE/rootfs.tmp.XXXXXX")
   trap 'rm -rf --one-file-system "$TMP"' EXIT
