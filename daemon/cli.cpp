@@ -75,9 +75,7 @@ double parse_rate(const char* flag, const std::string& s) {
 }
 
 std::string check_ip(const char* flag, const std::string& s) {
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!parse_ip(s, fam, ip)) bad_value(flag, "IP address", s);
+  if (!stun::transport_address::parse_literal(s)) bad_value(flag, "IP address", s);
   return s;
 }
 
@@ -302,7 +300,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
     config cfg = default_config();
     // The default listeners are for plain mode: RFC 5780 mode binds its four
     // sockets plus only the listen addresses the file or --listen set. A
-    // listen_spec with no family never parses, so it marks "file left
+    // listen_spec with no text never parses, so it marks "file left
     // listen alone".
     const auto default_listen = cfg.listen;
     cfg.listen = {listen_spec{}};
@@ -311,7 +309,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
       std::string error;
       if (!load_file(*path, cfg, error)) return fail(error);
     }
-    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].family == 0);
+    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].text.empty());
     if (!listen_set) cfg.listen = default_listen;
     listen_set = listen_set || vm.count("listen") != 0;
     const config from_file = cfg;

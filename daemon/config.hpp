@@ -8,14 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include "stun/address.hpp"
+
 namespace pinhole::daemon {
 
 // One "IP:PORT" listen (or metrics) address. IPv6 must be bracketed: "[::1]:3478".
 struct listen_spec {
-  std::string text;                  // as written in the config / on the command line
-  int family = 0;                    // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> ip{}; // network order; IPv4 uses the first 4 bytes, rest zero
-  std::uint16_t port = 0;            // 0 = kernel-chosen (useful for tests)
+  std::string text;               // as written in the config / on the command line; "" = no address
+  stun::transport_address addr;   // port 0 = kernel-chosen (useful for tests)
 
   friend bool operator==(const listen_spec&, const listen_spec&) = default;
 };
@@ -94,15 +94,14 @@ std::string to_json(const config& cfg);
 // beyond `out.text`) ----
 
 // "1.2.3.4:3478" / "[2001:db8::1]:3478"; port 0..65535. false on any syntax error.
+// The grammar is stun::transport_address::parse's; IP literals (no brackets,
+// no zone) are stun::transport_address::parse_literal's.
 bool parse_listen(std::string_view text, listen_spec& out);
-
-// An IP literal "192.0.2.1" / "2001:db8::1" (no brackets, no zone).
-bool parse_ip(std::string_view text, int& family, std::array<std::uint8_t, 16>& ip);
 
 // An ACL prefix "198.51.100.0/24", "2001:db8::/32", or a bare IP (= /32 or /128).
 // Host bits beyond the prefix length must be zero.
 struct ip_prefix {
-  int family = 0;                     // AF_INET or AF_INET6
+  stun::family family = stun::family::ipv4;
   std::array<std::uint8_t, 16> ip{};  // network order; IPv4 uses the first 4 bytes
   unsigned length = 0;                // prefix length in bits
 

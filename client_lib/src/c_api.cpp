@@ -250,7 +250,6 @@ pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
 }
 
 const char* pinhole_strerror(pinhole_errc e) {
-  if (e == PINHOLE_E_OUT_OF_MEMORY) return "out of memory";
   return pinhole::errc_message(static_cast<int>(e));
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "binding.hpp"
+#include "caught_error.hpp"
 #include "pinhole/errors.hpp"
 #include "pinhole/nat.hpp"
 #include "random.hpp"
@@ -165,7 +166,7 @@ std::error_code discover_nat(const discovery_options& opts, nat_report& out) noe
     out.classic = classify(true, out.behind_nat, out.mapping, out.filtering);
     return {};
   } catch (...) {
-    return make_error_code(errc::socket_error);
+    return client::caught_error();
   }
 }
 

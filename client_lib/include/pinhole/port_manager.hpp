@@ -42,12 +42,9 @@
 
 namespace pinhole {
 
-class port_manager;
-namespace client {  // the library's internals (not installed)
-class dns_resolver;
-std::unique_ptr<port_manager> create_port_manager(options opts, std::shared_ptr<dns_resolver> dns,
-                                                  std::error_code& ec) noexcept;
-}  // namespace client
+namespace detail {
+struct port_manager_access;  // how the library itself builds a port_manager (not installed)
+}  // namespace detail
 
 struct port_manager_stats {
   std::size_t mappings = 0;   // handed out (GetMapping/adopt/attach), not released
@@ -171,8 +168,7 @@ class PINHOLE_API port_manager {
   port_manager_stats stats() const noexcept;
 
  private:
-  friend std::unique_ptr<port_manager> client::create_port_manager(options, std::shared_ptr<client::dns_resolver>,
-                                                                   std::error_code&) noexcept;
+  friend struct detail::port_manager_access;
   struct impl;
   explicit port_manager(std::unique_ptr<impl> p) noexcept;
   std::unique_ptr<impl> impl_;
