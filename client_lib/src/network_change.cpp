@@ -75,6 +75,10 @@ void manager_core::network_changed() {
       destroy(s);  // learnt on the old network; refilled below
       continue;
     }
+    // Mappings being made right now (GetMapping, StartListen in flight)
+    // finish or fail on their own within their call budget.
+    const bool settled = s->handed_out || s->listen_refs > 0 || (s->owner != 0 && !s->mapped);
+    if (!settled) continue;
     const bool gone = listed && !address_present(addrs, s->internal);
     recheck_after_change(s, gone);
   }
