@@ -219,8 +219,8 @@ void manager_core::arm_keepalive(const std::shared_ptr<slot>& s, clock::duration
 
 manager_core::clock::duration manager_core::keepalive_due_in(const slot& s) const {
   if (!opts_.skip_keepalive_on_traffic || s.lost || s.explicit_mapping) return clock::duration::zero();
-  // RFC 4787 §4.3, REQ-6: "The NAT mapping Refresh Direction MUST have a
-  // 'NAT Outbound refresh behavior' of 'True'": the application's own
+  // RFC 4787 §4.3: "REQ-6: The NAT mapping Refresh Direction MUST have a
+  // "NAT Outbound refresh behavior" of "True"." The application's own
   // datagrams out of this socket refresh the binding as a keep-alive would.
   auto last = directory_.last_send(s.internal);
   for (const auto& name : s.former_internals) last = std::max(last, directory_.last_send(name));

@@ -103,6 +103,11 @@ struct options {
   // RFC 5780 servers. Pre-warmed mappings are checked the same way when they
   // are made; behind a destination-dependent NAT none is kept ready.
   bool check_destination_dependence = true;
+  event_handler on_event;
+  // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
+  // datagrams the library read that are not its own STUN.
+  datagram_handler on_datagram;
+  // (Appended after the callbacks: existing members keep their offsets.)
   // Network changes (Linux: rtnetlink link, address and route
   // notifications, IPv4 and IPv6; elsewhere off). Within ~150 ms of a change
   // (one re-check per burst of notifications) plus one round trip, every
@@ -131,10 +136,6 @@ struct options {
   // whose NAT binding needs no refresh traffic: their check only looks for
   // a change. Never shorter than keepalive_interval.
   std::chrono::milliseconds explicit_keepalive_interval{300000};
-  event_handler on_event;
-  // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
-  // datagrams the library read that are not its own STUN.
-  datagram_handler on_datagram;
 };
 
 }  // namespace pinhole
