@@ -164,8 +164,9 @@ void netmon::note_change() {
   pending_ = true;
   debounce_timer_.expires_after(debounce_);
   debounce_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled by stop(): touch nothing
     pending_ = false;
-    if (ec || stopped_) return;
+    if (stopped_) return;
     ++changes_;
     if (on_change_) on_change_();
   });
