@@ -226,6 +226,10 @@ pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* interna
   return to_c(pm->pm->detach_socket(internal));
 }
 
+void pinhole_network_changed(pinhole_port_manager* pm) {
+  if (pm != nullptr) pm->pm->network_changed();
+}
+
 pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   if (pm == nullptr || out == nullptr || out->size < offsetof(pinhole_stats, mappings) + sizeof(uint64_t)) {
     return PINHOLE_E_INVALID_ARGUMENT;
@@ -242,6 +246,8 @@ pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   full.keepalives = s.keepalives;
   full.server_list_updates = s.server_list_updates;
   full.attached = s.attached;
+  full.keepalives_skipped = s.keepalives_skipped;
+  full.network_changes = s.network_changes;
   // An older caller's struct is a prefix of ours; copy only what it has.
   const std::size_t n = std::min(out->size, sizeof full);
   full.size = n;
@@ -260,6 +266,7 @@ const char* pinhole_event_type_name(pinhole_event_type t) {
     case PINHOLE_EVENT_SERVER_UNREACHABLE: return "server_unreachable";
     case PINHOLE_EVENT_SERVER_RECOVERED: return "server_recovered";
     case PINHOLE_EVENT_MAPPING_RESTORED: return "mapping_restored";
+    case PINHOLE_EVENT_NETWORK_CHANGED: return "network_changed";
   }
   return "unknown";
 }

@@ -36,6 +36,7 @@ pinhole_event_type to_c(event_type t) noexcept {
     case event_type::server_unreachable: return PINHOLE_EVENT_SERVER_UNREACHABLE;
     case event_type::server_recovered: return PINHOLE_EVENT_SERVER_RECOVERED;
     case event_type::mapping_restored: return PINHOLE_EVENT_MAPPING_RESTORED;
+    case event_type::network_changed: return PINHOLE_EVENT_NETWORK_CHANGED;
   }
   return static_cast<pinhole_event_type>(static_cast<int>(t));
 }

@@ -198,6 +198,18 @@ pinhole_errc pinhole_options_set_check_destination_dependence(pinhole_options* o
   return set_flag(o, on, &pinhole::options::check_destination_dependence);
 }
 
+pinhole_errc pinhole_options_set_monitor_network(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::monitor_network);
+}
+
+pinhole_errc pinhole_options_set_skip_keepalive_on_traffic(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::skip_keepalive_on_traffic);
+}
+
+pinhole_errc pinhole_options_set_explicit_keepalive_ms(pinhole_options* o, uint32_t ms) {
+  return set_ms(o, ms, false, &pinhole::options::explicit_keepalive_interval);
+}
+
 pinhole_errc pinhole_options_set_event_callback(pinhole_options* o, pinhole_event_cb cb, void* user) {
   return with(o, [&](pinhole_options& c) {
     c.event_cb = cb;

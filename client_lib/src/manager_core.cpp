@@ -40,9 +40,17 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
   s->type = type;
   s->internal = local;
   s->attached = attached;
-  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, attached ? &attached_txids_ : nullptr, s->id);
+  s->sock = make_socket(s, fd, local);
+  slots_[s->id] = s;
+  return s;
+}
+
+std::shared_ptr<mapped_socket> manager_core::make_socket(const std::shared_ptr<slot>& s, int fd,
+                                                         const ip_endpoint& local) {
+  auto sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, s->attached ? &attached_txids_ : nullptr,
+                                              s->id);
   std::weak_ptr<slot> weak = s;
-  s->sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
+  sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
     if (!sp || sp->dead || !opts_.on_datagram) return;
     try {
@@ -51,9 +59,8 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
       // Application exceptions must not unwind through the event loop.
     }
   });
-  s->sock->start();
-  slots_[s->id] = s;
-  return s;
+  sock->start();
+  return sock;
 }
 
 std::error_code manager_core::open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,
@@ -331,6 +338,7 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
     by_internal_.erase(it);
     directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
+  forget_former_internals(*s);  // re-bound after a network change: its old names
   s->sock->close();
   slots_.erase(s->id);
   if (s->handed_out) handed_out_.fetch_sub(1, std::memory_order_relaxed);
@@ -499,6 +507,7 @@ void manager_core::replace_servers(std::vector<ip_endpoint> servers, bool initia
 
 void manager_core::shutdown() {
   stopping_ = true;
+  stop_netmon();
   probe_timer_.cancel();
   for (auto& p : probes_) p->close();
   probes_.clear();
@@ -521,6 +530,8 @@ port_manager_stats manager_core::stats() const noexcept {
   st.responses_ok = counters_.responses_ok.load(std::memory_order_relaxed);
   st.responses_rejected = counters_.responses_rejected.load(std::memory_order_relaxed);
   st.keepalives = keepalives_.load(std::memory_order_relaxed);
+  st.keepalives_skipped = keepalives_skipped_.load(std::memory_order_relaxed);
+  st.network_changes = network_changes_.load(std::memory_order_relaxed);
   st.attached = attached_.load(std::memory_order_relaxed);
   return st;
 }

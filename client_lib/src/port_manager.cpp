@@ -258,7 +258,10 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
     raw->created = true;
     p->thread = std::thread([raw] { raw->io.run(); });
     p->thread_id = p->thread.get_id();
-    asio::post(p->io, [raw] { raw->core.start_prewarm(); });
+    asio::post(p->io, [raw] {
+      raw->core.start_prewarm();
+      raw->core.start_netmon();
+    });
     return detail::port_manager_access::wrap(std::move(p));
   } catch (...) {
     ec = client::caught_error();
@@ -389,5 +392,13 @@ std::error_code port_manager::send(const ip_endpoint& internal, const ip_endpoin
 }
 
 port_manager_stats port_manager::stats() const noexcept { return impl_->core.stats(); }
+
+void port_manager::network_changed() noexcept {
+  try {
+    asio::post(impl_->io, [p = impl_.get()] { p->core.network_changed(); });
+  } catch (...) {
+    // Out of memory: the monitor and the keep-alives still follow the network.
+  }
+}
 
 }  // namespace pinhole

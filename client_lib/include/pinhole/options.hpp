@@ -107,6 +107,35 @@ struct options {
   // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
   // datagrams the library read that are not its own STUN.
   datagram_handler on_datagram;
+  // (Appended after the callbacks: existing members keep their offsets.)
+  // Network changes (Linux: rtnetlink link, address and route
+  // notifications, IPv4 and IPv6; elsewhere off). Within ~150 ms of a change
+  // (one re-check per burst of notifications) plus one round trip, every
+  // mapping is re-checked instead of waiting for its next keep-alive (up to
+  // keepalive_interval + call_timeout): event network_changed, then
+  // mapping_changed (another NAT in front now) or mapping_lost. A
+  // library-owned mapping whose local address is gone is re-bound to the
+  // address the kernel now routes from (same port if free); its
+  // mapping_changed then carries the new internal address too, and the old
+  // one still names it. An application-owned (attach_socket) one is
+  // reported lost. The pre-warmed cache is emptied and refilled.
+  // port_manager::network_changed() does the same on the application's
+  // word (with or without the monitor).
+  bool monitor_network = true;
+  // Skip a mapping's keep-alive while the application's own traffic through
+  // port_manager::send() (pinhole_send) on its socket keeps the NAT binding
+  // fresh: the keep-alive comes keepalive_interval after the last such
+  // datagram (RFC 4787 REQ-6: outbound traffic refreshes a binding). Saves
+  // the radio wake-ups of idle STUN on phones. Datagrams sent on
+  // native_handle directly are not seen and do not count. The cost: a
+  // mapping that the NAT re-maps while media flows is noticed at the next
+  // network change or the next keep-alive after the traffic stops, not at
+  // the next interval. Off by default.
+  bool skip_keepalive_on_traffic = false;
+  // Keep-alive interval of explicit port mappings (PCP, NAT-PMP, UPnP),
+  // whose NAT binding needs no refresh traffic: their check only looks for
+  // a change. Never shorter than keepalive_interval.
+  std::chrono::milliseconds explicit_keepalive_interval{300000};
 };
 
 }  // namespace pinhole

@@ -56,6 +56,8 @@ struct port_manager_stats {
   std::uint64_t keepalives = 0;      // keep-alive transactions completed
   std::uint64_t server_list_updates = 0;  // DNS re-resolutions that changed the server list
   std::size_t attached = 0;          // application-owned sockets (attach_socket), included in `mappings`
+  std::uint64_t keepalives_skipped = 0;  // skipped for the application's traffic (skip_keepalive_on_traffic)
+  std::uint64_t network_changes = 0;     // network changes acted on (monitor or network_changed())
 };
 
 class PINHOLE_API port_manager {
@@ -166,6 +168,12 @@ class PINHOLE_API port_manager {
   std::error_code send(const ip_endpoint& internal, const ip_endpoint& to, std::span<const std::byte> data) noexcept;
 
   port_manager_stats stats() const noexcept;
+
+  // The application learnt that the network changed (a VPN came up, the
+  // OS said so, the user switched Wi-Fi): re-check every mapping now, as
+  // the network monitor does by itself (options::monitor_network). Returns
+  // at once; the results come as events. Any thread, also the callbacks.
+  void network_changed() noexcept;
 
  private:
   friend struct detail::port_manager_access;
