@@ -35,7 +35,7 @@ std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
 // libbpf's own messages (verifier logs included) at debug level only: the
 // one line an operator sees is attach()'s error.
-int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+__attribute__((format(printf, 2, 0))) int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
   char line[512];
   const int n = std::vsnprintf(line, sizeof line, fmt, args);
