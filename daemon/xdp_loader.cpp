@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,6 +80,33 @@ std::string prog_name_of(std::uint32_t id) {
   if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) name = info.name;
   ::close(fd);
   return name;
+}
+
+// The host's addresses into `local_ips` (read again on every reload).
+void fill_local_addresses(int fd) {
+  clear_map(fd);
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    ph_listen_key k{};
+    if (i->ifa_addr->sa_family == AF_INET) {
+      k.family = 4;
+      sockaddr_in a{};
+      std::memcpy(&a, i->ifa_addr, sizeof a);
+      std::memcpy(k.ip, &a.sin_addr, 4);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      k.family = 6;
+      sockaddr_in6 a{};
+      std::memcpy(&a, i->ifa_addr, sizeof a);
+      std::memcpy(k.ip, &a.sin6_addr, 16);
+    } else {
+      continue;
+    }
+    const std::uint32_t one = 1;
+    bpf_map_update_elem(fd, &k, &one, BPF_ANY);
+  }
+  ::freeifaddrs(list);
 }
 
 bool fits_fast_path(const config& cfg) {
@@ -174,7 +202,8 @@ bool xdp_fast_path::fill(const config& cfg, const std::vector<listener>& listene
   const int settings = map_fd(obj_, "settings");
   const int v4 = map_fd(obj_, "acl_v4");
   const int v6 = map_fd(obj_, "acl_v6");
-  if (ports < 0 || settings < 0 || v4 < 0 || v6 < 0) {
+  const int local = map_fd(obj_, "local_ips");
+  if (ports < 0 || settings < 0 || v4 < 0 || v6 < 0 || local < 0) {
     error = "the BPF object lacks its maps";
     return false;
   }
@@ -185,6 +214,7 @@ bool xdp_fast_path::fill(const config& cfg, const std::vector<listener>& listene
 
   // Only plain Binding listeners: RFC 5780 roles add attributes (and may
   // answer from another socket), so their requests stay with the socket path.
+  fill_local_addresses(local);
   clear_map(ports);
   std::size_t n = 0;
   for (const auto& l : listeners) {

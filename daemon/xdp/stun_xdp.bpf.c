@@ -43,6 +43,15 @@ struct {
   __type(value, __u32);
 } ports SEC(".maps");
 
+/* The host's own addresses (same key layout, port 0): a wildcard listener
+ * only hears datagrams to a local address, never ones routed through. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PH_XDP_LOCAL_MAX);
+  __type(key, struct ph_listen_key);
+  __type(value, __u32);
+} local_ips SEC(".maps");
+
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);
   __uint(max_entries, PH_XDP_ACL_MAX);
@@ -321,13 +330,17 @@ static __always_inline int check(const __u8 *in, __u32 len, __u32 udp, int v6, i
 static __always_inline int is_listened(const void *dst_ip, __u16 port_be, int v6) {
   struct ph_listen_key k = {};
   k.family = v6 ? 6 : 4;
-  k.port_be = port_be;
-  if (bpf_map_lookup_elem(&ports, &k)) return 1; /* wildcard listener */
   if (v6)
     __builtin_memcpy(k.ip, dst_ip, 16);
   else
     __builtin_memcpy(k.ip, dst_ip, 4);
-  return bpf_map_lookup_elem(&ports, &k) != 0;
+  k.port_be = port_be;
+  if (bpf_map_lookup_elem(&ports, &k)) return 1; /* a listener on this very address */
+  k.port_be = 0;
+  if (!bpf_map_lookup_elem(&local_ips, &k)) return 0; /* not ours: routed through, or not local */
+  __builtin_memset(k.ip, 0, 16);
+  k.port_be = port_be;
+  return bpf_map_lookup_elem(&ports, &k) != 0; /* wildcard listener */
 }
 
 SEC("xdp")

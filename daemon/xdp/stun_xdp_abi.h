@@ -21,9 +21,11 @@ typedef uint64_t ph_u64;
 #define PH_XDP_MAX_PORTS 64     /* listen (family, address, port) entries */
 #define PH_XDP_ACL_MAX 1024     /* prefixes per family */
 #define PH_XDP_SOURCES 65536    /* per-source limiter entries (LRU) */
+#define PH_XDP_LOCAL_MAX 1024   /* the host's own addresses (for wildcard listeners) */
 
 /* Key of the `ports` hash map: a listen address (network order; IPv4 in the
- * first 4 bytes; all zero for a wildcard listener). */
+ * first 4 bytes; all zero for a wildcard listener). Also the key of
+ * `local_ips` (port 0): the host's addresses, which wildcard listeners hear. */
 struct ph_listen_key {
   ph_u8 family; /* 4 or 6 */
   ph_u8 pad;

@@ -8,7 +8,8 @@
 # generated bare Binding requests, IPv4 and IPv6) is byte-identical to
 # handle_request's, the bare ones answered in XDP and the rest by the socket
 # path; tshark finds no malformed packet or bad checksum from the server;
-# bad checksums, IP options, fragments and VLAN tags pass up; ACL, per-source
+# bad checksums, IP options, fragments, VLAN tags and datagrams to a
+# non-local address pass up; ACL, per-source
 # rate limit and drain mode hold; a reload changes SOFTWARE; a pinholed
 # killed with SIGKILL leaves nothing attached and the next one attaches;
 # without privileges one log line and the socket path serves, and
@@ -151,11 +152,13 @@ out["options"] = answered([eth() / ip(options=[IPOption_NOP()] * 4) / udp() / Ra
 out["fragment"] = answered(fragment(eth() / ip() / udp() / Raw(req()), fragsize=16))
 out["vlan"] = answered([eth() / Dot1Q(vlan=7) / ip() / udp() / Raw(req())])
 out["zero_csum"] = answered([eth() / ip() / udp(chksum=0) / Raw(req())])
+# To an address that is not the server's (routed through): never answered in XDP.
+out["not_local"] = answered([eth() / IP(src="198.51.100.2", dst="198.51.100.77") / udp() / Raw(req())])
 print(" ".join(f"{k}={v}" for k, v in out.items()))
 EOF
 ) || fail "edge cases: $edge"
 echo "edge cases answered: $edge"
-[ "$edge" = "badsum=0 options=1 fragment=1 vlan=0 zero_csum=1" ] || fail "edge cases: $edge"
+[ "$edge" = "badsum=0 options=1 fragment=1 vlan=0 zero_csum=1 not_local=0" ] || fail "edge cases: $edge"
 for r in bad_checksum ip_options fragment vlan; do
   [ "$(metric "pinholed_xdp_passed_total{reason=\"$r\"}")" -ge 1 ] || fail "no packet passed up as $r"
 done
