@@ -11,6 +11,7 @@
 #
 #   bench/compare.sh [--rate N] [--duration S] [--repeat N] [--sweep "R1 R2 ..."] [--sweep-duration S]
 #                    [--coalesce-us US] [--build-dir DIR] [--out DIR] [--no-default-workers]
+#   bench/compare.sh --netns [bench/compare_netns.sh's options]   (veth, socket path vs --xdp vs coturn)
 #
 # Each server is measured --repeat times (default 3) in interleaved rounds;
 # the table shows medians, with the range of the CPU figure.
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
     --no-default-workers) DEFAULT_WORKERS=0; shift ;;
     --coalesce-us) COALESCE=${2:?}; shift 2 ;;
     --repeat) REPEAT=${2:?}; shift 2 ;;
+    --netns) shift; exec "$ROOT/bench/compare_netns.sh" "$@" ;;  # over veth, with pinholed --xdp
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac

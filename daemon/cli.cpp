@@ -105,7 +105,11 @@ po::options_description visible_options() {
       ("software", po::value<std::string>()->value_name("TEXT"), "SOFTWARE attribute text (empty = omitted)")
       ("metrics", po::value<std::string>()->value_name("ADDR:PORT"), "serve Prometheus metrics over HTTP here")
       ("allow", po::value<std::vector<std::string>>()->value_name("PREFIX"),
-       "only answer clients in PREFIX (repeatable; replaces the configured list)");
+       "only answer clients in PREFIX (repeatable; replaces the configured list)")
+      ("xdp", po::value<std::vector<std::string>>()->value_name("IFACE"),
+       "answer bare Binding requests in XDP on IFACE (repeatable; replaces the configured list)")
+      ("xdp-generic", "attach XDP in generic (skb) mode instead of native (driver) mode")
+      ("xdp-required", "exit 2 if the XDP fast path cannot be attached");
 
   po::options_description nat("RFC 5780 NAT behaviour discovery (both IPs enable it)");
   nat.add_options()
@@ -215,6 +219,11 @@ void apply_flags(const po::variables_map& vm, config& cfg) {
   if (const auto* v = get(vm, "auth-password")) cfg.auth.password = *v;
   if (vm.count("require-auth") != 0) cfg.auth.required = true;
   if (vm.count("share-port") != 0) cfg.share_port = true;
+  if (const auto it = vm.find("xdp"); it != vm.end() && !it->second.empty()) {
+    cfg.xdp.interfaces = it->second.as<std::vector<std::string>>();
+  }
+  if (vm.count("xdp-generic") != 0) cfg.xdp.mode = "generic";
+  if (vm.count("xdp-required") != 0) cfg.xdp_required = true;
 }
 
 // Boost.Program_options 1.74 builds an error message by replacing each

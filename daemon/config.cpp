@@ -212,6 +212,21 @@ void apply_rate_limit(const json& obj, rate_limit_config& r, const std::string& 
   }
 }
 
+void apply_xdp(const json& obj, xdp_config& x, const std::string& path) {
+  expect_object(obj, path);
+  for (const auto& [key, v] : obj.items()) {
+    const std::string p = path + "/" + key;
+    if (key == "interfaces") {
+      x.interfaces = get_string_array(v, p);
+    } else if (key == "mode") {
+      x.mode = get_string(v, p);
+      if (x.mode != "native" && x.mode != "generic") fail(p, "\"native\" or \"generic\"", v);
+    } else {
+      unknown_key(key, path);
+    }
+  }
+}
+
 void apply_root(const json& root, config& cfg) {
   expect_object(root, "");
   for (const auto& [key, v] : root.items()) {
@@ -265,6 +280,10 @@ void apply_root(const json& root, config& cfg) {
       cfg.share_port = get_bool(v, p);
     } else if (key == "drain_grace_ms") {
       cfg.drain_grace_ms = static_cast<unsigned>(get_uint(v, p, 0, k_max_drain_grace_ms));
+    } else if (key == "xdp") {
+      apply_xdp(v, cfg.xdp, p);
+    } else if (key == "xdp_required") {
+      cfg.xdp_required = get_bool(v, p);
     } else {
       unknown_key(key, "");
     }
@@ -659,6 +678,14 @@ bool validate(const config& cfg, std::string& error) {
 
   // drain mode
   if (cfg.drain_grace_ms > k_max_drain_grace_ms) return bad("drain_grace_ms: must be 0-3600000");
+
+  // XDP fast path
+  if (cfg.xdp.mode != "native" && cfg.xdp.mode != "generic") return bad("xdp: mode must be \"native\" or \"generic\"");
+  for (const auto& name : cfg.xdp.interfaces) {
+    if (name.empty() || name.size() > 15 || has_control(name) || name.find_first_of(" /") != std::string::npos) {
+      return bad("xdp: interfaces: " + json_quote(name) + " is not an interface name");
+    }
+  }
   return true;
 }
 
@@ -700,6 +727,10 @@ std::string to_json(const config& cfg) {
   j["user"] = cfg.user;
   j["share_port"] = cfg.share_port;
   j["drain_grace_ms"] = cfg.drain_grace_ms;
+  ojson xdp_ifaces = ojson::array();
+  for (const auto& i : cfg.xdp.interfaces) xdp_ifaces.push_back(i);
+  j["xdp"] = ojson{{"interfaces", std::move(xdp_ifaces)}, {"mode", cfg.xdp.mode}};
+  j["xdp_required"] = cfg.xdp_required;
   // Strings set from the command line may not be valid UTF-8; never throw here.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -48,6 +48,14 @@ struct rate_limit_config {
   friend bool operator==(const rate_limit_config&, const rate_limit_config&) = default;
 };
 
+// The optional XDP fast path (daemon/xdp/): interfaces it attaches to.
+struct xdp_config {
+  std::vector<std::string> interfaces;  // empty = off
+  std::string mode = "native";          // "native" (driver) or "generic" (skb)
+
+  friend bool operator==(const xdp_config&, const xdp_config&) = default;
+};
+
 struct config {
   // default: "0.0.0.0:3478" and "[::]:3478". RFC 5780 mode binds its four
   // sockets and only the listen addresses set explicitly (file or --listen;
@@ -66,6 +74,8 @@ struct config {
   std::string user;                  // drop privileges to this user after binding when root; "" = don't
   bool share_port = false;           // bind even if another process of this uid serves the port (SO_REUSEPORT)
   unsigned drain_grace_ms = 10000;   // drain mode (SIGUSR1): keep answering this long, then drop; max 3600000
+  xdp_config xdp;
+  bool xdp_required = false;         // XDP unavailable: exit 2 instead of serving from sockets only
 
   friend bool operator==(const config&, const config&) = default;
 };

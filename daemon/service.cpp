@@ -19,6 +19,7 @@
 #include "privileges.hpp"
 #include "server.hpp"
 #include "systemd.hpp"
+#include "xdp_loader.hpp"
 
 namespace pinhole::daemon {
 namespace {
@@ -89,6 +90,22 @@ bool maybe_drop_privileges(const config& cfg) {
   return true;
 }
 
+// The XDP fast path, after the sockets are bound (and before privileges go).
+// Unavailable: one line, and the socket path serves; 2 if xdp_required.
+int start_xdp(const config& cfg, const server& srv, xdp_fast_path& xdp) {
+  if (cfg.xdp.interfaces.empty()) return 0;
+  std::string error;
+  if (xdp.attach(cfg, srv.listeners(), error)) {
+    std::string names;
+    for (const auto& n : xdp.interfaces()) names += (names.empty() ? "" : ",") + n;
+    log(log_level::info, "xdp_attached", {{"interfaces", names}, {"mode", cfg.xdp.mode}});
+    return 0;
+  }
+  log(cfg.xdp_required ? log_level::error : log_level::warning, "xdp_unavailable",
+      {{"error", error}, {"fallback", cfg.xdp_required ? "none (xdp_required)" : "socket path"}});
+  return cfg.xdp_required ? 2 : 0;
+}
+
 }  // namespace
 
 int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd_limit, int argc, char** argv) {
@@ -109,6 +126,8 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
        {"fd_limit", std::to_string(fd_limit)}});
   server srv(cfg);
   if (const int rc = open_sockets(srv)) return rc;
+  xdp_fast_path xdp;
+  if (const int rc = start_xdp(cfg, srv, xdp)) return rc;
 
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_rejected = 0;
@@ -143,7 +162,7 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
       m.http_evicted = hs.evicted;
       m.http_timed_out = hs.timed_out;
       m.http_accept_paused = hs.accept_paused;
-      return http_response{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(m)};
+      return http_response{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(m) + xdp.render_metrics()};
     });
     if (auto ec = metrics->listen(cfg.metrics_listen)) {
       log(log_level::error, "metrics_bind_failed", {{"addr", cfg.metrics_listen}, {"error", ec.message()}});
@@ -183,6 +202,7 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
   const auto start_drain = [&] {
     if (draining) return;  // a second SIGUSR1 keeps the running grace
     draining = true;
+    xdp.set_answering(false);  // the socket path answers through the grace, then drops
     const unsigned grace = srv.effective_config().drain_grace_ms;
     log(log_level::info, "drain_started", {{"grace_ms", std::to_string(grace)}});
     drain_timer.expires_after(std::chrono::milliseconds(grace));
@@ -197,6 +217,7 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
     draining = false;
     drain_timer.cancel();
     srv.set_dropping(false);
+    xdp.set_answering(true);
     log(log_level::info, "drain_ended", {{"reason", reason}});
   };
 
@@ -224,6 +245,8 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
           log(log_level::warning, "reload_needs_restart", {{"setting", "metrics_listen/user"}});
         }
         log_set_level(again.cfg.level);
+        xdp.update(srv.effective_config(), srv.listeners(), !draining);
+        if (again.cfg.xdp != cfg.xdp) log(log_level::warning, "reload_needs_restart", {{"setting", "xdp"}});
         ++reloads_ok;
         log(log_level::info, "reloaded", {{"listeners", std::to_string(srv.listeners().size())}});
       }
