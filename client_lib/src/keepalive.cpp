@@ -171,6 +171,7 @@ void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(st
 
 void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped,
                                  const ip_endpoint& server) {
+  if (keep_explicit(s, mapped, server)) return;
   const bool had = s->mapped;
   const auto previous = s->external;
   if (had && !(previous == mapped)) {

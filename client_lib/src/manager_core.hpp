@@ -22,6 +22,7 @@
 #include "mapped_socket.hpp"
 #include "pinhole/options.hpp"
 #include "pinhole/port_manager.hpp"
+#include "portmap_manager.hpp"
 #include "server_list.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
@@ -60,6 +61,7 @@ struct slot {
   }
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
+  std::optional<portmap_lease> lease;     // an explicit mapping from the gateway (portmap_hooks.cpp)
   asio::steady_timer keepalive;
   asio::steady_timer budget;  // call deadline of the operation in progress
 };
@@ -148,6 +150,21 @@ class manager_core {
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
   void emit(const event& e);
 
+  // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.
+  void map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  // A STUN answer for a slot holding a lease: true if it confirms the
+  // gateway's external address (the slot keeps the lease's address).
+  bool keep_explicit(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
+  void on_lease_change(std::uint64_t id, std::error_code ec, const portmap_lease& lease);
+  void start_portmap();
+
+ public:
+  // Re-probes the gateways now (network monitor; io thread).
+  void reprobe_gateways();
+  const portmap_manager* portmap() const noexcept { return portmap_.get(); }
+
+ private:
+
   asio::io_context& io_;
   options opts_;
   socket_directory directory_;
@@ -177,6 +194,7 @@ class manager_core {
   std::atomic<std::size_t> listens_{0};
   std::atomic<std::size_t> attached_{0};
   std::atomic<std::uint64_t> keepalives_{0};
+  std::unique_ptr<portmap_manager> portmap_;
 };
 
 }  // namespace pinhole::client
