@@ -161,6 +161,7 @@ class manager_core {
  public:
   // Re-probes the gateways now (network monitor; io thread).
   void reprobe_gateways();
+  std::error_code info(const ip_endpoint& internal, mapping& out);
   const portmap_manager* portmap() const noexcept { return portmap_.get(); }
 
  private:

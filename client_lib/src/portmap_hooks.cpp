@@ -22,6 +22,13 @@ void manager_core::reprobe_gateways() {
   if (portmap_ && !stopping_) portmap_->reprobe();
 }
 
+std::error_code manager_core::info(const ip_endpoint& internal, mapping& out) {
+  const auto s = find_internal(internal);
+  if (!s) return make_error_code(errc::unknown_mapping);
+  out = snapshot(*s);
+  return {};
+}
+
 void manager_core::map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done) {
   if (!portmap_) return map_new(s, deadline, std::move(done));
   // The first probe round may still run: wait for it once (it is bounded

@@ -170,6 +170,14 @@ class PINHOLE_API port_manager {
 
   port_manager_stats stats() const noexcept;
 
+  // Port mapping (options::port_mapping): the current state of the mapping
+  // whose internal endpoint is `internal` (origin, lease end);
+  // unknown_mapping if there is none. Works from the callbacks.
+  std::error_code mapping_info(const ip_endpoint& internal, mapping& out) noexcept;
+  // Probes the gateways again now, in the background (a network change:
+  // the network monitor calls this). Thread-safe, never waits.
+  void reprobe_gateways() noexcept;
+
  private:
   friend std::unique_ptr<port_manager> client::create_port_manager(options, std::shared_ptr<client::dns_resolver>,
                                                                    std::error_code&) noexcept;
