@@ -40,6 +40,27 @@ wait_line() {  # file regex tries
 lab_up symmetric
 start_server
 
+# pinhole-probe --portmap: both protocols answer, with the router's address
+# and the lease; the test mappings are deleted again.
+start_gateway probe
+lab_exec a "$PROBE" --server "$SERVER" --portmap >"$WORK/probe.log" 2>&1 || fail "pinhole-probe --portmap failed"
+lab_exec a "$PROBE" --server "$SERVER" --portmap --json >"$WORK/probe.json" 2>"$WORK/probe-json.log" ||
+  fail "pinhole-probe --portmap --json failed"
+cat "$WORK/probe.log"
+for proto in pcp natpmp; do
+  grep -q "^portmap $proto $ROUTER_LAN:5351 answered external=$ROUTER_WAN:[0-9]* lease=30s" "$WORK/probe.log" ||
+    fail "probe: no $proto answer"
+  python3 - "$WORK/probe.json" "$proto" "$ROUTER_WAN" <<'PY' || fail "probe --json: no $proto mapping"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["portmap"] if x["protocol"] == sys.argv[2]]
+assert r and r[0]["mapped"] and r[0]["external"].startswith(sys.argv[3] + ":") and r[0]["lease_s"] == 30, r
+PY
+done
+sleep 0.5
+[ "$(cat "$WORK/table.json")" = "[]" ] || fail "probe: test mappings left on the gateway: $(cat "$WORK/table.json")"
+stop_gateway
+
 for proto in pcp natpmp; do
   start_gateway "$proto" --max-lifetime 4
   lab_exec a "$PMAGENT" --server "$SERVER" --peer "$B_IP:5004" --protocols "$proto" --lifetime 3600 --seconds 12 \
