@@ -78,7 +78,8 @@ void portmap_manager::reprobe() {
 void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
   const auto deadline = clock::now() + opts_.portmap_timeout;
   const auto gw = gateways_[index].address;
-  auto start = [&](std::vector<std::byte> req_bytes, std::function<bool(gateway_info&, std::span<const std::byte>)> on) {
+  auto start = [&](std::vector<std::byte> req_bytes,
+                   std::function<bool(std::size_t, gateway_info&, std::span<const std::byte>)> on) {
     std::error_code ec;
     auto ex = std::make_shared<portmap_exchange>(io_, gw, ec);
     if (ec) return;
@@ -90,7 +91,7 @@ void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
     probes_.push_back(ex);
     ex->run(std::move(req_bytes), deadline, opts_.portmap_timeout,
             [this, index, round, on](std::span<const std::byte> d) {
-              return round == round_ && index < gateways_.size() && on(gateways_[index], d);
+              return round == round_ && index < gateways_.size() && on(index, gateways_[index], d);
             },
             [this, round](std::error_code) {
               --probes_in_flight_;
@@ -98,21 +99,21 @@ void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
             });
   };
   if (listed(opts_, mapping_origin::pcp)) {
-    start({}, [this](gateway_info& g, std::span<const std::byte> d) {
+    start({}, [this](std::size_t idx, gateway_info& g, std::span<const std::byte> d) {
       portmap::pcp_header h;
       if (decode_pcp_header(d, h)) return false;
       if (h.version != portmap::pcp_version) return true;  // an older server: not PCP
       // RFC 6887 §14.1: ANNOUNCE is answered with SUCCESS (or an error
       // that still proves a PCP server is there).
       g.pcp = h.result == portmap::pcp_result::success || h.result == portmap::pcp_result::unsupp_opcode;
-      (void)epoch_lost(g, h.epoch);
+      if (epoch_lost(g, h.epoch)) on_state_lost(idx, 0);  // restarted since we last asked
       return true;
     });
   }
   if (listed(opts_, mapping_origin::natpmp) && gw.family == ip_family::v4) {
     std::vector<std::byte> req(portmap::natpmp_address_request_size);
     portmap::encode_natpmp_address_request(std::span<std::byte, portmap::natpmp_address_request_size>(req));
-    start(std::move(req), [this](gateway_info& g, std::span<const std::byte> d) {
+    start(std::move(req), [this](std::size_t idx, gateway_info& g, std::span<const std::byte> d) {
       portmap::natpmp_response r;
       if (decode_natpmp_response(d, portmap::natpmp_op::external_address, r)) return false;
       if (r.result == portmap::natpmp_result::success) {
@@ -120,7 +121,7 @@ void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
         ip_endpoint ext;
         std::copy(r.external_ip.begin(), r.external_ip.end(), ext.ip.begin());
         g.external = ext;
-        (void)epoch_lost(g, r.epoch);
+        if (epoch_lost(g, r.epoch)) on_state_lost(idx, 0);
       }
       return true;
     });
@@ -259,13 +260,13 @@ void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock:
       if ((proto == mapping_origin::pcp && g.pcp) || (proto == mapping_origin::natpmp && g.natpmp)) order.emplace_back(proto, i);
     }
   }
-  try_next(key, internal, std::move(order), 0, deadline, std::move(done));
+  try_next(key, internal, std::move(order), 0, deadline, std::move(done), {});
 }
 
 void portmap_manager::try_next(std::uint64_t key, const ip_endpoint& internal,
                                std::vector<std::pair<mapping_origin, std::size_t>> order, std::size_t i,
-                               clock::time_point deadline, map_done done) {
-  if (i >= order.size()) return done(make_error_code(errc::timeout), portmap_lease{});
+                               clock::time_point deadline, map_done done, std::error_code last) {
+  if (i >= order.size()) return done(last ? last : make_error_code(errc::timeout), portmap_lease{});
   const auto [proto, gw] = order[i];
   auto l = std::make_shared<lease_state>(io_);
   l->key = key;
@@ -276,7 +277,7 @@ void portmap_manager::try_next(std::uint64_t key, const ip_endpoint& internal,
   request(proto, gw, internal, l->nonce, 0, opts_.portmap_lifetime, budget, &l->ex,
           [this, l, key, internal, order, i, deadline, done](std::error_code ec, const portmap_lease& lease) {
             if (stopped_) return done(make_error_code(errc::shutting_down), lease);
-            if (ec) return try_next(key, internal, order, i + 1, deadline, done);
+            if (ec) return try_next(key, internal, order, i + 1, deadline, done, ec);
             l->lease = lease;
             l->ex.reset();
             leases_[key] = l;
