@@ -23,7 +23,7 @@ std::size_t encode_natpmp_map_request(const natpmp_map_request& r, std::span<std
   out[1] = std::byte{static_cast<std::uint8_t>(natpmp_op::map_udp)};
   put16(out, 2, 0);
   put16(out, 4, r.internal_port);
-  // §3.4: a deletion "MUST set the Suggested External Port to zero"...
+  // §3.4: a deletion (lifetime 0) carries a zero Suggested External Port.
   put16(out, 6, r.lifetime == 0 ? std::uint16_t{0} : r.suggested_external_port);
   put32(out, 8, r.lifetime);
   return natpmp_map_request_size;
@@ -33,7 +33,7 @@ std::error_code decode_natpmp_response(std::span<const std::byte> in, natpmp_op 
   if (in.size() < 4) return wire_errc::too_short;
   const auto vers = std::to_integer<unsigned>(in[0]);
   const auto op = std::to_integer<unsigned>(in[1]);
-  // §3.5: "Responses always contain the opcode of the request plus 128."
+  // §3.5: a response carries the request's opcode plus 128.
   if (op < response_bit) return wire_errc::not_response;
   if (op != response_bit + static_cast<unsigned>(asked)) return wire_errc::bad_opcode;
   const auto result = get16(in, 2);

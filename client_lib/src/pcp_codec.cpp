@@ -21,8 +21,8 @@ bool pcp_transient(pcp_result r) noexcept {
 }
 
 std::array<std::uint8_t, 16> pcp_address(const ip_endpoint& e) noexcept {
-  // RFC 6887 §5: "IPv4 addresses are represented using IPv4-mapped IPv6
-  // addresses (::ffff:0:0/96)".
+  // RFC 6887 §5: IPv4 addresses travel as IPv4-mapped IPv6 addresses
+  // (::ffff:0:0/96).
   std::array<std::uint8_t, 16> a{};
   if (e.family == ip_family::v6) return e.ip;
   a[10] = 0xff;
@@ -60,9 +60,8 @@ std::size_t encode_pcp_map_request(const pcp_map_request& r, std::span<std::byte
   map[12] = std::byte{r.protocol};
   put16(map, 16, r.internal_port);
   put16(map, 18, r.suggested.port);
-  // "If the PCP client does not know the external address, or does not
-  // have a preference, it MUST use the address-family-specific all-zeros
-  // address": ::ffff:0.0.0.0 for IPv4, :: for IPv6.
+  // Without a preference the client sends the address family's all-zeros
+  // address (§11.1): ::ffff:0.0.0.0 for IPv4, :: for IPv6.
   const auto suggested = pcp_address(r.suggested);
   for (std::size_t i = 0; i < 16; ++i) map[20 + i] = std::byte{suggested[i]};
   return pcp_map_request_size;
@@ -79,7 +78,7 @@ std::size_t encode_pcp_announce(const ip_endpoint& client, std::span<std::byte, 
 
 std::error_code decode_pcp_header(std::span<const std::byte> in, pcp_header& out) noexcept {
   // §8.3: a response shorter than the header, longer than 1100 octets or
-  // not a multiple of 4 octets is invalid ("MUST be silently discarded").
+  // not a multiple of 4 octets is invalid and dropped.
   if (in.size() < 4) return wire_errc::too_short;
   out.version = std::to_integer<std::uint8_t>(in[0]);
   const auto op = std::to_integer<unsigned>(in[1]);
@@ -137,9 +136,8 @@ std::error_code decode_pcp_map_response(std::span<const std::byte> in, const pcp
   out.internal_port = get16(map, 16);
   out.external = from_pcp_address(map.subspan<20, 16>(), get16(map, 18));
   if (const auto ec = check_options(in.subspan(pcp_map_request_size))) return ec;
-  // §11.5: "the PCP client ... MUST verify that the Mapping Nonce, Protocol
-  // and Internal Port match a request it sent; if not, the response is
-  // silently ignored".
+  // §11.5: the client accepts a MAP response only if its Mapping Nonce,
+  // Protocol and Internal Port match a request it sent.
   if (out.nonce != asked.nonce || out.protocol != asked.protocol || out.internal_port != asked.internal_port) {
     return wire_errc::mismatch;
   }

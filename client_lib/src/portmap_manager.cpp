@@ -33,7 +33,7 @@ std::vector<ip_endpoint> configured_gateways(const options& o) {
 }
 
 portmap::pcp_nonce new_nonce() {
-  // RFC 6887 §11.1: the Mapping Nonce is "random" and kept for the life of
+  // RFC 6887 §11.1: the Mapping Nonce is random and kept for the life of
   // the mapping (renewals and the deletion repeat it).
   portmap::pcp_nonce n{};
   for (auto& b : n) b = static_cast<std::uint8_t>(random_below(256));
@@ -154,9 +154,9 @@ bool portmap_manager::epoch_lost(gateway_info& g, std::uint32_t epoch) {
   if (g.epoch_known) {
     // RFC 6887 §8.5: with client_delta the client's time and server_delta
     // the Epoch Time elapsed since the previous answer, the server lost its
-    // state if its Epoch Time went back by more than 1 s, or "if
+    // state if its Epoch Time went back by more than 1 s, or if
     // client_delta+2 < server_delta - server_delta/16 or server_delta+2 <
-    // client_delta - client_delta/16". (RFC 6886 §3.6 has the same 7/8 rule.)
+    // client_delta - client_delta/16. (RFC 6886 §3.6 has the same 7/8 rule.)
     const auto client_delta = static_cast<std::int64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(now - g.epoch_at).count());
     const auto server_delta = static_cast<std::int64_t>(epoch) - static_cast<std::int64_t>(g.epoch);
@@ -335,9 +335,8 @@ void portmap_manager::renew(const std::shared_ptr<lease_state>& l) {
 }
 
 void portmap_manager::on_state_lost(std::size_t gw, std::uint64_t except) {
-  // RFC 6887 §8.5: after a loss of state the client "MUST" re-create its
-  // mappings at once (RFC 6886 §3.6: "immediately renew all its active port
-  // mapping leases").
+  // RFC 6887 §8.5: after a loss of state the client re-creates its
+  // mappings at once (RFC 6886 §3.6: it renews all its leases immediately).
   for (auto& [key, l] : leases_) {
     if (key == except || l->renewing || !(l->lease.gateway == gateways_[gw].address)) continue;
     ++recreations_;

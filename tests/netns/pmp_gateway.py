@@ -123,7 +123,7 @@ def upsert(key, suggested, lifetime, nonce=None):
 
 
 def natpmp(data, src):
-    # RFC 6886 §3.5: "Responses always contain the opcode of the request plus 128".
+    # RFC 6886 §3.5: a response carries the request's opcode plus 128.
     if len(data) < 2:
         return None
     ver, op = data[0], data[1]

@@ -73,8 +73,7 @@ TEST(PcpCodec, MapRequestIPv6UsesAllZerosSuggestion) {
 }
 
 TEST(PcpCodec, AnnounceIsAHeaderWithLifetimeZero) {
-  // §14.1: ANNOUNCE is opcode 0 with no opcode data; the Requested Lifetime
-  // MUST be 0.
+  // §14.1: ANNOUNCE is opcode 0 with no opcode data and lifetime 0.
   std::array<std::byte, pcp_header_size> out{};
   ASSERT_EQ(encode_pcp_announce(*ip_endpoint::parse_ip("198.18.0.10", 0), out), 24U);
   EXPECT_EQ(std::vector<std::byte>(out.begin(), out.end()),
