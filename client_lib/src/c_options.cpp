@@ -226,4 +226,42 @@ pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* o, pinhole_d
   });
 }
 
+// Port mapping (issue 14).
+pinhole_errc pinhole_options_set_port_mapping(pinhole_options* o, const pinhole_mapping_origin* order, size_t count) {
+  return with(o, [&](pinhole_options& c) {
+    if (count > 0 && order == nullptr) return PINHOLE_E_INVALID_ARGUMENT;
+    std::vector<pinhole::mapping_origin> list;
+    for (size_t i = 0; i < count; ++i) {
+      if (order[i] < PINHOLE_ORIGIN_STUN || order[i] > PINHOLE_ORIGIN_UPNP) return PINHOLE_E_INVALID_ARGUMENT;
+      list.push_back(static_cast<pinhole::mapping_origin>(order[i]));
+    }
+    c.o.port_mapping = std::move(list);
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_add_portmap_gateway(pinhole_options* o, const char* address) {
+  return with(o, [&](pinhole_options& c) {
+    if (address == nullptr) {
+      c.o.portmap_gateways.clear();
+      return PINHOLE_OK;
+    }
+    if (!pinhole::ip_endpoint::parse(address, true)) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.portmap_gateways.emplace_back(address);
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_set_portmap_lifetime(pinhole_options* o, uint32_t seconds) {
+  return with(o, [&](pinhole_options& c) {
+    if (seconds == 0) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.portmap_lifetime = seconds;
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_set_portmap_timeout_ms(pinhole_options* o, uint32_t ms) {
+  return set_ms(o, ms, false, &pinhole::options::portmap_timeout);
+}
+
 }  // extern "C"

@@ -171,6 +171,7 @@ void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(st
 
 void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped,
                                  const ip_endpoint& server) {
+  if (keep_explicit(s, mapped, server)) return;
   const bool had = s->mapped;
   const auto previous = s->external;
   if (had && !(previous == mapped)) {
@@ -196,7 +197,7 @@ void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first
   if (interval <= std::chrono::milliseconds::zero()) return;  // keep-alives disabled
   // An explicit port mapping holds the NAT binding by itself: its check
   // only looks for changes, so it comes far less often.
-  if (s->explicit_mapping) interval = std::max(interval, opts_.explicit_keepalive_interval);
+  if (s->lease) interval = std::max(interval, opts_.explicit_keepalive_interval);
   if (first && interval.count() >= 10) {
     // Spread the first keep-alives of many mappings over 10% of the
     // interval so 10,000 mappings do not refresh in one burst.
@@ -218,7 +219,7 @@ void manager_core::arm_keepalive(const std::shared_ptr<slot>& s, clock::duration
 }
 
 manager_core::clock::duration manager_core::keepalive_due_in(const slot& s) const {
-  if (!opts_.skip_keepalive_on_traffic || s.lost || s.explicit_mapping) return clock::duration::zero();
+  if (!opts_.skip_keepalive_on_traffic || s.lost || s.lease) return clock::duration::zero();
   // RFC 4787 §4.3: "REQ-6: The NAT mapping Refresh Direction MUST have a
   // "NAT Outbound refresh behavior" of "True"." The application's own
   // datagrams out of this socket refresh the binding as a keep-alive would.

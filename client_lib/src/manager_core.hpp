@@ -23,6 +23,7 @@
 #include "netmon.hpp"
 #include "pinhole/options.hpp"
 #include "pinhole/port_manager.hpp"
+#include "portmap_manager.hpp"
 #include "server_list.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
@@ -62,11 +63,11 @@ struct slot {
   // Internal addresses before a re-bind after a network change
   // (network_change.cpp): still names of this mapping.
   std::vector<ip_endpoint> former_internals;
-  // The NAT binding is held by an explicit port mapping (PCP, NAT-PMP,
-  // UPnP): keep-alives use options::explicit_keepalive_interval.
-  bool explicit_mapping = false;
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
+  // An explicit mapping from the gateway (portmap_hooks.cpp). It holds the
+  // NAT binding by itself: keep-alives use options::explicit_keepalive_interval.
+  std::optional<portmap_lease> lease;
   asio::steady_timer keepalive;
   asio::steady_timer budget;  // call deadline of the operation in progress
 };
@@ -181,6 +182,22 @@ class manager_core {
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
   void emit(const event& e);
 
+  // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.
+  void map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  // A STUN answer for a slot holding a lease: true if it confirms the
+  // gateway's external address (the slot keeps the lease's address).
+  bool keep_explicit(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
+  void on_lease_change(std::uint64_t id, std::error_code ec, const portmap_lease& lease);
+  void start_portmap();
+
+ public:
+  // Re-probes the gateways now (network monitor; io thread).
+  void reprobe_gateways();
+  std::error_code info(const ip_endpoint& internal, mapping& out);
+  const portmap_manager* portmap() const noexcept { return portmap_.get(); }
+
+ private:
+
   asio::io_context& io_;
   options opts_;
   socket_directory directory_;
@@ -214,6 +231,7 @@ class manager_core {
   std::atomic<std::uint64_t> network_changes_{0};
   std::vector<std::function<void()>> network_hooks_;
   std::unique_ptr<netmon> netmon_;
+  std::unique_ptr<portmap_manager> portmap_;
 };
 
 }  // namespace pinhole::client

@@ -401,4 +401,16 @@ void port_manager::network_changed() noexcept {
   }
 }
 
+std::error_code port_manager::mapping_info(const ip_endpoint& internal, mapping& out) noexcept {
+  return impl_->immediate([this, internal, &out] { return impl_->core.info(internal, out); });
+}
+
+void port_manager::reprobe_gateways() noexcept {
+  try {
+    asio::post(impl_->io, [p = impl_.get()] { p->core.reprobe_gateways(); });
+  } catch (...) {
+    // Out of memory: the next network change or creation probes again.
+  }
+}
+
 }  // namespace pinhole

@@ -63,4 +63,14 @@ ip_endpoint ip_endpoint::any(ip_family f, std::uint16_t port) noexcept {
   return e;
 }
 
+const char* to_string(mapping_origin o) noexcept {
+  switch (o) {
+    case mapping_origin::stun: return "stun";
+    case mapping_origin::pcp: return "pcp";
+    case mapping_origin::natpmp: return "natpmp";
+    case mapping_origin::upnp: return "upnp";
+  }
+  return "unknown";
+}
+
 }  // namespace pinhole

@@ -103,6 +103,24 @@ struct options {
   // RFC 5780 servers. Pre-warmed mappings are checked the same way when they
   // are made; behind a destination-dependent NAT none is kept ready.
   bool check_destination_dependence = true;
+  // Explicit port mappings requested from the gateway (pcp, natpmp, upnp),
+  // tried in this order; empty = off. The default gateways are probed with
+  // every listed protocol in parallel at creation and on reprobe_gateways()
+  // (bounded by portmap_timeout; UPnP discovery by portmap_upnp_timeout),
+  // and what answered is remembered. GetMapping then asks the first
+  // protocol that answered for a mapping of its socket, checks the external
+  // address against the STUN server's view (a gateway behind another NAT
+  // reports a useless address: then the STUN mapping is used), renews the
+  // lease at half-life and deletes it on ReleaseMapping and destruction.
+  // `mapping::origin` says what made a mapping. (mapping_origin::stun in
+  // the list is ignored: STUN is always the fallback.)
+  std::vector<mapping_origin> port_mapping{mapping_origin::pcp, mapping_origin::natpmp, mapping_origin::upnp};
+  // Gateways to ask instead of the default routes' next hops ("IP" or
+  // "IP:PORT", port 5351 by default; UPnP always uses SSDP discovery).
+  std::vector<std::string> portmap_gateways;
+  std::chrono::milliseconds portmap_timeout{250};
+  std::chrono::milliseconds portmap_upnp_timeout{1000};
+  std::uint32_t portmap_lifetime = 7200;  // seconds asked for (RFC 6886 §3.3 recommends 7200)
   event_handler on_event;
   // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
   // datagrams the library read that are not its own STUN.

@@ -329,6 +329,35 @@ typedef struct pinhole_stats {
  * sizeof(uint64_t): PINHOLE_E_INVALID_ARGUMENT. */
 PINHOLE_API pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out);
 
+/* ---- port mapping (PCP, NAT-PMP, UPnP-IGD) ------------------------------
+ * By default GetMapping first asks the gateway for an explicit mapping
+ * (PCP, then NAT-PMP), verified against the STUN server; see options.hpp
+ * (options::port_mapping) for the whole behaviour. */
+typedef enum pinhole_mapping_origin {
+  PINHOLE_ORIGIN_STUN = 0,
+  PINHOLE_ORIGIN_PCP = 1,
+  PINHOLE_ORIGIN_NATPMP = 2,
+  PINHOLE_ORIGIN_UPNP = 3
+} pinhole_mapping_origin;
+/* The protocols to try, in order; count 0 turns port mapping off. */
+PINHOLE_API pinhole_errc pinhole_options_set_port_mapping(pinhole_options* o, const pinhole_mapping_origin* order,
+                                                          size_t count);
+/* Adds a gateway to ask ("IP" or "IP:PORT") instead of the default routes;
+ * NULL clears the list. */
+PINHOLE_API pinhole_errc pinhole_options_add_portmap_gateway(pinhole_options* o, const char* address);
+/* Lease asked for (s, > 0; default 7200) and the probe timeout (ms, > 0; default 250). */
+PINHOLE_API pinhole_errc pinhole_options_set_portmap_lifetime(pinhole_options* o, uint32_t seconds);
+PINHOLE_API pinhole_errc pinhole_options_set_portmap_timeout_ms(pinhole_options* o, uint32_t ms);
+/* How the mapping with this internal address was made and, for an explicit
+ * mapping, when its lease ends (ms since the Unix epoch; 0 for STUN).
+ * Either output may be NULL. */
+PINHOLE_API pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, const char* internal_address,
+                                                    uint16_t internal_port, pinhole_mapping_origin* origin,
+                                                    int64_t* lease_end_unix_ms);
+/* Probes the gateways again now (after a network change); never waits. */
+PINHOLE_API pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm);
+PINHOLE_API const char* pinhole_mapping_origin_name(pinhole_mapping_origin o); /* never NULL */
+
 /* Static English text; never NULL. */
 PINHOLE_API const char* pinhole_strerror(pinhole_errc e);
 PINHOLE_API const char* pinhole_event_type_name(pinhole_event_type t); /* never NULL */

@@ -174,6 +174,13 @@ class PINHOLE_API port_manager {
   // the network monitor does by itself (options::monitor_network). Returns
   // at once; the results come as events. Any thread, also the callbacks.
   void network_changed() noexcept;
+  // Port mapping (options::port_mapping): the current state of the mapping
+  // whose internal endpoint is `internal` (origin, lease end);
+  // unknown_mapping if there is none. Works from the callbacks.
+  std::error_code mapping_info(const ip_endpoint& internal, mapping& out) noexcept;
+  // Probes the gateways again now, in the background (a network change:
+  // the network monitor calls this). Thread-safe, never waits.
+  void reprobe_gateways() noexcept;
 
  private:
   friend struct detail::port_manager_access;
