@@ -55,7 +55,9 @@ struct request_attributes {
   std::optional<raw_attribute> response_port;
   std::optional<raw_attribute> padding;
   std::optional<raw_attribute> username;
-  std::array<std::uint16_t, max_unknown_listed> unknown{};
+  // Only the first unknown_count entries are ever read: left uninitialised,
+  // the common request (no attribute but FINGERPRINT) pays nothing for them.
+  std::array<std::uint16_t, max_unknown_listed> unknown;
   std::size_t unknown_count = 0;
 
   void add_unknown(std::uint16_t type) noexcept {
@@ -97,7 +99,7 @@ class responder {
   void add_addresses(message_writer& w, bool classic, const handler_config& cfg, socket_role send_from) const noexcept;
   void add_padding(message_writer& w, std::size_t request_size) const noexcept;
   void add_trailer(message_writer& w) const noexcept;
-  static handler_result finish(const message_writer& w, handler_result r) noexcept;
+  static handler_result finish(const message_writer& w, verdict what) noexcept;
 
   std::span<const std::byte, 16> cookie_and_id_;
   bool fingerprint_;
@@ -117,13 +119,14 @@ handler_result responder::error(const refusal& no, std::span<const std::uint16_t
   // when the response code in the ERROR-CODE attribute is 420".
   if (no.code == 420) w.add_unknown_attributes(unknown);
   add_trailer(w);
-  handler_result r;
-  r.what = verdict::error_response;
-  r.error_code = no.code;
-  r.send_from = received_on_;
-  r.destination = source_;
-  r.reason = no.why;
-  return finish(w, r);
+  handler_result r = finish(w, verdict::error_response);
+  if (r.answered()) {
+    r.error_code = no.code;
+    r.send_from = received_on_;
+    r.destination = source_;
+    r.reason = no.why;
+  }
+  return r;
 }
 
 handler_result responder::success(const message_view& m, const handler_config& cfg, bool padded,
@@ -134,11 +137,12 @@ handler_result responder::success(const message_view& m, const handler_config& c
   if (!cfg.software.empty()) w.add_text(attr::software, cfg.software);
   if (padded) add_padding(w, m.size());
   add_trailer(w);
-  handler_result r;
-  r.what = verdict::success;
-  r.send_from = to.from;
-  r.destination = to.to;
-  return finish(w, r);
+  handler_result r = finish(w, verdict::success);
+  if (r.answered()) {
+    r.send_from = to.from;
+    r.destination = to.to;
+  }
+  return r;
 }
 
 void responder::add_addresses(message_writer& w, bool classic, const handler_config& cfg,
@@ -199,13 +203,15 @@ void responder::add_trailer(message_writer& w) const noexcept {
   if (fingerprint_) w.add_fingerprint();
 }
 
-handler_result responder::finish(const message_writer& w, handler_result r) noexcept {
+// The answer `w` holds as `what`, or a drop if it did not fit in the output.
+handler_result responder::finish(const message_writer& w, verdict what) noexcept {
+  handler_result r;
   if (w.error()) {
-    handler_result drop;
-    drop.reason = w.error();
-    return drop;
+    r.reason = w.error();
+  } else {
+    r.what = what;
+    r.size = w.size();
   }
-  r.size = w.size();
   return r;
 }
 
