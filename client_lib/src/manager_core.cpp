@@ -44,6 +44,7 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
   std::weak_ptr<slot> weak = s;
   s->sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
+    if (sp && !sp->dead && sp->relay && relay_receive(sp, from, data)) return;
     if (!sp || sp->dead || !opts_.on_datagram) return;
     try {
       opts_.on_datagram(snapshot(*sp), from, data);
@@ -208,7 +209,7 @@ void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& r
   directory_.add(s->internal, s->sock->native_handle());
   handed_out_.fetch_add(1, std::memory_order_relaxed);
   if (s->attached) attached_.fetch_add(1, std::memory_order_relaxed);
-  schedule_keepalive(s, true);
+  if (!s->relay) schedule_keepalive(s, true);  // a relay is kept alive by its Refreshes
 }
 
 std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_endpoint& remote) {
@@ -232,6 +233,22 @@ std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_
 
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+  if (opts_.prefer_relay && has_relay(remote.family)) {
+    return map_relayed(remote, type, deadline, std::move(done));
+  }
+  if (has_relay(remote.family)) {
+    // STUN first, with half the budget; the relay when no direct mapping can work.
+    const auto half = clock::now() + (deadline - clock::now()) / 2;
+    return direct_mapping(remote, type, half, [this, remote, type, deadline, done](std::error_code ec, const mapping& m) {
+      if (!relay_fallback(ec) || stopping_) return done(ec, m);
+      map_relayed(remote, type, deadline, done);
+    });
+  }
+  direct_mapping(remote, type, deadline, std::move(done));
+}
+
+void manager_core::direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline,
+                                  done_fn done) {
   if (const auto ec = servers_for(remote.family)) return done(ec, mapping{});
   if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
@@ -278,6 +295,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
   const auto s = find_internal(internal);
   if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (s->relay) return relay_update(s, remote, deadline, std::move(done));
   s->remote = remote;
   ip_endpoint to = remote;
   if (to.port == 0) to.port = s->external.port;
@@ -331,6 +349,7 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
     by_internal_.erase(it);
     directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
+  relay_release(s);  // Refresh LIFETIME 0 while the socket is open
   s->sock->close();
   slots_.erase(s->id);
   if (s->handed_out) handed_out_.fetch_sub(1, std::memory_order_relaxed);
@@ -427,6 +446,7 @@ mapping manager_core::snapshot(const slot& s) {
   m.native_handle = s.sock->closed() ? -1 : s.sock->native_handle();
   m.behind_nat = !(s.external == s.internal);
   m.destination_dependent = s.destination_dependent;
+  if (s.relay) m.origin = mapping_origin::turn;
   return m;
 }
 

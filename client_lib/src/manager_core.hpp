@@ -25,6 +25,7 @@
 #include "server_list.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
+#include "turn_client.hpp"
 
 namespace pinhole::client {
 
@@ -58,6 +59,7 @@ struct slot {
     if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
     return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
   }
+  std::shared_ptr<turn_allocation> relay;  // relayed mapping (turn_mapping.cpp)
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   asio::steady_timer keepalive;
@@ -98,6 +100,9 @@ class manager_core {
   void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
   port_manager_stats stats() const noexcept;
+  // The resolved options::turn_servers (before the io thread starts).
+  void set_relays(std::vector<turn_target> relays) { relays_ = std::move(relays); }
+  const relay_directory& relays() const noexcept { return relays_directory_; }
 
   // Thread-safe parts, used directly by the public port_manager from any
   // thread: the descriptors of handed-out mappings (send()) and the
@@ -148,6 +153,20 @@ class manager_core {
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
   void emit(const event& e);
 
+  // GetMapping without relays: the pre-warmed cache or a new STUN mapping.
+  void direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  // turn_mapping.cpp: relayed mappings (TURN). map_relayed hands the mapping out.
+  bool relay_fallback(std::error_code ec) const noexcept;
+  bool has_relay(ip_family fam) const noexcept;
+  void map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  void try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last, clock::time_point deadline,
+                 done_fn done);
+  void relay_update(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                    done_fn done);
+  // True if the datagram was the relay's (then delivered unwrapped, or dropped).
+  bool relay_receive(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  void relay_release(const std::shared_ptr<slot>& s);
+
   asio::io_context& io_;
   options opts_;
   socket_directory directory_;
@@ -177,6 +196,8 @@ class manager_core {
   std::atomic<std::size_t> listens_{0};
   std::atomic<std::size_t> attached_{0};
   std::atomic<std::uint64_t> keepalives_{0};
+  std::vector<turn_target> relays_;
+  relay_directory relays_directory_;
 };
 
 }  // namespace pinhole::client
