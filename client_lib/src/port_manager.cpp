@@ -376,4 +376,8 @@ std::error_code port_manager::send(const ip_endpoint& internal, const ip_endpoin
 
 port_manager_stats port_manager::stats() const noexcept { return impl_->core.stats(); }
 
+bool port_manager::is_relayed(const ip_endpoint& internal) const noexcept {
+  return impl_->core.relays().contains(internal);
+}
+
 }  // namespace pinhole

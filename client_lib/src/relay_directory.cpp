@@ -45,6 +45,11 @@ void relay_directory::remove(const ip_endpoint& internal) {
   routes_.erase(internal);
 }
 
+bool relay_directory::contains(const ip_endpoint& internal) const noexcept {
+  std::shared_lock lk(m_);
+  return routes_.count(internal) != 0;
+}
+
 void relay_directory::set_channel(const ip_endpoint& internal, const ip_endpoint& peer, std::uint16_t number) {
   std::unique_lock lk(m_);
   const auto it = routes_.find(internal);

@@ -25,6 +25,7 @@ class relay_directory {
 
   void add(const ip_endpoint& internal, int fd, const ip_endpoint& server);
   void remove(const ip_endpoint& internal);
+  bool contains(const ip_endpoint& internal) const noexcept;
   void set_channel(const ip_endpoint& internal, const ip_endpoint& peer, std::uint16_t channel);
   // std::nullopt if `internal` is not relayed (the caller sends directly);
   // otherwise the result of the wrapped send. No allocation: the media path.

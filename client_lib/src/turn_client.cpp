@@ -202,7 +202,8 @@ void turn_allocation::bind_channel(const ip_endpoint& peer, clock::time_point de
     const auto bound = static_cast<std::size_t>(
         std::count_if(peers_.begin(), peers_.end(), [](const peer_state& s) { return s.channel != 0; }));
     if (bound >= relay_directory::max_channels || next_channel_ > stun::channel_max) return;  // Send indications
-    ch = next_channel_++;
+    ch = it->requested != 0 ? it->requested : next_channel_++;
+    it->requested = ch;
   }
   turn_request r;
   r.method = stun::method::channel_bind;
@@ -249,7 +250,9 @@ turn_allocation::rx turn_allocation::on_datagram(const ip_endpoint& from, std::s
     stun::channel_data_view v;
     if (stun::decode_channel_data(datagram, v)) return rx::consumed;  // silently discarded (§12.4)
     for (const auto& s : peers_) {
-      if (s.channel == v.channel) {
+      // The answer to our ChannelBind may still be queued behind the
+      // server's first ChannelData on it: a requested channel counts too.
+      if (s.channel == v.channel || s.requested == v.channel) {
         peer = s.peer;
         payload = v.data;
         return rx::data;

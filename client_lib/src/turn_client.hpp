@@ -117,6 +117,7 @@ class turn_allocation : public std::enable_shared_from_this<turn_allocation> {
   struct peer_state {
     ip_endpoint peer;
     std::uint16_t channel = 0;  // bound channel, 0 while none
+    std::uint16_t requested = 0;  // ChannelBind sent: the server may use it before we read its answer
   };
   std::vector<peer_state> peers_;
   std::uint16_t next_channel_ = 0x4000;

@@ -11,6 +11,7 @@
 
 #include "client_support.hpp"
 #include "pinhole/errors.hpp"
+#include "pinhole/pinhole.h"
 #include "pinhole/port_manager.hpp"
 
 using namespace pinhole;
@@ -222,4 +223,42 @@ TEST(ClientTurn, QuotaIsReportedAndReleaseFreesTheAllocation) {
     if (!again) std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(again);
+}
+
+TEST(ClientTurn, CApiRelayedMapping) {
+  coturn_relay turn;
+  REQUIRE_COTURN(turn);
+  test::dead_endpoint stun;
+  pinhole_errc err = PINHOLE_OK;
+  pinhole_options* o = pinhole_options_new();
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(pinhole_options_add_server(o, stun.text().c_str()), PINHOLE_OK);
+  const auto uri = "turn:" + turn.addr.to_string();
+  EXPECT_EQ(pinhole_options_add_turn_server(o, uri.c_str(), "alice", "secret"), PINHOLE_OK);
+  EXPECT_EQ(pinhole_options_add_turn_server(o, nullptr, "alice", "secret"), PINHOLE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(pinhole_options_set_prefer_relay(o, 1), PINHOLE_OK);
+  EXPECT_EQ(pinhole_options_set_turn_lifetime_s(o, 0), PINHOLE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(pinhole_options_set_turn_lifetime_s(o, 300), PINHOLE_OK);
+  pinhole_port_manager* pm = pinhole_port_manager_create(o, &err);
+  ASSERT_NE(pm, nullptr) << err;
+  pinhole_mapping m{};
+  ASSERT_EQ(pinhole_get_mapping(pm, "127.0.0.1", PINHOLE_PORT_AUDIO_RTP, &m), PINHOLE_OK);
+  EXPECT_EQ(pinhole_mapping_is_relayed(pm, m.internal_address, m.internal_port), 1);
+  EXPECT_EQ(std::string(m.external_address), "127.0.0.1");
+  EXPECT_EQ(pinhole_mapping_is_relayed(pm, m.internal_address, static_cast<uint16_t>(m.internal_port + 1)), 0);
+  EXPECT_EQ(pinhole_release_mapping(pm, m.internal_address, m.internal_port, m.external_address, m.external_port),
+            PINHOLE_OK);
+  EXPECT_EQ(pinhole_mapping_is_relayed(pm, m.internal_address, m.internal_port), 0);
+  pinhole_port_manager_free(pm);
+  // A wrong password is a clear error in C too.
+  pinhole_options* bad = pinhole_options_new();
+  pinhole_options_add_server(bad, stun.text().c_str());
+  pinhole_options_add_turn_server(bad, uri.c_str(), "alice", "wrong");
+  pinhole_options_set_prefer_relay(bad, 1);
+  pm = pinhole_port_manager_create(bad, &err);
+  ASSERT_NE(pm, nullptr);
+  EXPECT_EQ(pinhole_get_mapping(pm, "127.0.0.1", PINHOLE_PORT_AUDIO_RTP, &m), PINHOLE_E_WRONG_CREDENTIALS);
+  pinhole_port_manager_free(pm);
+  pinhole_options_free(bad);
+  pinhole_options_free(o);
 }

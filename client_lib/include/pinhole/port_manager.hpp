@@ -170,6 +170,10 @@ class PINHOLE_API port_manager {
 
   port_manager_stats stats() const noexcept;
 
+  // True if the mapping bound to `internal` is relayed (mapping::relayed()).
+  // Any thread; no allocation.
+  bool is_relayed(const ip_endpoint& internal) const noexcept;
+
  private:
   friend std::unique_ptr<port_manager> client::create_port_manager(options, std::shared_ptr<client::dns_resolver>,
                                                                    std::error_code&) noexcept;
