@@ -262,3 +262,49 @@ TEST(ClientTurn, CApiRelayedMapping) {
   pinhole_options_free(bad);
   pinhole_options_free(o);
 }
+
+// A scripted TURN server on loopback that grants a 2 s lifetime (coturn
+// raises any LIFETIME below 600 s to 600): the client must Refresh within it.
+TEST(ClientTurn, RefreshIsSentWithinAShortLifetime) {
+  test::udp_socket fake;
+  test::dead_endpoint stun;
+  options o;
+  o.servers = {stun.text()};
+  o.use_srv = false;
+  o.prefer_relay = true;
+  o.turn_servers = {turn_server{"turn:" + fake.local().to_string(), "alice", "secret"}};
+  std::error_code ec;
+  auto pm = port_manager::create(o, ec);
+  ASSERT_TRUE(pm);
+  std::atomic<int> refreshes{0};
+  std::atomic<bool> stop{false};
+  std::thread server([&] {
+    while (!stop) {
+      const auto d = fake.receive(100ms);
+      if (!d) continue;
+      stun::message_view m;
+      if (stun::message_view::parse(d->bytes, m)) continue;
+      const auto method = m.method_bits();
+      std::vector<std::byte> buf(256);
+      stun::message_writer w(buf);
+      w.begin(static_cast<std::uint16_t>(stun::make_type(static_cast<stun::method>(method), stun::msg_class::success)),
+              m.transaction_id());
+      if (method == static_cast<std::uint16_t>(stun::method::allocate)) {
+        w.add_xor_address(stun::attr::xor_relayed_address, client::to_stun(ep("127.0.0.1:40000")));
+      }
+      if (method == static_cast<std::uint16_t>(stun::method::refresh)) ++refreshes;
+      if (method <= static_cast<std::uint16_t>(stun::method::refresh)) w.add_u32(stun::attr::lifetime, 2);
+      fake.send_to(w.bytes(), d->from);
+    }
+  });
+  mapping m;
+  ec = pm->get_mapping(ep("127.0.0.1:5000"), port_type::audio_rtp, m);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(m.external, ep("127.0.0.1:40000"));
+  for (int i = 0; i < 40 && refreshes < 2; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_GE(refreshes.load(), 2);  // at 1 s and 2 s: half the granted lifetime each
+  pm.reset();  // destruction deallocates: one more Refresh (LIFETIME 0)
+  std::this_thread::sleep_for(200ms);
+  stop = true;
+  server.join();
+}

@@ -113,6 +113,11 @@ struct options {
   // RFC 5780 servers. Pre-warmed mappings are checked the same way when they
   // are made; behind a destination-dependent NAT none is kept ready.
   bool check_destination_dependence = true;
+  event_handler on_event;
+  // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
+  // datagrams the library read that are not its own STUN.
+  datagram_handler on_datagram;
+  // (Appended last: the members above keep their offsets.)
   // Relays (RFC 8656 TURN over UDP), tried in order. GetMapping returns a
   // relayed mapping (mapping::origin turn) when a TURN server is configured
   // and no direct mapping can work: the NAT is destination-dependent
@@ -127,10 +132,6 @@ struct options {
   // LIFETIME asked for in Allocate/Refresh (RFC 8656 default 600 s); the
   // allocation is refreshed at half of what the server grants.
   std::chrono::seconds turn_lifetime{600};
-  event_handler on_event;
-  // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
-  // datagrams the library read that are not its own STUN.
-  datagram_handler on_datagram;
 };
 
 }  // namespace pinhole
