@@ -252,7 +252,7 @@ pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm) {
 }
 
 const char* pinhole_mapping_origin_name(pinhole_mapping_origin o) {
-  if (o < PINHOLE_ORIGIN_STUN || o > PINHOLE_ORIGIN_UPNP) return "unknown";
+  if (o < PINHOLE_ORIGIN_STUN || o > PINHOLE_ORIGIN_TURN) return "unknown";
   return pinhole::to_string(static_cast<pinhole::mapping_origin>(o));
 }
 
@@ -298,5 +298,11 @@ const char* pinhole_event_type_name(pinhole_event_type t) {
 }
 
 const char* pinhole_version(void) { return PINHOLE_VERSION_STRING; }
+
+int pinhole_mapping_is_relayed(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {
+  ip_endpoint internal;
+  if (pm == nullptr || !parse(internal_address, internal_port, internal)) return 0;
+  return pm->pm->is_relayed(internal) ? 1 : 0;
+}
 
 }  // extern "C"

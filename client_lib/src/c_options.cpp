@@ -240,6 +240,16 @@ pinhole_errc pinhole_options_set_port_mapping(pinhole_options* o, const pinhole_
   });
 }
 
+// TURN relays.
+pinhole_errc pinhole_options_add_turn_server(pinhole_options* o, const char* uri, const char* username,
+                                             const char* password) {
+  return with(o, [&](pinhole_options& c) {
+    if (uri == nullptr || username == nullptr || password == nullptr) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.turn_servers.push_back(pinhole::turn_server{uri, username, password});
+    return PINHOLE_OK;
+  });
+}
+
 pinhole_errc pinhole_options_add_portmap_gateway(pinhole_options* o, const char* address) {
   return with(o, [&](pinhole_options& c) {
     if (address == nullptr) {
@@ -256,6 +266,18 @@ pinhole_errc pinhole_options_set_portmap_lifetime(pinhole_options* o, uint32_t s
   return with(o, [&](pinhole_options& c) {
     if (seconds == 0) return PINHOLE_E_INVALID_ARGUMENT;
     c.o.portmap_lifetime = seconds;
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_set_prefer_relay(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::prefer_relay);
+}
+
+pinhole_errc pinhole_options_set_turn_lifetime_s(pinhole_options* o, uint32_t seconds) {
+  return with(o, [&](pinhole_options& c) {
+    if (seconds == 0) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.turn_lifetime = std::chrono::seconds(seconds);
     return PINHOLE_OK;
   });
 }

@@ -54,6 +54,7 @@ std::shared_ptr<mapped_socket> manager_core::make_socket(const std::shared_ptr<s
   std::weak_ptr<slot> weak = s;
   sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
+    if (sp && !sp->dead && sp->relay && relay_receive(sp, from, data)) return;
     if (!sp || sp->dead || !opts_.on_datagram) return;
     try {
       opts_.on_datagram(snapshot(*sp), from, data);
@@ -222,7 +223,7 @@ void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& r
   directory_.add(s->internal, s->sock->native_handle());
   handed_out_.fetch_add(1, std::memory_order_relaxed);
   if (s->attached) attached_.fetch_add(1, std::memory_order_relaxed);
-  schedule_keepalive(s, true);
+  if (!s->relay) schedule_keepalive(s, true);  // a relay is kept alive by its Refreshes
 }
 
 std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_endpoint& remote) {
@@ -246,6 +247,22 @@ std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_
 
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+  if (opts_.prefer_relay && has_relay(remote.family)) {
+    return map_relayed(remote, type, deadline, std::move(done));
+  }
+  if (has_relay(remote.family)) {
+    // STUN first, with half the budget; the relay when no direct mapping can work.
+    const auto half = clock::now() + (deadline - clock::now()) / 2;
+    return direct_mapping(remote, type, half, [this, remote, type, deadline, done](std::error_code ec, const mapping& m) {
+      if (!relay_fallback(ec) || stopping_) return done(ec, m);
+      map_relayed(remote, type, deadline, done);
+    });
+  }
+  direct_mapping(remote, type, deadline, std::move(done));
+}
+
+void manager_core::direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline,
+                                  done_fn done) {
   if (const auto ec = servers_for(remote.family)) return done(ec, mapping{});
   if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
@@ -292,6 +309,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
   const auto s = find_internal(internal);
   if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (s->relay) return relay_update(s, remote, deadline, std::move(done));
   s->remote = remote;
   ip_endpoint to = remote;
   if (to.port == 0) to.port = s->external.port;
@@ -346,6 +364,7 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
     directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
   forget_former_internals(*s);  // re-bound after a network change: its old names
+  relay_release(s);  // Refresh LIFETIME 0 while the socket is open
   s->sock->close();
   if (portmap_) portmap_->release(s->id);
   slots_.erase(s->id);
@@ -447,6 +466,7 @@ mapping manager_core::snapshot(const slot& s) {
     m.origin = s.lease->origin;
     m.lease_end = s.lease->end;
   }
+  if (s.relay) m.origin = mapping_origin::turn;
   return m;
 }
 

@@ -27,6 +27,7 @@
 #include "server_list.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
+#include "turn_client.hpp"
 
 namespace pinhole::client {
 
@@ -63,6 +64,7 @@ struct slot {
   // Internal addresses before a re-bind after a network change
   // (network_change.cpp): still names of this mapping.
   std::vector<ip_endpoint> former_internals;
+  std::shared_ptr<turn_allocation> relay;  // relayed mapping (turn_mapping.cpp)
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
   // An explicit mapping from the gateway (portmap_hooks.cpp). It holds the
@@ -106,6 +108,9 @@ class manager_core {
   void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
   port_manager_stats stats() const noexcept;
+  // The resolved options::turn_servers (before the io thread starts).
+  void set_relays(std::vector<turn_target> relays) { relays_ = std::move(relays); }
+  const relay_directory& relays() const noexcept { return relays_directory_; }
 
   // network_change.cpp. The host's network changed (netmon, or the
   // application): re-check every mapping now, re-bind those whose local
@@ -197,6 +202,19 @@ class manager_core {
   const portmap_manager* portmap() const noexcept { return portmap_.get(); }
 
  private:
+  // GetMapping without relays: the pre-warmed cache or a new STUN mapping.
+  void direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  // turn_mapping.cpp: relayed mappings (TURN). map_relayed hands the mapping out.
+  bool relay_fallback(std::error_code ec) const noexcept;
+  bool has_relay(ip_family fam) const noexcept;
+  void map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  void try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last, clock::time_point deadline,
+                 done_fn done);
+  void relay_update(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                    done_fn done);
+  // True if the datagram was the relay's (then delivered unwrapped, or dropped).
+  bool relay_receive(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  void relay_release(const std::shared_ptr<slot>& s);
 
   asio::io_context& io_;
   options opts_;
@@ -232,6 +250,8 @@ class manager_core {
   std::vector<std::function<void()>> network_hooks_;
   std::unique_ptr<netmon> netmon_;
   std::unique_ptr<portmap_manager> portmap_;
+  std::vector<turn_target> relays_;
+  relay_directory relays_directory_;
 };
 
 }  // namespace pinhole::client

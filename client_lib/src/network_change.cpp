@@ -79,6 +79,10 @@ void manager_core::network_changed() {
     // finish or fail on their own within their call budget.
     const bool settled = s->handed_out || s->listen_refs > 0 || (s->owner != 0 && !s->mapped);
     if (!settled) continue;
+    // A relayed mapping is the TURN server's address, not the NAT's: a
+    // Binding would not confirm it. Its Refresh tells whether the
+    // allocation survived (a failed one is mapping_lost).
+    if (s->relay) continue;
     const bool gone = listed && !address_present(addrs, s->internal);
     recheck_after_change(s, gone);
   }

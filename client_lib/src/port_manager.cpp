@@ -227,8 +227,11 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
     // until it resolves, and calls say errc::no_server_resolved meanwhile.
     std::vector<ip_endpoint> servers;
     if ((ec = client::literal_servers(opts.servers, servers))) return nullptr;
+    std::vector<client::turn_target> relays;
+    if ((ec = client::parse_turn_servers(opts.turn_servers, relays))) return nullptr;
     using impl = detail::port_manager_access::impl;
     auto p = std::make_unique<impl>(std::move(opts), servers);
+    p->core.set_relays(std::move(relays));
     impl* raw = p.get();
     const options& o = raw->opts;
     if (client::server_refresher::has_names(o.servers)) {
@@ -388,6 +391,7 @@ std::error_code port_manager::send(const ip_endpoint& internal, const ip_endpoin
                                    std::span<const std::byte> data) noexcept {
   // A sendto() from the caller's thread: nothing to wait for, so it is never
   // refused on the library's own thread either.
+  if (auto relayed = impl_->core.relays().send(internal, to, data)) return *relayed;  // TURN: wrapped
   return impl_->core.directory().send(internal, to, data);
 }
 
@@ -411,6 +415,10 @@ void port_manager::reprobe_gateways() noexcept {
   } catch (...) {
     // Out of memory: the next network change or creation probes again.
   }
+}
+
+bool port_manager::is_relayed(const ip_endpoint& internal) const noexcept {
+  return impl_->core.relays().contains(internal);
 }
 
 }  // namespace pinhole

@@ -69,6 +69,7 @@ const char* to_string(mapping_origin o) noexcept {
     case mapping_origin::pcp: return "pcp";
     case mapping_origin::natpmp: return "natpmp";
     case mapping_origin::upnp: return "upnp";
+    case mapping_origin::turn: return "turn";
   }
   return "unknown";
 }

@@ -45,6 +45,16 @@ struct credentials {
   std::string password;
 };
 
+// A TURN server (RFC 8656) for relayed mappings: "turn:IP[:PORT]",
+// "turn:[v6][:PORT]" or "turn:host[:PORT]" (port 3478 by default; host
+// names are looked up once, at creation), with its long-term credential
+// (the 401 challenge and 438 Stale Nonce are handled as for STUN servers).
+struct turn_server {
+  std::string uri;
+  std::string username;
+  std::string password;
+};
+
 struct options {
   // Tried in order, failing over on timeout/ICMP. Forms: "IP", "IP:PORT",
   // "[v6]:PORT", "host", "host:PORT". A host name without a port is looked up
@@ -154,6 +164,21 @@ struct options {
   // whose NAT binding needs no refresh traffic: their check only looks for
   // a change. Never shorter than keepalive_interval.
   std::chrono::milliseconds explicit_keepalive_interval{300000};
+  // (Appended last: the members above keep their offsets.)
+  // Relays (RFC 8656 TURN over UDP), tried in order. GetMapping returns a
+  // relayed mapping (mapping::origin turn) when a TURN server is configured
+  // and no direct mapping can work: the NAT is destination-dependent
+  // (errc::destination_dependent_mapping) or no STUN server answers. The
+  // STUN attempt then gets the first half of call_timeout, the relay the
+  // rest. With `prefer_relay` every GetMapping is relayed at once.
+  // Allocation errors: errc::wrong_credentials (441, or a 401 again),
+  // allocation_mismatch (437), unsupported_transport (442),
+  // allocation_quota_reached (486), insufficient_capacity (508).
+  std::vector<turn_server> turn_servers;
+  bool prefer_relay = false;
+  // LIFETIME asked for in Allocate/Refresh (RFC 8656 default 600 s); the
+  // allocation is refreshed at half of what the server grants.
+  std::chrono::seconds turn_lifetime{600};
 };
 
 }  // namespace pinhole

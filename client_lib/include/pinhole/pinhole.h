@@ -71,6 +71,12 @@ typedef enum pinhole_errc {
   PINHOLE_E_NO_ALTERNATE_SERVER = 17,
   PINHOLE_E_DESTINATION_DEPENDENT_MAPPING = 18,
   PINHOLE_E_NO_SERVER_RESOLVED = 19, /* no server name resolved yet (retrying in the background) */
+  /* TURN allocations (RFC 8656). */
+  PINHOLE_E_ALLOCATION_MISMATCH = 20,      /* 437: the server has no such allocation */
+  PINHOLE_E_WRONG_CREDENTIALS = 21,        /* 441, or the password was refused (401 again) */
+  PINHOLE_E_UNSUPPORTED_TRANSPORT = 22,    /* 442 */
+  PINHOLE_E_ALLOCATION_QUOTA_REACHED = 23, /* 486 */
+  PINHOLE_E_INSUFFICIENT_CAPACITY = 24,    /* 508 */
   PINHOLE_E_OUT_OF_MEMORY = 100
 } pinhole_errc;
 
@@ -221,6 +227,17 @@ PINHOLE_API pinhole_errc pinhole_options_set_explicit_keepalive_ms(pinhole_optio
 PINHOLE_API pinhole_errc pinhole_options_set_event_callback(pinhole_options* o, pinhole_event_cb cb, void* user);
 PINHOLE_API pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* o, pinhole_datagram_cb cb,
                                                                void* user);
+/* TURN relays (RFC 8656 over UDP), tried in order: "turn:host[:port]" with
+ * its long-term credential. GetMapping returns a relayed mapping when no
+ * direct one can work (symmetric NAT, STUN unreachable), or always with
+ * prefer_relay. Relayed mappings send with pinhole_send (wrapped for the
+ * relay) and receive through the datagram callback (unwrapped); see
+ * pinhole_mapping_is_relayed. */
+PINHOLE_API pinhole_errc pinhole_options_add_turn_server(pinhole_options* o, const char* uri, const char* username,
+                                                         const char* password);
+PINHOLE_API pinhole_errc pinhole_options_set_prefer_relay(pinhole_options* o, int on);
+/* LIFETIME asked for in Allocate/Refresh, seconds (default 600). */
+PINHOLE_API pinhole_errc pinhole_options_set_turn_lifetime_s(pinhole_options* o, uint32_t seconds);
 
 /* ---- the port manager ------------------------------------------------- */
 
@@ -271,6 +288,12 @@ PINHOLE_API pinhole_errc pinhole_adopt_socket(pinhole_port_manager* pm, int fd, 
 PINHOLE_API pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address,
                                       uint16_t internal_port, const char* to_address, uint16_t to_port,
                                       const void* data, size_t len);
+
+/* 1 if the mapping bound to internal_address:port is relayed through a
+ * TURN server (its external address is the relayed address), 0 if it is not
+ * or there is no such mapping. Any thread. */
+PINHOLE_API int pinhole_mapping_is_relayed(pinhole_port_manager* pm, const char* internal_address,
+                                           uint16_t internal_port);
 
 /* ---- the application-owned model -------------------------------------- */
 
@@ -337,7 +360,8 @@ typedef enum pinhole_mapping_origin {
   PINHOLE_ORIGIN_STUN = 0,
   PINHOLE_ORIGIN_PCP = 1,
   PINHOLE_ORIGIN_NATPMP = 2,
-  PINHOLE_ORIGIN_UPNP = 3
+  PINHOLE_ORIGIN_UPNP = 3,
+  PINHOLE_ORIGIN_TURN = 4 /* a TURN relay (pinhole_mapping_is_relayed) */
 } pinhole_mapping_origin;
 /* The protocols to try, in order; count 0 turns port mapping off. */
 PINHOLE_API pinhole_errc pinhole_options_set_port_mapping(pinhole_options* o, const pinhole_mapping_origin* order,

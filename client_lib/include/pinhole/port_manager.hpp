@@ -181,6 +181,9 @@ class PINHOLE_API port_manager {
   // Probes the gateways again now, in the background (a network change:
   // the network monitor calls this). Thread-safe, never waits.
   void reprobe_gateways() noexcept;
+  // True if the mapping bound to `internal` is relayed (mapping::relayed()).
+  // Any thread; no allocation.
+  bool is_relayed(const ip_endpoint& internal) const noexcept;
 
  private:
   friend struct detail::port_manager_access;
