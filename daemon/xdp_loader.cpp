@@ -234,7 +234,7 @@ bool xdp_fast_path::fill(const config& cfg, const std::vector<listener>& listene
     ip_prefix p;
     if (!parse_prefix(text, p)) continue;
     const std::uint32_t one = 1;
-    if (p.family == AF_INET) {
+    if (p.family == stun::family::ipv4) {
       ph_lpm_v4 k{p.length, {}};
       std::memcpy(k.ip, p.ip.data(), 4);
       bpf_map_update_elem(v4, &k, &one, BPF_ANY);
