@@ -176,6 +176,10 @@ metrics_http::~metrics_http() { close(); }
 std::error_code metrics_http::listen(const std::string& address) {
   listen_spec spec;
   if (!parse_listen(address, spec)) return std::make_error_code(std::errc::invalid_argument);
+  return listen(spec);
+}
+
+std::error_code metrics_http::listen(const listen_spec& spec) {
   tcp::endpoint ep;
   if (spec.family == AF_INET) {
     asio::ip::address_v4::bytes_type b{};

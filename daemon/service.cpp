@@ -61,10 +61,9 @@ int open_sockets(server& srv) {
     log(log_level::error, "socket_activation_failed", {{"error", ec.message()}});
     return 1;
   }
-  std::string error;
-  const bool ok = inherited.empty() ? srv.bind(error) : srv.adopt(inherited, error);
-  if (ok) return 0;
-  log(log_level::error, srv.address_in_use() ? "address_in_use" : "bind_failed", {{"error", error}});
+  const outcome opened = inherited.empty() ? srv.bind() : srv.adopt(inherited);
+  if (opened) return 0;
+  log(log_level::error, srv.address_in_use() ? "address_in_use" : "bind_failed", {{"error", opened.message()}});
   return srv.address_in_use() ? 2 : 1;
 }
 
@@ -145,11 +144,12 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
       m.http_accept_paused = hs.accept_paused;
       return http_response{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(m)};
     });
-    if (auto ec = metrics->listen(cfg.metrics_listen)) {
-      log(log_level::error, "metrics_bind_failed", {{"addr", cfg.metrics_listen}, {"error", ec.message()}});
+    if (auto ec = metrics->listen(cfg.metrics_listen.value())) {
+      log(log_level::error, "metrics_bind_failed", {{"addr", cfg.metrics_listen.text()}, {"error", ec.message()}});
       return 1;
     }
-    log(log_level::info, "metrics_listening", {{"addr", cfg.metrics_listen}, {"port", std::to_string(metrics->port())}});
+    log(log_level::info, "metrics_listening",
+        {{"addr", cfg.metrics_listen.text()}, {"port", std::to_string(metrics->port())}});
   }
   if (!maybe_drop_privileges(cfg)) return 1;
 
@@ -212,12 +212,11 @@ int run_service(const config& cfg, const resource_needs& needs, std::uint64_t fd
     if (sig == SIGHUP) {
       systemd::notify("RELOADING=1");
       const auto again = parse_cli(argc, argv);
-      std::string why;
       if (again.what != cli_result::action::run) {
         log(log_level::error, "reload_rejected", {{"error", again.message}});
         ++reloads_rejected;
-      } else if (!srv.reload(again.cfg, why)) {
-        log(log_level::error, "reload_rejected", {{"error", why}});
+      } else if (const outcome reloaded = srv.reload(again.cfg); !reloaded) {
+        log(log_level::error, "reload_rejected", {{"error", reloaded.message()}});
         ++reloads_rejected;
       } else {
         if (again.cfg.metrics_listen != cfg.metrics_listen || again.cfg.user != cfg.user) {

@@ -1,0 +1,101 @@
+// pinholed's settings, listed once; see option_table.hpp.
+#include "option_table.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace pinhole::daemon {
+
+namespace {
+
+using g = option_group;
+
+constexpr double k_max_rate = 1e9;
+
+// Field accessors: one non-capturing lambda per setting.
+#define PH_FIELD(member) [](config& c) -> option_field { return &c.member; }  // NOLINT
+
+const std::array<option, 25> k_options = {{
+    {"", "listen", "listen", "ADDR:PORT", g::network, 0, 0, false, "", true, false,
+     "bind exactly these addresses (repeatable; replaces the configured list); IPv6 as [addr]:port",
+     PH_FIELD(listen)},
+    {"rfc5780", "enabled", "", "", g::rfc5780, 0, 0, false, "", true, false, "", PH_FIELD(rfc5780.enabled)},
+    {"rfc5780", "primary_ip", "rfc5780-primary", "IP", g::rfc5780, 0, 0, false, "", true, true, "primary local IP",
+     PH_FIELD(rfc5780.primary_ip)},
+    {"rfc5780", "alternate_ip", "rfc5780-alternate", "IP", g::rfc5780, 0, 0, false, "", true, true,
+     "alternate local IP", PH_FIELD(rfc5780.alternate_ip)},
+    {"rfc5780", "primary_port", "primary-port", "N", g::rfc5780, 1, 65535, false, "", true, false,
+     "primary port (default 3478)", PH_FIELD(rfc5780.primary_port)},
+    {"rfc5780", "alternate_port", "alternate-port", "N", g::rfc5780, 1, 65535, false, "", true, false,
+     "alternate port (default 3479)", PH_FIELD(rfc5780.alternate_port)},
+    {"rfc5780", "advertised_primary_ip", "advertised-primary", "IP", g::rfc5780, 0, 0, false, "", true, false,
+     "primary IP to advertise (behind 1:1 NAT)", PH_FIELD(rfc5780.advertised_primary_ip)},
+    {"rfc5780", "advertised_alternate_ip", "advertised-alternate", "IP", g::rfc5780, 0, 0, false, "", true, false,
+     "alternate IP to advertise", PH_FIELD(rfc5780.advertised_alternate_ip)},
+    {"", "software", "software", "TEXT", g::network, 0, 0, false, "", true, false,
+     "SOFTWARE attribute text (empty = omitted)", PH_FIELD(software)},
+    {"", "log_level", "log-level", "LEVEL", g::general, 0, 0, false, "", true, false, "debug, info, warning or error",
+     PH_FIELD(level)},
+    {"", "workers", "workers", "N", g::network, 0, 1024, true, " (0 = one per CPU core)", false, false,
+     "worker threads, 0 = one per CPU core", PH_FIELD(workers)},
+    {"", "batch", "batch", "N", g::network, 1, 1024, true, "", false, false, "recvmmsg/sendmmsg batch size, 1-1024",
+     PH_FIELD(batch)},
+    {"", "coalesce_us", "coalesce-us", "US", g::network, 0, 10000, true, " (0 = off)", true, false,
+     "under load, read the sockets every US microseconds instead of on every wakeup (0-10000, 0 = off)",
+     PH_FIELD(coalesce_us)},
+    {"auth", "required", "require-auth", "", g::limits, 0, 0, false, "", true, false,
+     "reject requests without valid MESSAGE-INTEGRITY", PH_FIELD(auth.required)},
+    {"auth", "username", "auth-username", "U", g::limits, 0, 0, false, "", true, false,
+     "short-term credential username", PH_FIELD(auth.username)},
+    {"auth", "password", "auth-password", "P", g::limits, 0, 0, false, "", true, false,
+     "short-term credential password (visible in ps; prefer the config file)", PH_FIELD(auth.password)},
+    {"rate_limit", "per_ip_rate", "rate-limit", "R", g::limits, 0, k_max_rate, true, "", true, false,
+     "requests/s per source IP (IPv6 per /64), 0 = off", PH_FIELD(rate_limit.per_ip_rate)},
+    {"rate_limit", "per_ip_burst", "rate-burst", "B", g::limits, 0, k_max_rate, true, "", true, false,
+     "per-IP burst size", PH_FIELD(rate_limit.per_ip_burst)},
+    {"rate_limit", "table_size", "", "", g::limits, 1, 16777216, true, "", true, false, "",
+     PH_FIELD(rate_limit.table_size)},
+    {"rate_limit", "global_rate", "global-rate", "R", g::limits, 0, k_max_rate, true, "", true, false,
+     "total responses/s cap, 0 = off", PH_FIELD(rate_limit.global_rate)},
+    {"", "metrics_listen", "metrics", "ADDR:PORT", g::network, 0, 0, false, "", false, false,
+     "serve Prometheus metrics over HTTP here", PH_FIELD(metrics_listen)},
+    {"", "allow", "allow", "PREFIX", g::network, 0, 0, false, "", true, false,
+     "only answer clients in PREFIX (repeatable; replaces the configured list)", PH_FIELD(allow)},
+    {"", "user", "user", "NAME", g::general, 0, 0, false, "", false, false,
+     "drop privileges to NAME after binding (when root)", PH_FIELD(user)},
+    {"", "share_port", "share-port", "", g::network, 0, 0, false, "", true, false,
+     "bind even if another pinholed of this user serves the address (the kernel splits the traffic until one "
+     "exits; for upgrades without downtime)",
+     PH_FIELD(share_port)},
+    {"", "drain_grace_ms", "drain-grace", "MS", g::general, 0, 3600000, true, "", true, false,
+     "drain mode (SIGUSR1): keep answering MS milliseconds, then drop (0-3600000, default 10000)",
+     PH_FIELD(drain_grace_ms)},
+}};
+
+#undef PH_FIELD
+
+}  // namespace
+
+std::string option::path() const {
+  return section.empty() ? std::string(key) : std::string(section) + "/" + std::string(key);
+}
+
+std::span<const option> options() noexcept { return k_options; }
+
+const option* find_option(std::string_view section, std::string_view key) noexcept {
+  const auto it = std::find_if(k_options.begin(), k_options.end(),
+                               [&](const option& o) { return o.section == section && o.key == key; });
+  return it == k_options.end() ? nullptr : &*it;
+}
+
+bool is_rate(const option& o) {
+  static config probe;  // only its members' addresses are taken
+  return std::holds_alternative<double*>(o.field(probe));
+}
+
+std::string range_text(const option& o) {
+  return std::string(is_rate(o) ? "number " : "integer ") + std::to_string(static_cast<std::uint64_t>(o.lo)) + "-" +
+         std::to_string(static_cast<std::uint64_t>(o.hi));
+}
+
+}  // namespace pinhole::daemon
