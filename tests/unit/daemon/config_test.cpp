@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "outcome_util.hpp"
 #include "temp_file.hpp"
 
 namespace pinhole::daemon {
@@ -26,13 +27,13 @@ using test::temp_file;
 std::string apply_error(const std::string& json) {
   config cfg = default_config();
   std::string error;
-  if (apply_json(json, cfg, error)) return "";
+  if (succeeded(apply_json(json, cfg), error)) return "";
   return error;
 }
 
 std::string validate_error(const config& cfg) {
   std::string error;
-  if (validate(cfg, error)) return "";
+  if (succeeded(validate(cfg), error)) return "";
   return error;
 }
 
@@ -83,7 +84,7 @@ TEST(ConfigDefaults, AreValid) { EXPECT_EQ(validate_error(default_config()), "")
 TEST(ConfigJson, EmptyObjectChangesNothing) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json("{}", cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json("{}", cfg), error)) << error;
   EXPECT_EQ(cfg, default_config());
 }
 
@@ -107,7 +108,7 @@ TEST(ConfigJson, EveryKey) {
   })";
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json(doc, cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(doc, cfg), error)) << error;
   ASSERT_EQ(cfg.listen.size(), 2U);
   EXPECT_EQ(cfg.listen[0].text, "127.0.0.1:3478");
   EXPECT_EQ(cfg.listen[0].family, AF_INET);
@@ -137,7 +138,7 @@ TEST(ConfigJson, EveryKey) {
   EXPECT_EQ(cfg.rate_limit.global_rate, 50000.0);
   EXPECT_EQ(cfg.metrics_listen, "127.0.0.1:9641");
   EXPECT_EQ(cfg.drain_grace_ms, 0U);  // 0 = drop as soon as the drain starts
-  EXPECT_EQ(cfg.allow, (std::vector<std::string>{"198.51.100.0/24", "2001:db8::/32"}));
+  EXPECT_EQ(cfg.allow, (std::vector<prefix_setting>{"198.51.100.0/24", "2001:db8::/32"}));
   EXPECT_EQ(cfg.user, "pinhole");
   EXPECT_EQ(validate_error(cfg), "");
 }
@@ -146,7 +147,7 @@ TEST(ConfigJson, NestedObjectsMergeKeyByKey) {
   config cfg = default_config();
   cfg.rfc5780.primary_ip = "192.0.2.1";
   std::string error;
-  ASSERT_TRUE(apply_json(R"({"rfc5780": {"alternate_port": 5000}})", cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(R"({"rfc5780": {"alternate_port": 5000}})", cfg), error)) << error;
   EXPECT_EQ(cfg.rfc5780.primary_ip, "192.0.2.1");
   EXPECT_EQ(cfg.rfc5780.primary_port, 3478);
   EXPECT_EQ(cfg.rfc5780.alternate_port, 5000);
@@ -155,17 +156,17 @@ TEST(ConfigJson, NestedObjectsMergeKeyByKey) {
 TEST(ConfigJson, ListsAreReplacedNotAppended) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json(R"({"listen": ["[::1]:3478"], "allow": ["10.0.0.0/8"]})", cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(R"({"listen": ["[::1]:3478"], "allow": ["10.0.0.0/8"]})", cfg), error)) << error;
   ASSERT_EQ(cfg.listen.size(), 1U);
   EXPECT_EQ(cfg.listen[0].text, "[::1]:3478");
-  ASSERT_TRUE(apply_json(R"({"allow": ["192.0.2.7"]})", cfg, error)) << error;
-  EXPECT_EQ(cfg.allow, (std::vector<std::string>{"192.0.2.7"}));
+  ASSERT_TRUE(succeeded(apply_json(R"({"allow": ["192.0.2.7"]})", cfg), error)) << error;
+  EXPECT_EQ(cfg.allow, (std::vector<prefix_setting>{"192.0.2.7"}));
 }
 
 TEST(ConfigJson, IPv6ListenLoopback) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json(R"({"listen": ["[::1]:3478"]})", cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(R"({"listen": ["[::1]:3478"]})", cfg), error)) << error;
   ASSERT_EQ(cfg.listen.size(), 1U);
   EXPECT_EQ(cfg.listen[0].family, AF_INET6);
   EXPECT_EQ(cfg.listen[0].port, 3478);
@@ -180,7 +181,7 @@ TEST(ConfigJson, LogLevelNames) {
            {"warn", log_level::warning}, {"error", log_level::error}}) {
     config cfg = default_config();
     std::string error;
-    ASSERT_TRUE(apply_json(R"({"log_level": ")" + name + "\"}", cfg, error)) << error;
+    ASSERT_TRUE(succeeded(apply_json(R"({"log_level": ")" + name + "\"}", cfg), error)) << error;
     EXPECT_EQ(cfg.level, level) << name;
   }
 }
@@ -188,7 +189,7 @@ TEST(ConfigJson, LogLevelNames) {
 TEST(ConfigJson, CommentsAreAllowed) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json("{\n  // workers\n  \"workers\": 2 /* two */\n}", cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json("{\n  // workers\n  \"workers\": 2 /* two */\n}", cfg), error)) << error;
   EXPECT_EQ(cfg.workers, 2U);
 }
 
@@ -354,8 +355,7 @@ TEST(ConfigJsonErrors, BracketsInStringsAndCommentsDoNotCount) {
   const std::string many(100, '[');
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json("// " + many + "\n/* " + many + " */ {\"software\": \"" + many + "\\\"" + many + "\"}", cfg,
-                         error))
+  ASSERT_TRUE(succeeded(apply_json("// " + many + "\n/* " + many + " */ {\"software\": \"" + many + "\\\"" + many + "\"}", cfg), error))
       << error;
   EXPECT_EQ(cfg.software, many + "\"" + many);
 }
@@ -383,9 +383,9 @@ TEST(ConfigJsonErrors, NumberTooLargeForADoubleIsOneCleanLine) {
 TEST(ConfigJsonErrors, FailureLeavesConfigUntouched) {
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(apply_json(R"({"workers": 3, "batch": 0})", cfg, error));
+  EXPECT_FALSE(succeeded(apply_json(R"({"workers": 3, "batch": 0})", cfg), error));
   EXPECT_EQ(cfg, default_config());
-  EXPECT_FALSE(apply_json(R"({"listen": ["127.0.0.1:1"], "zzz": 1})", cfg, error));
+  EXPECT_FALSE(succeeded(apply_json(R"({"listen": ["127.0.0.1:1"], "zzz": 1})", cfg), error));
   EXPECT_EQ(cfg, default_config());
 }
 
@@ -621,7 +621,7 @@ TEST(ConfigValidate, TextSettingsRefuseControlCharactersAndOverlongValues) {
 TEST(ConfigValidate, NulFromJsonEscapeIsRefused) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json(R"({"auth": {"username": "alice\u0000admin", "password": "pw"}})", cfg, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(R"({"auth": {"username": "alice\u0000admin", "password": "pw"}})", cfg), error)) << error;
   EXPECT_EQ(cfg.auth.username.size(), 11U);
   EXPECT_EQ(validate_error(cfg), "config: auth: username must not contain control characters (NUL, newline, ...)");
 }
@@ -635,7 +635,7 @@ TEST(ConfigToJson, DefaultsRoundTrip) {
   config back = default_config();
   back.workers = 99;
   std::string error;
-  ASSERT_TRUE(apply_json(text, back, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(text, back), error)) << error;
   EXPECT_EQ(back, d);
 }
 
@@ -657,7 +657,7 @@ TEST(ConfigToJson, EverythingRoundTrips) {
   ASSERT_EQ(validate_error(c), "");
   config back = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json(to_json(c), back, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(to_json(c), back), error)) << error;
   EXPECT_EQ(back, c);
 }
 
@@ -675,7 +675,7 @@ TEST(ConfigFile, LoadsAFile) {
   const temp_file f(R"({"workers": 6, "listen": ["[::1]:3478"]})");
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(load_file(f.path(), cfg, error)) << error;
+  ASSERT_TRUE(succeeded(load_file(f.path(), cfg), error)) << error;
   EXPECT_EQ(cfg.workers, 6U);
   ASSERT_EQ(cfg.listen.size(), 1U);
 }
@@ -683,14 +683,14 @@ TEST(ConfigFile, LoadsAFile) {
 TEST(ConfigFile, MissingFile) {
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(load_file("/nonexistent/pinhole.json", cfg, error));
+  EXPECT_FALSE(succeeded(load_file("/nonexistent/pinhole.json", cfg), error));
   EXPECT_EQ(error, "/nonexistent/pinhole.json: cannot read: No such file or directory");
 }
 
 TEST(ConfigFile, Directory) {
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(load_file("/tmp", cfg, error));
+  EXPECT_FALSE(succeeded(load_file("/tmp", cfg), error));
   EXPECT_EQ(error, "/tmp: cannot read: Is a directory");
 }
 
@@ -698,7 +698,7 @@ TEST(ConfigFile, ErrorsNameTheFile) {
   const temp_file f(R"({"lisen": []})");
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(load_file(f.path(), cfg, error));
+  EXPECT_FALSE(succeeded(load_file(f.path(), cfg), error));
   EXPECT_EQ(error, f.path() + R"(: unknown key "lisen" at /)");
 }
 
@@ -706,7 +706,7 @@ TEST(ConfigFile, TooLarge) {
   const temp_file f("{\"software\": \"" + std::string(1U << 20, 'x') + "\"}");
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(load_file(f.path(), cfg, error));
+  EXPECT_FALSE(succeeded(load_file(f.path(), cfg), error));
   EXPECT_EQ(error, f.path() + ": cannot read: file larger than 1 MiB");
 }
 
@@ -725,7 +725,7 @@ TEST(ConfigFile, FifoIsRefusedWithoutBlocking) {
     ::alarm(10);
     config cfg = default_config();
     std::string error;
-    const bool loaded = load_file(path, cfg, error);
+    const bool loaded = succeeded(load_file(path, cfg), error);
     ::_exit(!loaded && error == path + ": cannot read: not a regular file" && cfg == default_config() ? 0 : 1);
   }
   int status = 0;
@@ -739,7 +739,7 @@ TEST(ConfigFile, FifoIsRefusedWithoutBlocking) {
 TEST(ConfigFile, DevicesAreRefused) {
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(load_file("/dev/null", cfg, error));
+  EXPECT_FALSE(succeeded(load_file("/dev/null", cfg), error));
   EXPECT_EQ(error, "/dev/null: cannot read: not a regular file");
 }
 
@@ -747,7 +747,7 @@ TEST(ConfigFile, DeepFileIsOneLineNamingTheFile) {
   const temp_file f(std::string(100000, '[') + std::string(100000, ']'));
   config cfg = default_config();
   std::string error;
-  EXPECT_FALSE(load_file(f.path(), cfg, error));
+  EXPECT_FALSE(succeeded(load_file(f.path(), cfg), error));
   EXPECT_EQ(error, f.path() + ": invalid JSON: nested deeper than 32 levels (byte 33)");
 }
 
@@ -767,9 +767,9 @@ TEST(ConfigLoad, SharePort) {
   config c = default_config();
   EXPECT_FALSE(c.share_port);
   std::string error;
-  ASSERT_TRUE(apply_json(R"({"share_port": true})", c, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(R"({"share_port": true})", c), error)) << error;
   EXPECT_TRUE(c.share_port);
-  EXPECT_FALSE(apply_json(R"({"share_port": 1})", c, error));
+  EXPECT_FALSE(succeeded(apply_json(R"({"share_port": 1})", c), error));
   EXPECT_EQ(error, "config: /share_port: expected true or false, got 1");
 }
 
