@@ -95,7 +95,7 @@ bool is_list(const option& o) {
 // The flag of a setting: a switch, a list (repeatable) or one value.
 boost::shared_ptr<po::option_description> describe_flag(const option& o) {
   const std::string name(o.flag);
-  const std::string help(o.help);
+  const std::string help = flag_help(o);
   if (o.value_name.empty()) return boost::make_shared<po::option_description>(name.c_str(), new po::untyped_value(true), help.c_str());
   const std::string arg(o.value_name);
   if (is_list(o)) {

@@ -123,9 +123,7 @@ verdict check_ranges(const config& cfg) {
       if constexpr (std::is_arithmetic_v<std::remove_pointer_t<decltype(f)>>) v = static_cast<double>(*f);
     }, field);
     if (std::isfinite(v) && v >= o.lo && v <= o.hi) continue;
-    const std::string range = std::to_string(static_cast<std::uint64_t>(o.lo)) + "-" +
-                              std::to_string(static_cast<std::uint64_t>(o.hi));
-    const std::string what = is_rate(o) ? "a number " + range : range;
+    const std::string what = is_rate(o) ? "a number " + range_bounds(o) : range_bounds(o);
     if (o.section.empty()) return std::string(o.key) + ": must be " + what + std::string(o.range_note);
     return std::string(o.section) + ": " + std::string(o.key) + " must be " + what + std::string(o.range_note);
   }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <type_traits>
 
 namespace pinhole::daemon {
 
@@ -25,9 +27,9 @@ const std::array<option, 25> k_options = {{
     {"rfc5780", "alternate_ip", "rfc5780-alternate", "IP", g::rfc5780, 0, 0, false, "", true, true,
      "alternate local IP", PH_FIELD(rfc5780.alternate_ip)},
     {"rfc5780", "primary_port", "primary-port", "N", g::rfc5780, 1, 65535, false, "", true, false,
-     "primary port (default 3478)", PH_FIELD(rfc5780.primary_port)},
+     "primary port", PH_FIELD(rfc5780.primary_port)},
     {"rfc5780", "alternate_port", "alternate-port", "N", g::rfc5780, 1, 65535, false, "", true, false,
-     "alternate port (default 3479)", PH_FIELD(rfc5780.alternate_port)},
+     "alternate port", PH_FIELD(rfc5780.alternate_port)},
     {"rfc5780", "advertised_primary_ip", "advertised-primary", "IP", g::rfc5780, 0, 0, false, "", true, false,
      "primary IP to advertise (behind 1:1 NAT)", PH_FIELD(rfc5780.advertised_primary_ip)},
     {"rfc5780", "advertised_alternate_ip", "advertised-alternate", "IP", g::rfc5780, 0, 0, false, "", true, false,
@@ -38,10 +40,10 @@ const std::array<option, 25> k_options = {{
      PH_FIELD(level)},
     {"", "workers", "workers", "N", g::network, 0, 1024, true, " (0 = one per CPU core)", false, false,
      "worker threads, 0 = one per CPU core", PH_FIELD(workers)},
-    {"", "batch", "batch", "N", g::network, 1, 1024, true, "", false, false, "recvmmsg/sendmmsg batch size, 1-1024",
+    {"", "batch", "batch", "N", g::network, 1, 1024, true, "", false, false, "recvmmsg/sendmmsg batch size",
      PH_FIELD(batch)},
     {"", "coalesce_us", "coalesce-us", "US", g::network, 0, 10000, true, " (0 = off)", true, false,
-     "under load, read the sockets every US microseconds instead of on every wakeup (0-10000, 0 = off)",
+     "under load, read the sockets every US microseconds instead of on every wakeup, 0 = off",
      PH_FIELD(coalesce_us)},
     {"auth", "required", "require-auth", "", g::limits, 0, 0, false, "", true, false,
      "reject requests without valid MESSAGE-INTEGRITY", PH_FIELD(auth.required)},
@@ -68,7 +70,7 @@ const std::array<option, 25> k_options = {{
      "exits; for upgrades without downtime)",
      PH_FIELD(share_port)},
     {"", "drain_grace_ms", "drain-grace", "MS", g::general, 0, 3600000, true, "", true, false,
-     "drain mode (SIGUSR1): keep answering MS milliseconds, then drop (0-3600000, default 10000)",
+     "drain mode (SIGUSR1): keep answering MS milliseconds, then drop",
      PH_FIELD(drain_grace_ms)},
 }};
 
@@ -93,9 +95,37 @@ bool is_rate(const option& o) {
   return std::holds_alternative<double*>(o.field(probe));
 }
 
-std::string range_text(const option& o) {
-  return std::string(is_rate(o) ? "number " : "integer ") + std::to_string(static_cast<std::uint64_t>(o.lo)) + "-" +
-         std::to_string(static_cast<std::uint64_t>(o.hi));
+namespace {
+
+std::string number_text(double v) {
+  if (v == std::floor(v) && v >= 0 && v < 1e15) return std::to_string(static_cast<std::uint64_t>(v));
+  return std::to_string(v);
 }
+
+}  // namespace
+
+std::string default_text(const option& o) {
+  static const config defaults = default_config();
+  return std::visit(
+      [](const auto* f) -> std::string {
+        using T = std::remove_cv_t<std::remove_pointer_t<decltype(f)>>;
+        if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+          return number_text(static_cast<double>(*f));
+        } else {
+          return {};
+        }
+      },
+      read_field(o, defaults));
+}
+
+std::string flag_help(const option& o) {
+  std::string help(o.help);
+  if (o.hi > 0) help += " (" + range_bounds(o) + ", default " + default_text(o) + ")";
+  return help;
+}
+
+std::string range_bounds(const option& o) { return number_text(o.lo) + "-" + number_text(o.hi); }
+
+std::string range_text(const option& o) { return (is_rate(o) ? "number " : "integer ") + range_bounds(o); }
 
 }  // namespace pinhole::daemon

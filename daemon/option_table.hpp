@@ -57,6 +57,12 @@ inline option_field read_field(const option& o, const config& cfg) { return o.fi
 
 // True for the double-valued (rate) options.
 bool is_rate(const option& o);
+// The default of a number option as text ("32"), "" for other types.
+std::string default_text(const option& o);
+// The flag's --help text: `help` plus, for numbers, " (lo-hi, default D)".
+std::string flag_help(const option& o);
+// "1-1024": the range of a number option.
+std::string range_bounds(const option& o);
 // "integer 1-1024" / "number 0-1000000000": what a number option accepts.
 std::string range_text(const option& o);
 
