@@ -86,12 +86,6 @@ const char* group_title(option_group g) {
   return "Rate limiting and authentication";
 }
 
-bool is_list(const option& o) {
-  static config probe;  // only its members' addresses are taken
-  const auto f = o.field(probe);
-  return std::holds_alternative<std::vector<listen_spec>*>(f) || std::holds_alternative<std::vector<prefix_setting>*>(f);
-}
-
 // The flag of a setting: a switch, a list (repeatable) or one value.
 boost::shared_ptr<po::option_description> describe_flag(const option& o) {
   const std::string name(o.flag);
@@ -311,10 +305,8 @@ cli_result parse_cli(int argc, const char* const* argv) {
     if (const outcome st = validate(cfg); !st) return blame(st, validate);
     const resource_needs needs = estimate_resources(cfg);
     auto memory = [](const config& c) -> outcome {
-      if (std::string error; !check_memory(estimate_resources(c), error)) {
-        return {daemon_errc::invalid_setting, "config: " + error};
-      }
-      return {};
+      const outcome fits = check_memory(estimate_resources(c));
+      return fits ? fits : outcome{fits.code(), "config: " + fits.message()};
     };
     if (const outcome st = memory(cfg); !st) return blame(st, memory);
 

@@ -90,9 +90,20 @@ const option* find_option(std::string_view section, std::string_view key) noexce
   return it == k_options.end() ? nullptr : &*it;
 }
 
-bool is_rate(const option& o) {
+namespace {
+
+option_field probe_field(const option& o) {
   static config probe;  // only its members' addresses are taken
-  return std::holds_alternative<double*>(o.field(probe));
+  return o.field(probe);
+}
+
+}  // namespace
+
+bool is_rate(const option& o) { return std::holds_alternative<double*>(probe_field(o)); }
+
+bool is_list(const option& o) {
+  const auto f = probe_field(o);
+  return std::holds_alternative<std::vector<listen_spec>*>(f) || std::holds_alternative<std::vector<prefix_setting>*>(f);
 }
 
 namespace {

@@ -57,6 +57,8 @@ inline option_field read_field(const option& o, const config& cfg) { return o.fi
 
 // True for the double-valued (rate) options.
 bool is_rate(const option& o);
+// True for the list options (listen, allow): their flag is repeatable.
+bool is_list(const option& o);
 // The default of a number option as text ("32"), "" for other types.
 std::string default_text(const option& o);
 // The flag's --help text: `help` plus, for numbers, " (lo-hi, default D)".
