@@ -144,6 +144,11 @@ void apply_flag(const option& o, const po::variable_value& value, config& cfg) {
         using T = std::remove_pointer_t<decltype(field)>;
         if constexpr (std::is_same_v<T, bool>) {
           *field = true;  // a switch
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          *field = value.as<std::vector<std::string>>();
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          // A switch on a text setting (--xdp-generic) sets its one value.
+          *field = o.value_name.empty() ? std::string(o.switch_sets) : value.as<std::string>();
         } else if constexpr (std::is_same_v<T, std::vector<listen_spec>>) {
           std::vector<listen_spec> specs;
           for (const auto& text : value.as<std::vector<std::string>>()) {
@@ -166,8 +171,6 @@ void apply_flag(const option& o, const po::variable_value& value, config& cfg) {
             *field = parse_rate(flag, text, o);
           } else if constexpr (std::is_integral_v<T>) {
             *field = static_cast<T>(parse_uint(flag, text, o));
-          } else if constexpr (std::is_same_v<T, std::string>) {
-            *field = text;
           } else if constexpr (std::is_same_v<T, log_level>) {
             if (!parse_log_level(text, *field)) bad_value(flag, "debug, info, warning or error", text);
           } else if constexpr (std::is_same_v<T, ip_setting>) {
@@ -277,7 +280,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
     config cfg = default_config();
     // The default listeners are for plain mode: RFC 5780 mode binds its four
     // sockets plus only the listen addresses the file or --listen set. A
-    // listen_spec with no family never parses, so it marks "file left
+    // listen_spec with no text never parses, so it marks "file left
     // listen alone".
     const auto default_listen = cfg.listen;
     cfg.listen = {listen_spec{}};
@@ -285,7 +288,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
     if (path != nullptr) {
       if (const outcome st = load_file(*path, cfg); !st) return fail(st.message());
     }
-    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].family == 0);
+    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].text.empty());
     if (!listen_set) cfg.listen = default_listen;
     listen_set = listen_set || vm.count("listen") != 0;
     const config from_file = cfg;

@@ -42,6 +42,14 @@ struct rate_limit_config {
   friend bool operator==(const rate_limit_config&, const rate_limit_config&) = default;
 };
 
+// The optional XDP fast path (daemon/xdp/): interfaces it attaches to.
+struct xdp_config {
+  std::vector<std::string> interfaces;  // empty = off
+  std::string mode = "native";          // "native" (driver) or "generic" (skb)
+
+  friend bool operator==(const xdp_config&, const xdp_config&) = default;
+};
+
 // The defaults are the member initialisers (plus default_config()'s listen
 // list); the ranges are option_table.cpp's.
 struct config {
@@ -62,6 +70,8 @@ struct config {
   std::string user;                  // drop privileges to this user after binding when root; "" = don't
   bool share_port = false;           // bind even if another process of this uid serves the port (SO_REUSEPORT)
   unsigned drain_grace_ms = 10000;   // drain mode (SIGUSR1): keep answering this long, then drop
+  xdp_config xdp;
+  bool xdp_required = false;         // XDP unavailable: exit 2 instead of serving from sockets only
 
   friend bool operator==(const config&, const config&) = default;
 };

@@ -160,6 +160,7 @@ void apply_value(const option& o, const json& v, const std::string& path, config
         } else if constexpr (std::is_integral_v<T>) {
           *field = static_cast<T>(get_uint(v, path, o));
         } else if constexpr (std::is_same_v<T, std::string>) {
+          if (!is_choice(o, get_string(v, path))) fail(path, choices_text(o), v);
           *field = get_string(v, path);
         } else if constexpr (std::is_same_v<T, log_level>) {
           if (!parse_log_level(get_string(v, path), *field)) {
@@ -171,6 +172,8 @@ void apply_value(const option& o, const json& v, const std::string& path, config
           *field = get_parsed<endpoint_setting>(v, path, "IP:PORT or \"\"", true);
         } else if constexpr (std::is_same_v<T, std::vector<listen_spec>>) {
           *field = get_list<listen_spec>(v, path, get_listen);
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          *field = get_list<std::string>(v, path, [](const json& e, const std::string& p) { return get_string(e, p); });
         } else {
           static_assert(std::is_same_v<T, std::vector<prefix_setting>>);
           *field = get_list<prefix_setting>(v, path, get_prefix);

@@ -3,8 +3,6 @@
 // Types and ranges of single settings come from option_table.hpp; the steps
 // here check what a type cannot say (consistency between settings, text
 // rules of the RFCs).
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -13,14 +11,15 @@
 #include "config.hpp"
 #include "config_messages.hpp"
 #include "option_table.hpp"
+#include "stun/limits.hpp"
 
 namespace pinhole::daemon {
 
 namespace {
 
-constexpr std::size_t k_max_username = 508;        // RFC 8489 §14.3: fewer than 509 bytes
-constexpr std::size_t k_max_software_chars = 127;  // RFC 8489 §14.14: fewer than 128 characters
-constexpr std::size_t k_max_software_bytes = 763;
+constexpr std::size_t k_max_username = stun::limits::username_bytes;    // RFC 8489 §14.3: fewer than 509 bytes
+constexpr std::size_t k_max_software_chars = stun::limits::text_chars;  // RFC 8489 §14.14: fewer than 128 characters
+constexpr std::size_t k_max_software_bytes = stun::limits::text_bytes;
 // RFC 8489 sets no length for a short-term password; this cap is ours (the
 // key is the password itself, RFC 8489 §9.1.1: "key = OpaqueString(password)").
 constexpr std::size_t k_max_password = 1024;
@@ -28,19 +27,15 @@ constexpr std::size_t k_max_password = 1024;
 // A step's verdict: "" = fine, else the message without "config: ".
 using verdict = std::string;
 
-bool is_unspecified(const std::array<std::uint8_t, 16>& ip) {
-  return std::all_of(ip.begin(), ip.end(), [](std::uint8_t b) { return b == 0; });
-}
-
 verdict check_listen(const config& cfg) {
   // RFC 5780 mode may bind only its four sockets.
   if (cfg.listen.empty() && !cfg.rfc5780.enabled) return "listen: at least one address is required";
   for (std::size_t i = 0; i < cfg.listen.size(); ++i) {
     const auto& s = cfg.listen[i];
-    if (s.family != AF_INET && s.family != AF_INET6) return "listen: " + json_quote(s.text) + " has no address family";
+    if (s.text.empty()) return "listen: " + json_quote(s.text) + " has no address family";
     for (std::size_t j = 0; j < i; ++j) {
       const auto& o = cfg.listen[j];
-      if (o.family == s.family && o.ip == s.ip && o.port == s.port && s.port != 0) {
+      if (o.addr == s.addr && s.addr.port != 0) {
         return "listen: duplicate address " + json_quote(s.text);
       }
     }
@@ -67,10 +62,10 @@ verdict check_rfc5780_advertised(const rfc5780_config& r) {
   for (const auto* adv : {&r.advertised_primary_ip, &r.advertised_alternate_ip}) {
     if (adv->empty()) continue;
     const char* name = adv == &r.advertised_primary_ip ? "advertised_primary_ip" : "advertised_alternate_ip";
-    if (r.primary_ip.valid() && adv->value().family != r.primary_ip.value().family) {
+    if (r.primary_ip.valid() && adv->value().fam != r.primary_ip.value().fam) {
       return std::string("rfc5780: ") + name + " must be the same address family as primary_ip";
     }
-    if (is_unspecified(adv->value().ip)) return std::string("rfc5780: ") + name + " must be a specific address, not " + adv->text();
+    if (adv->value().is_unspecified()) return std::string("rfc5780: ") + name + " must be a specific address, not " + adv->text();
   }
   return {};
 }
@@ -82,10 +77,10 @@ verdict check_rfc5780_pair(const rfc5780_config& r) {
   if (r.alternate_ip.empty()) return "rfc5780: enabled but alternate_ip is empty";
   const auto& p = r.primary_ip.value();
   const auto& a = r.alternate_ip.value();
-  if (p.family != a.family) return "rfc5780: primary_ip and alternate_ip must be the same address family";
+  if (p.fam != a.fam) return "rfc5780: primary_ip and alternate_ip must be the same address family";
   if (p.ip == a.ip) return "rfc5780: primary_ip and alternate_ip must be different addresses";
-  if (is_unspecified(p.ip)) return "rfc5780: primary_ip must be a specific address, not " + r.primary_ip.text();
-  if (is_unspecified(a.ip)) return "rfc5780: alternate_ip must be a specific address, not " + r.alternate_ip.text();
+  if (p.is_unspecified()) return "rfc5780: primary_ip must be a specific address, not " + r.primary_ip.text();
+  if (a.is_unspecified()) return "rfc5780: alternate_ip must be a specific address, not " + r.alternate_ip.text();
   if (r.primary_port == 0 || r.alternate_port == 0) return "rfc5780: ports must be 1-65535";
   if (r.primary_port == r.alternate_port) return "rfc5780: primary_port and alternate_port must differ";
   return {};
@@ -172,6 +167,18 @@ verdict check_user(const std::string& user) {
   return {};
 }
 
+// XDP fast path: a mode the loader knows, names the kernel could have
+// (IFNAMSIZ 16 with the NUL; no white space or '/').
+verdict check_xdp(const xdp_config& x) {
+  if (x.mode != "native" && x.mode != "generic") return "xdp: mode must be \"native\" or \"generic\"";
+  for (const auto& name : x.interfaces) {
+    if (name.empty() || name.size() > 15 || has_control(name) || name.find_first_of(" /") != std::string::npos) {
+      return "xdp: interfaces: " + json_quote(name) + " is not an interface name";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 outcome validate(const config& cfg) {
@@ -189,6 +196,7 @@ outcome validate(const config& cfg) {
       [](const config& c) { return check_metrics(c.metrics_listen); },
       [](const config& c) { return check_allow(c.allow); },
       [](const config& c) { return check_user(c.user); },
+      [](const config& c) { return check_xdp(c.xdp); },
   };
   for (const step s : k_steps) {
     if (verdict v = s(cfg); !v.empty()) return {daemon_errc::invalid_setting, "config: " + one_line(std::move(v))};

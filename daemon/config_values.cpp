@@ -1,9 +1,6 @@
 // Text forms of the settings' value types; see config_values.hpp.
 #include "config_values.hpp"
 
-#include <arpa/inet.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <charconv>
 #include <system_error>
@@ -18,60 +15,27 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
-bool parse_ip(std::string_view text, int& family, std::array<std::uint8_t, 16>& ip) {
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return false;
-  const std::string s(text);  // inet_pton needs a terminator
-  std::array<std::uint8_t, 16> buf{};
-  if (s.find(':') == std::string::npos) {
-    if (inet_pton(AF_INET, s.c_str(), buf.data()) != 1) return false;
-    family = AF_INET;
-  } else {
-    if (inet_pton(AF_INET6, s.c_str(), buf.data()) != 1) return false;
-    family = AF_INET6;
-  }
-  ip = buf;
+bool parse_ip(std::string_view text, stun::transport_address& out) {
+  const auto parsed = stun::transport_address::parse_literal(text);
+  if (!parsed) return false;
+  out = *parsed;
   return true;
 }
 
-bool parse_ip(std::string_view text, ip_address& out) { return parse_ip(text, out.family, out.ip); }
-
 bool parse_listen(std::string_view text, listen_spec& out) {
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    if (host.find(':') == std::string_view::npos) return false;  // brackets are for IPv6 only
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) return false;  // unbracketed IPv6
-  }
-  if (port.empty() || port.size() > 5 || !all_digits(port)) return false;
-  unsigned value = 0;
-  const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc{} || ptr != port.data() + port.size() || value > 65535U) return false;
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!parse_ip(host, fam, ip)) return false;
+  const auto addr = stun::transport_address::parse(text);
+  if (!addr) return false;
   out.text = std::string(text);
-  out.family = fam;
-  out.ip = ip;
-  out.port = static_cast<std::uint16_t>(value);
+  out.addr = *addr;
   return true;
 }
 
 bool parse_prefix(std::string_view text, ip_prefix& out) {
   const auto slash = text.find('/');
-  const std::string_view addr = text.substr(0, slash);
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!parse_ip(addr, fam, ip)) return false;
-  const unsigned max_len = fam == AF_INET ? 32U : 128U;
+  const auto parsed = stun::transport_address::parse_literal(text.substr(0, slash));
+  if (!parsed) return false;
+  const auto& ip = parsed->ip;
+  const unsigned max_len = parsed->fam == stun::family::ipv4 ? 32U : 128U;
   unsigned len = max_len;
   if (slash != std::string_view::npos) {
     const std::string_view digits = text.substr(slash + 1);
@@ -83,7 +47,7 @@ bool parse_prefix(std::string_view text, ip_prefix& out) {
   for (unsigned bit = len; bit < max_len; ++bit) {
     if ((ip[bit / 8U] & (0x80U >> (bit % 8U))) != 0U) return false;
   }
-  out.family = fam;
+  out.family = parsed->fam;
   out.ip = ip;
   out.length = len;
   return true;

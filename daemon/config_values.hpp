@@ -10,41 +10,36 @@
 #include <string_view>
 #include <utility>
 
+#include "stun/address.hpp"
+
 namespace pinhole::daemon {
-
-// An IP literal "192.0.2.1" / "2001:db8::1" (no brackets, no zone).
-struct ip_address {
-  int family = 0;                     // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> ip{};  // network order; IPv4 uses the first 4 bytes, rest zero
-
-  friend bool operator==(const ip_address&, const ip_address&) = default;
-};
 
 // One "IP:PORT" listen (or metrics) address. IPv6 must be bracketed: "[::1]:3478".
 struct listen_spec {
-  std::string text;                  // as written in the config / on the command line
-  int family = 0;                    // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> ip{}; // network order; IPv4 uses the first 4 bytes, rest zero
-  std::uint16_t port = 0;            // 0 = kernel-chosen (useful for tests)
+  std::string text;              // as written in the config / on the command line; "" = no address
+  stun::transport_address addr;  // port 0 = kernel-chosen (useful for tests)
 
   friend bool operator==(const listen_spec&, const listen_spec&) = default;
 };
 
 // An ACL prefix "198.51.100.0/24", "2001:db8::/32", or a bare IP (= /32 or /128).
 struct ip_prefix {
-  int family = 0;                     // AF_INET or AF_INET6
+  stun::family family = stun::family::ipv4;
   std::array<std::uint8_t, 16> ip{};  // network order; IPv4 uses the first 4 bytes
   unsigned length = 0;                // prefix length in bits
 
   friend bool operator==(const ip_prefix&, const ip_prefix&) = default;
 };
 
-// "1.2.3.4:3478" / "[2001:db8::1]:3478"; port 0..65535. false on any syntax error.
+// The grammars are the shared address module's (stun/address.hpp); these
+// only adapt them to `parsed<T>`.
+// "1.2.3.4:3478" / "[2001:db8::1]:3478"; port 0..65535
+// (stun::transport_address::parse). false on any syntax error.
 bool parse_listen(std::string_view text, listen_spec& out);
 
-// An IP literal; false on anything else.
-bool parse_ip(std::string_view text, int& family, std::array<std::uint8_t, 16>& ip);
-bool parse_ip(std::string_view text, ip_address& out);
+// An IP literal "192.0.2.1" / "2001:db8::1", no brackets, no zone
+// (stun::transport_address::parse_literal); port 0.
+bool parse_ip(std::string_view text, stun::transport_address& out);
 
 // Host bits beyond the prefix length must be zero.
 bool parse_prefix(std::string_view text, ip_prefix& out);
@@ -76,9 +71,17 @@ class parsed {
   bool valid_ = false;
 };
 
-using ip_setting = parsed<ip_address, parse_ip>;          // "" = unset
+using ip_setting = parsed<stun::transport_address, parse_ip>;  // "" = unset
 using endpoint_setting = parsed<listen_spec, parse_listen>;  // "" = off
 using prefix_setting = parsed<ip_prefix, parse_prefix>;
+
+// A valid() ip_setting's address with `port` (what a socket binds or a
+// response advertises).
+inline stun::transport_address at_port(const ip_setting& ip, std::uint16_t port) noexcept {
+  stun::transport_address a = ip.value();
+  a.port = port;
+  return a;
+}
 
 // ---- text checks of the string settings ----
 

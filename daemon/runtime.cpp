@@ -7,16 +7,6 @@
 
 namespace pinhole::daemon {
 
-stun::transport_address to_address(const ip_address& ip, std::uint16_t port) noexcept {
-  stun::transport_address a;
-  a.fam = ip.family == AF_INET6 ? stun::family::ipv6 : stun::family::ipv4;
-  a.ip = ip.ip;
-  a.port = port;
-  return a;
-}
-
-stun::transport_address to_address(const listen_spec& l) noexcept { return to_address(ip_address{l.family, l.ip}, l.port); }
-
 namespace {
 
 std::uint64_t random_seed() noexcept {
@@ -64,7 +54,7 @@ std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const
     // Advertised addresses (server behind a 1:1 NAT, as on cloud VMs): what
     // clients must see in RESPONSE-ORIGIN / OTHER-ADDRESS.
     const auto advertise = [&](std::size_t idx, const ip_setting& ip) {
-      if (ip.valid()) h.role_address[idx] = to_address(ip.value(), h.role_address[idx].port);
+      if (ip.valid()) h.role_address[idx] = at_port(ip, h.role_address[idx].port);
     };
     advertise(0, cfg.rfc5780.advertised_primary_ip);
     advertise(1, cfg.rfc5780.advertised_primary_ip);

@@ -86,8 +86,4 @@ class state_cache {
   std::uint64_t version_ = 0;
 };
 
-// listen_spec / ip_address (config) -> transport_address (codec).
-stun::transport_address to_address(const listen_spec& l) noexcept;
-stun::transport_address to_address(const ip_address& ip, std::uint16_t port) noexcept;
-
 }  // namespace pinhole::daemon

@@ -36,6 +36,7 @@ class category final : public std::error_category {
         return "the NAT maps this port differently for each destination: the external address is only valid towards the STUN server";
       case errc::no_server_resolved:
         return "no STUN server name has resolved yet (still resolving in the background)";
+      case errc::out_of_memory: return "out of memory";
     }
     return "unknown pinhole error";
   }

@@ -171,6 +171,7 @@ void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(st
 
 void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped,
                                  const ip_endpoint& server) {
+  if (keep_explicit(s, mapped, server)) return;
   const bool had = s->mapped;
   const auto previous = s->external;
   if (had && !(previous == mapped)) {
@@ -194,16 +195,40 @@ void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first
   if (stopping_ || s->dead) return;
   auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(opts_.keepalive_interval);
   if (interval <= std::chrono::milliseconds::zero()) return;  // keep-alives disabled
+  // An explicit port mapping holds the NAT binding by itself: its check
+  // only looks for changes, so it comes far less often.
+  if (s->lease) interval = std::max(interval, opts_.explicit_keepalive_interval);
   if (first && interval.count() >= 10) {
     // Spread the first keep-alives of many mappings over 10% of the
     // interval so 10,000 mappings do not refresh in one burst.
     interval -= std::chrono::milliseconds(random_below(static_cast<std::uint32_t>(interval.count() / 10)));
   }
-  s->keepalive.expires_after(interval);
+  arm_keepalive(s, interval);
+}
+
+void manager_core::arm_keepalive(const std::shared_ptr<slot>& s, clock::duration after) {
+  s->keepalive.expires_after(after);
   s->keepalive.async_wait([this, s](const boost::system::error_code& ec) {
     if (ec || s->dead || stopping_) return;
+    if (const auto wait = keepalive_due_in(*s); wait > clock::duration::zero()) {
+      keepalives_skipped_.fetch_add(1, std::memory_order_relaxed);
+      return arm_keepalive(s, wait);
+    }
     run_check(s);
   });
+}
+
+manager_core::clock::duration manager_core::keepalive_due_in(const slot& s) const {
+  if (!opts_.skip_keepalive_on_traffic || s.lost || s.lease) return clock::duration::zero();
+  // RFC 4787 §4.3: "REQ-6: The NAT mapping Refresh Direction MUST have a
+  // "NAT Outbound refresh behavior" of "True"." The application's own
+  // datagrams out of this socket refresh the binding as a keep-alive would.
+  auto last = directory_.last_send(s.internal);
+  for (const auto& name : s.former_internals) last = std::max(last, directory_.last_send(name));
+  if (last == clock::time_point{}) return clock::duration::zero();
+  const auto due = last + std::chrono::duration_cast<clock::duration>(opts_.keepalive_interval);
+  const auto now = clock::now();
+  return due > now ? due - now : clock::duration::zero();
 }
 
 void manager_core::run_check(const std::shared_ptr<slot>& s) {

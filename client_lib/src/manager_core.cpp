@@ -21,7 +21,9 @@ constexpr std::size_t receive_buffer_size = 65536;
 }
 
 manager_core::manager_core(asio::io_context& io, options opts, std::vector<ip_endpoint> servers)
-    : io_(io), opts_(std::move(opts)), servers_(std::move(servers)), rx_(receive_buffer_size) {}
+    : io_(io), opts_(std::move(opts)), servers_(std::move(servers)), rx_(receive_buffer_size) {
+  start_portmap();
+}
 
 std::optional<ip_endpoint> manager_core::local_ip_for(ip_family fam) {
   const auto configured = ip_endpoint::parse_ip(fam == ip_family::v4 ? opts_.bind_ipv4 : opts_.bind_ipv6, 0);
@@ -40,9 +42,17 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
   s->type = type;
   s->internal = local;
   s->attached = attached;
-  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, attached ? &attached_txids_ : nullptr, s->id);
+  s->sock = make_socket(s, fd, local);
+  slots_[s->id] = s;
+  return s;
+}
+
+std::shared_ptr<mapped_socket> manager_core::make_socket(const std::shared_ptr<slot>& s, int fd,
+                                                         const ip_endpoint& local) {
+  auto sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, s->attached ? &attached_txids_ : nullptr,
+                                              s->id);
   std::weak_ptr<slot> weak = s;
-  s->sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
+  sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
     if (!sp || sp->dead || !opts_.on_datagram) return;
     try {
@@ -51,9 +61,8 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
       // Application exceptions must not unwind through the event loop.
     }
   });
-  s->sock->start();
-  slots_[s->id] = s;
-  return s;
+  sock->start();
+  return sock;
 }
 
 std::error_code manager_core::open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,
@@ -146,6 +155,11 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
               return;
             }
             apply_mapping(s, mapped, server);
+            if (s->lease) {  // a verified explicit mapping: reachable from anyone, no dependence check
+              *finished = true;
+              s->budget.cancel();
+              return done({}, snapshot(*s));
+            }
             const auto finish = [this, s, finished, done] {
               if (*finished) return;
               *finished = true;
@@ -265,7 +279,7 @@ void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock:
   std::shared_ptr<slot> s;
   if (const auto ec = open_slot(remote.family, type, std::nullopt, s); ec) return done(ec, mapping{});
   s->remote = remote;
-  map_new(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
+  map_preferred(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
     if (!ec) hand_out(s, remote);
     done(ec, ec ? m : snapshot(*s));
   });
@@ -331,7 +345,9 @@ void manager_core::destroy(const std::shared_ptr<slot>& s) {
     by_internal_.erase(it);
     directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
+  forget_former_internals(*s);  // re-bound after a network change: its old names
   s->sock->close();
+  if (portmap_) portmap_->release(s->id);
   slots_.erase(s->id);
   if (s->handed_out) handed_out_.fetch_sub(1, std::memory_order_relaxed);
   if (s->handed_out && s->attached) attached_.fetch_sub(1, std::memory_order_relaxed);
@@ -427,6 +443,10 @@ mapping manager_core::snapshot(const slot& s) {
   m.native_handle = s.sock->closed() ? -1 : s.sock->native_handle();
   m.behind_nat = !(s.external == s.internal);
   m.destination_dependent = s.destination_dependent;
+  if (s.lease) {
+    m.origin = s.lease->origin;
+    m.lease_end = s.lease->end;
+  }
   return m;
 }
 
@@ -499,6 +519,8 @@ void manager_core::replace_servers(std::vector<ip_endpoint> servers, bool initia
 
 void manager_core::shutdown() {
   stopping_ = true;
+  stop_netmon();
+  if (portmap_) portmap_->shutdown();  // every lease deleted on the gateway
   probe_timer_.cancel();
   for (auto& p : probes_) p->close();
   probes_.clear();
@@ -521,6 +543,8 @@ port_manager_stats manager_core::stats() const noexcept {
   st.responses_ok = counters_.responses_ok.load(std::memory_order_relaxed);
   st.responses_rejected = counters_.responses_rejected.load(std::memory_order_relaxed);
   st.keepalives = keepalives_.load(std::memory_order_relaxed);
+  st.keepalives_skipped = keepalives_skipped_.load(std::memory_order_relaxed);
+  st.network_changes = network_changes_.load(std::memory_order_relaxed);
   st.attached = attached_.load(std::memory_order_relaxed);
   return st;
 }

@@ -20,8 +20,10 @@
 #include <vector>
 
 #include "mapped_socket.hpp"
+#include "netmon.hpp"
 #include "pinhole/options.hpp"
 #include "pinhole/port_manager.hpp"
+#include "portmap_manager.hpp"
 #include "server_list.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
@@ -58,8 +60,14 @@ struct slot {
     if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
     return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
   }
+  // Internal addresses before a re-bind after a network change
+  // (network_change.cpp): still names of this mapping.
+  std::vector<ip_endpoint> former_internals;
   std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
+  // An explicit mapping from the gateway (portmap_hooks.cpp). It holds the
+  // NAT binding by itself: keep-alives use options::explicit_keepalive_interval.
+  std::optional<portmap_lease> lease;
   asio::steady_timer keepalive;
   asio::steady_timer budget;  // call deadline of the operation in progress
 };
@@ -99,6 +107,18 @@ class manager_core {
 
   port_manager_stats stats() const noexcept;
 
+  // network_change.cpp. The host's network changed (netmon, or the
+  // application): re-check every mapping now, re-bind those whose local
+  // address is gone, refill the pre-warmed cache, run the network hooks.
+  void network_changed();
+  // Starts the rtnetlink monitor if options::monitor_network (a no-op
+  // where there is no rtnetlink).
+  void start_netmon();
+  // Run on every network change, after the re-checks started: the place
+  // for "probe the gateway again" (port-mapping protocols). io thread.
+  void add_network_hook(std::function<void()> fn) { network_hooks_.push_back(std::move(fn)); }
+  std::uint64_t network_changes() const noexcept { return network_changes_.load(std::memory_order_relaxed); }
+
   // Thread-safe parts, used directly by the public port_manager from any
   // thread: the descriptors of handed-out mappings (send()) and the
   // transaction IDs in flight on attached sockets (handle_datagram()).
@@ -128,6 +148,19 @@ class manager_core {
   void refill(port_type type);
   void retry_refill(port_type type);
   mapping snapshot(const slot& s);
+  // The mapped_socket of slot `s` on `fd`, delivering to on_datagram.
+  std::shared_ptr<mapped_socket> make_socket(const std::shared_ptr<slot>& s, int fd, const ip_endpoint& local);
+
+  // network_change.cpp.
+  void stop_netmon();
+  bool is_pooled(const slot& s) const;
+  void recheck_after_change(const std::shared_ptr<slot>& s, bool address_gone);
+  std::error_code rebind(const std::shared_ptr<slot>& s);
+  void forget_former_internals(const slot& s);
+  // keepalive.cpp: with options::skip_keepalive_on_traffic, the time until
+  // the keep-alive is due counting from the application's last send; zero
+  // if it is due now.
+  clock::duration keepalive_due_in(const slot& s) const;
 
   // keepalive.cpp: binding with failover, keep-alives, events.
   // Tries candidates[i..] in turn until `deadline`; each server gets an
@@ -136,6 +169,7 @@ class manager_core {
                std::error_code last, clock::time_point deadline, resolved_fn done);
   void recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
   void schedule_keepalive(const std::shared_ptr<slot>& s, bool first);
+  void arm_keepalive(const std::shared_ptr<slot>& s, clock::duration after);
   void run_check(const std::shared_ptr<slot>& s);
   // A server answered: clears its failures; server_recovered and an
   // immediate re-check of lost mappings if it had been down.
@@ -147,6 +181,22 @@ class manager_core {
   void probe(const ip_endpoint& server);
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
   void emit(const event& e);
+
+  // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.
+  void map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  // A STUN answer for a slot holding a lease: true if it confirms the
+  // gateway's external address (the slot keeps the lease's address).
+  bool keep_explicit(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
+  void on_lease_change(std::uint64_t id, std::error_code ec, const portmap_lease& lease);
+  void start_portmap();
+
+ public:
+  // Re-probes the gateways now (network monitor; io thread).
+  void reprobe_gateways();
+  std::error_code info(const ip_endpoint& internal, mapping& out);
+  const portmap_manager* portmap() const noexcept { return portmap_.get(); }
+
+ private:
 
   asio::io_context& io_;
   options opts_;
@@ -177,6 +227,11 @@ class manager_core {
   std::atomic<std::size_t> listens_{0};
   std::atomic<std::size_t> attached_{0};
   std::atomic<std::uint64_t> keepalives_{0};
+  std::atomic<std::uint64_t> keepalives_skipped_{0};
+  std::atomic<std::uint64_t> network_changes_{0};
+  std::vector<std::function<void()>> network_hooks_;
+  std::unique_ptr<netmon> netmon_;
+  std::unique_ptr<portmap_manager> portmap_;
 };
 
 }  // namespace pinhole::client

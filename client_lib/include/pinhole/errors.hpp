@@ -31,6 +31,7 @@ enum class errc {
   no_alternate_server = 17,   // RFC 5780 tests need OTHER-ADDRESS, the server sent none
   destination_dependent_mapping = 18,  // the NAT maps this socket differently per destination (symmetric NAT)
   no_server_resolved = 19,    // no configured server name has resolved yet (still trying in the background)
+  out_of_memory = 100,        // an allocation failed (PINHOLE_E_OUT_OF_MEMORY)
 };
 
 PINHOLE_API const std::error_category& client_category() noexcept;

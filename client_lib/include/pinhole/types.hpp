@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -50,6 +51,11 @@ struct PINHOLE_API ip_endpoint {
 // The OS socket handle (a file descriptor on POSIX).
 using native_handle_type = int;
 
+// How a mapping's external address was made: learnt from a STUN server, or
+// requested from the gateway (PCP RFC 6887, NAT-PMP RFC 6886, UPnP-IGD).
+enum class mapping_origin : std::uint8_t { stun = 0, pcp = 1, natpmp = 2, upnp = 3 };
+PINHOLE_API const char* to_string(mapping_origin o) noexcept;
+
 // What GetMapping returns: where the app binds/sends from (internal) and what
 // it advertises in SIP Contact / SDP (external).
 struct mapping {
@@ -62,6 +68,10 @@ struct mapping {
   native_handle_type native_handle = -1;
   bool behind_nat = true;  // false when external == internal
   bool destination_dependent = false;  // the NAT gave another external address towards the alternate server
+  mapping_origin origin = mapping_origin::stun;
+  // An explicit mapping (origin != stun): when the gateway's lease ends
+  // unless renewed (the library renews it at half-life). Epoch otherwise.
+  std::chrono::system_clock::time_point lease_end{};
 };
 
 // An inclusive port range; {0, 0} lets the kernel choose.

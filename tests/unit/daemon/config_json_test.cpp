@@ -1,7 +1,6 @@
 // Unit tests for the JSON loader (daemon/config_json.cpp): apply_json.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <limits>
 #include <string>
@@ -48,12 +47,12 @@ TEST(ConfigJson, EveryKey) {
   ASSERT_TRUE(succeeded(apply_json(doc, cfg), error)) << error;
   ASSERT_EQ(cfg.listen.size(), 2U);
   EXPECT_EQ(cfg.listen[0].text, "127.0.0.1:3478");
-  EXPECT_EQ(cfg.listen[0].family, AF_INET);
-  EXPECT_EQ(cfg.listen[0].ip[0], 127);
-  EXPECT_EQ(cfg.listen[0].ip[3], 1);
+  EXPECT_EQ(cfg.listen[0].addr.fam, stun::family::ipv4);
+  EXPECT_EQ(cfg.listen[0].addr.ip[0], 127);
+  EXPECT_EQ(cfg.listen[0].addr.ip[3], 1);
   EXPECT_EQ(cfg.listen[1].text, "[::1]:3479");
-  EXPECT_EQ(cfg.listen[1].family, AF_INET6);
-  EXPECT_EQ(cfg.listen[1].port, 3479);
+  EXPECT_EQ(cfg.listen[1].addr.fam, stun::family::ipv6);
+  EXPECT_EQ(cfg.listen[1].addr.port, 3479);
   EXPECT_TRUE(cfg.rfc5780.enabled);
   EXPECT_EQ(cfg.rfc5780.primary_ip, "127.0.0.1");
   EXPECT_EQ(cfg.rfc5780.alternate_ip, "127.0.0.2");
@@ -105,11 +104,11 @@ TEST(ConfigJson, IPv6ListenLoopback) {
   std::string error;
   ASSERT_TRUE(succeeded(apply_json(R"({"listen": ["[::1]:3478"]})", cfg), error)) << error;
   ASSERT_EQ(cfg.listen.size(), 1U);
-  EXPECT_EQ(cfg.listen[0].family, AF_INET6);
-  EXPECT_EQ(cfg.listen[0].port, 3478);
+  EXPECT_EQ(cfg.listen[0].addr.fam, stun::family::ipv6);
+  EXPECT_EQ(cfg.listen[0].addr.port, 3478);
   std::array<std::uint8_t, 16> loopback{};
   loopback[15] = 1;
-  EXPECT_EQ(cfg.listen[0].ip, loopback);
+  EXPECT_EQ(cfg.listen[0].addr.ip, loopback);
 }
 
 TEST(ConfigJson, LogLevelNames) {

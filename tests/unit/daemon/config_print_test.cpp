@@ -1,7 +1,6 @@
 // Unit tests for to_json(), i.e. --print-config (daemon/config_print.cpp).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <limits>
 #include <string>

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,12 +26,12 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   const config cfg = default_config();
   ASSERT_EQ(cfg.listen.size(), 2U);
   EXPECT_EQ(cfg.listen[0].text, "0.0.0.0:3478");
-  EXPECT_EQ(cfg.listen[0].family, AF_INET);
-  EXPECT_EQ(cfg.listen[0].port, 3478);
-  EXPECT_EQ(cfg.listen[0].ip, (std::array<std::uint8_t, 16>{}));
+  EXPECT_EQ(cfg.listen[0].addr.fam, stun::family::ipv4);
+  EXPECT_EQ(cfg.listen[0].addr.port, 3478);
+  EXPECT_EQ(cfg.listen[0].addr.ip, (std::array<std::uint8_t, 16>{}));
   EXPECT_EQ(cfg.listen[1].text, "[::]:3478");
-  EXPECT_EQ(cfg.listen[1].family, AF_INET6);
-  EXPECT_EQ(cfg.listen[1].port, 3478);
+  EXPECT_EQ(cfg.listen[1].addr.fam, stun::family::ipv6);
+  EXPECT_EQ(cfg.listen[1].addr.port, 3478);
   EXPECT_FALSE(cfg.rfc5780.enabled);
   EXPECT_EQ(cfg.rfc5780.primary_port, 3478);
   EXPECT_EQ(cfg.rfc5780.alternate_port, 3479);

@@ -1,7 +1,6 @@
 // Unit tests for validate() (daemon/config_validate.cpp).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <limits>
 #include <string>

@@ -1,7 +1,6 @@
 // Unit tests for the settings' value types (daemon/config_values.cpp).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <limits>
 #include <string>
@@ -20,19 +19,19 @@ using namespace test;  // NOLINT
 TEST(ConfigParse, ListenForms) {
   listen_spec s;
   ASSERT_TRUE(parse_listen("192.0.2.1:80", s));
-  EXPECT_EQ(s.family, AF_INET);
-  EXPECT_EQ(s.port, 80);
-  EXPECT_EQ(s.ip[0], 192);
-  EXPECT_EQ(s.ip[3], 1);
-  EXPECT_EQ(s.ip[4], 0);
+  EXPECT_EQ(s.addr.fam, stun::family::ipv4);
+  EXPECT_EQ(s.addr.port, 80);
+  EXPECT_EQ(s.addr.ip[0], 192);
+  EXPECT_EQ(s.addr.ip[3], 1);
+  EXPECT_EQ(s.addr.ip[4], 0);
   ASSERT_TRUE(parse_listen("[2001:db8::1]:3478", s));
-  EXPECT_EQ(s.family, AF_INET6);
-  EXPECT_EQ(s.ip[0], 0x20);
-  EXPECT_EQ(s.ip[1], 0x01);
-  EXPECT_EQ(s.ip[15], 1);
+  EXPECT_EQ(s.addr.fam, stun::family::ipv6);
+  EXPECT_EQ(s.addr.ip[0], 0x20);
+  EXPECT_EQ(s.addr.ip[1], 0x01);
+  EXPECT_EQ(s.addr.ip[15], 1);
   EXPECT_EQ(s.text, "[2001:db8::1]:3478");
   ASSERT_TRUE(parse_listen("[::ffff:192.0.2.1]:1", s));
-  EXPECT_EQ(s.family, AF_INET6);
+  EXPECT_EQ(s.addr.fam, stun::family::ipv6);
   for (const char* bad : {"", ":", "1.2.3.4", "1.2.3.4:", "1.2.3.4:x", "1.2.3.4:+80", "1.2.3.4:-1",
                           "1.2.3.4:123456", "1.2.3.4:99999", "256.1.1.1:80", "1.2.3:80", "01.2.3.4:80",
                           " 1.2.3.4:80", "1.2.3.4 :80", "host:80", "::1:3478", "[::1]", "[::1]3478",
@@ -44,10 +43,10 @@ TEST(ConfigParse, ListenForms) {
 TEST(ConfigParse, Prefixes) {
   ip_prefix p;
   ASSERT_TRUE(parse_prefix("198.51.100.0/24", p));
-  EXPECT_EQ(p.family, AF_INET);
+  EXPECT_EQ(p.family, stun::family::ipv4);
   EXPECT_EQ(p.length, 24U);
   ASSERT_TRUE(parse_prefix("2001:db8::/32", p));
-  EXPECT_EQ(p.family, AF_INET6);
+  EXPECT_EQ(p.family, stun::family::ipv6);
   EXPECT_EQ(p.length, 32U);
   ASSERT_TRUE(parse_prefix("192.0.2.7", p));
   EXPECT_EQ(p.length, 32U);
@@ -62,14 +61,12 @@ TEST(ConfigParse, Prefixes) {
   }
 }
 
-
-
 // A setting is parsed once, when assigned; text that does not parse is kept
 // (validate() names it) but not valid().
 TEST(ConfigParse, ParsedSettingsKeepTextAndValue) {
   const ip_setting v6 = "2001:db8::1";
   ASSERT_TRUE(v6.valid());
-  EXPECT_EQ(v6.value().family, AF_INET6);
+  EXPECT_EQ(v6.value().fam, stun::family::ipv6);
   EXPECT_EQ(v6.value().ip[0], 0x20);
   EXPECT_EQ(v6.text(), "2001:db8::1");
 
@@ -85,7 +82,7 @@ TEST(ConfigParse, ParsedSettingsKeepTextAndValue) {
 
   const endpoint_setting m = "[::1]:9641";
   ASSERT_TRUE(m.valid());
-  EXPECT_EQ(m.value().port, 9641);
+  EXPECT_EQ(m.value().addr.port, 9641);
   EXPECT_FALSE(endpoint_setting("127.0.0.1").valid());
 
   const prefix_setting p = "198.51.100.0/24";

@@ -109,13 +109,15 @@ TEST(OptionTable, ValidateChecksTheSameRanges) {
 }
 
 // What a reload (SIGHUP) cannot change: server::reload keeps workers and
-// batch, service.cpp warns about metrics_listen and user.
+// batch, service.cpp warns about metrics_listen, user and xdp (attached once,
+// at start, like xdp_required's verdict).
 TEST(OptionTable, RestartOnlySettings) {
   std::set<std::string> restart_only;
   for (const auto& o : options()) {
     if (!o.reloadable) restart_only.insert(o.path());
   }
-  EXPECT_EQ(restart_only, (std::set<std::string>{"batch", "metrics_listen", "user", "workers"}));
+  EXPECT_EQ(restart_only, (std::set<std::string>{"batch", "metrics_listen", "user", "workers", "xdp/interfaces", "xdp/mode",
+                                                   "xdp_required"}));
 }
 
 // ---- the man page's OPTIONS section (packaging/man/pinholed.8) ----
