@@ -20,14 +20,14 @@ std::uint64_t top_bits(unsigned bits, unsigned width) noexcept {
 
 }  // namespace
 
-bool acl::build(const std::vector<std::string>& prefixes, acl& out, std::string& error) {
+outcome acl::build(const std::vector<prefix_setting>& prefixes, acl& out) {
   acl result;
-  for (const auto& text : prefixes) {
-    ip_prefix p;
-    if (!parse_prefix(text, p)) {
-      error = "config: allow: \"" + text + "\" is not an IP prefix like \"198.51.100.0/24\" with zero host bits";
-      return false;
+  for (const auto& setting : prefixes) {
+    if (!setting.valid()) {
+      return {daemon_errc::invalid_setting, "config: allow: \"" + setting.text() +
+                                                "\" is not an IP prefix like \"198.51.100.0/24\" with zero host bits"};
     }
+    const ip_prefix& p = setting.value();
     if (p.family == stun::family::ipv4) {
       const auto mask = static_cast<std::uint32_t>(top_bits(p.length, 32));
       result.v4_.push_back({static_cast<std::uint32_t>(load_be(p.ip.data(), 4)) & mask, mask});
@@ -38,7 +38,7 @@ bool acl::build(const std::vector<std::string>& prefixes, acl& out, std::string&
     }
   }
   out = std::move(result);
-  return true;
+  return {};
 }
 
 bool acl::allows(const stun::transport_address& a) const noexcept {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "outcome.hpp"
 #include "stun/address.hpp"
 
 namespace pinhole::daemon {
@@ -18,10 +19,11 @@ class acl {
  public:
   acl() = default;  // allows everything
 
-  // From the validated config strings. false + one line "config: allow: ..."
-  // in `error` if a prefix does not parse (config validation already rejects
-  // those, so this only guards direct use).
-  static bool build(const std::vector<std::string>& prefixes, acl& out, std::string& error);
+  // From the config's parsed prefixes. An entry that did not parse fails the
+  // whole list (one line "config: allow: ...", code invalid_setting) and
+  // leaves `out` as it was: validate() already refuses those, so this only
+  // guards direct use.
+  static outcome build(const std::vector<prefix_setting>& prefixes, acl& out);
 
   // True if `a` is inside one of the prefixes (or the list is empty). An
   // IPv4-mapped IPv6 source (::ffff:a.b.c.d) is checked as IPv4.

@@ -2,9 +2,12 @@
 #include "cli.hpp"
 
 #include "log.hpp"
+#include "option_table.hpp"
 #include "resources.hpp"
 
 #include <algorithm>
+#include <array>
+#include <boost/make_shared.hpp>
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cmath>
@@ -13,6 +16,8 @@
 #include <functional>
 #include <optional>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #ifndef PINHOLE_VERSION
@@ -47,91 +52,71 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-[[noreturn]] void bad_value(const char* flag, const char* expected, std::string_view got) {
-  throw flag_error{std::string("--") + flag + ": expected " + expected + ", got " + quote(got)};
+[[noreturn]] void bad_value(const std::string& flag, const std::string& expected, std::string_view got) {
+  throw flag_error{"--" + flag + ": expected " + expected + ", got " + quote(got)};
 }
 
-std::uint64_t parse_uint(const char* flag, const std::string& s, std::uint64_t lo, std::uint64_t hi,
-                         const char* expected) {
+std::uint64_t parse_uint(const std::string& flag, const std::string& s, const option& o) {
   std::uint64_t v = 0;
   const char* const end = s.data() + s.size();
-  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    bad_value(flag, expected, s);
-  }
+  const auto bad = [&] { bad_value(flag, range_text(o), s); };
+  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) bad();
   const auto [ptr, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc{} || ptr != end || v < lo || v > hi) bad_value(flag, expected, s);
+  if (ec != std::errc{} || ptr != end || static_cast<double>(v) < o.lo || static_cast<double>(v) > o.hi) bad();
   return v;
 }
 
-double parse_rate(const char* flag, const std::string& s) {
-  constexpr const char* expected = "number 0-1000000000";
+double parse_rate(const std::string& flag, const std::string& s, const option& o) {
   double v = 0;
   const char* const end = s.data() + s.size();
   const auto [ptr, ec] = std::from_chars(s.data(), end, v);
-  if (s.empty() || ec != std::errc{} || ptr != end || !std::isfinite(v) || v < 0 || v > 1e9) {
-    bad_value(flag, expected, s);
+  if (s.empty() || ec != std::errc{} || ptr != end || !std::isfinite(v) || v < o.lo || v > o.hi) {
+    bad_value(flag, range_text(o), s);
   }
   return v;
 }
 
-std::string check_ip(const char* flag, const std::string& s) {
-  if (!stun::transport_address::parse_literal(s)) bad_value(flag, "IP address", s);
-  return s;
+const char* group_title(option_group g) {
+  switch (g) {
+    case option_group::general: return "General";
+    case option_group::network: return "Network";
+    case option_group::rfc5780: return "RFC 5780 NAT behaviour discovery (both IPs enable it)";
+    case option_group::limits: break;
+  }
+  return "Rate limiting and authentication";
+}
+
+// The flag of a setting: a switch, a list (repeatable) or one value.
+boost::shared_ptr<po::option_description> describe_flag(const option& o) {
+  const std::string name(o.flag);
+  const std::string help = flag_help(o);
+  if (o.value_name.empty()) return boost::make_shared<po::option_description>(name.c_str(), new po::untyped_value(true), help.c_str());
+  const std::string arg(o.value_name);
+  if (is_list(o)) {
+    return boost::make_shared<po::option_description>(
+        name.c_str(), po::value<std::vector<std::string>>()->value_name(arg), help.c_str());
+  }
+  return boost::make_shared<po::option_description>(name.c_str(), po::value<std::string>()->value_name(arg),
+                                                    help.c_str());
 }
 
 po::options_description visible_options() {
-  po::options_description general("General");
-  general.add_options()
+  std::array<po::options_description, 4> groups = {
+      po::options_description(group_title(option_group::general)),
+      po::options_description(group_title(option_group::network)),
+      po::options_description(group_title(option_group::rfc5780)),
+      po::options_description(group_title(option_group::limits))};
+  groups[0].add_options()
       ("help,h", "print this help and exit")
       ("version,V", "print the version and exit")
       ("config", po::value<std::string>()->value_name("FILE"), "JSON configuration file (flags override it)")
       ("check-config", "validate the configuration, then exit 0 (ok) or 2 (error)")
-      ("print-config", "print the effective configuration as JSON and exit")
-      ("log-level", po::value<std::string>()->value_name("LEVEL"), "debug, info, warning or error")
-      ("user", po::value<std::string>()->value_name("NAME"), "drop privileges to NAME after binding (when root)")
-      ("drain-grace", po::value<std::string>()->value_name("MS"),
-       "drain mode (SIGUSR1): keep answering MS milliseconds, then drop (0-3600000, default 10000)");
-
-  po::options_description net("Network");
-  net.add_options()
-      ("listen", po::value<std::vector<std::string>>()->value_name("ADDR:PORT"),
-       "bind exactly these addresses (repeatable; replaces the configured list); IPv6 as [addr]:port")
-      ("share-port", "bind even if another pinholed of this user serves the address (the kernel splits the "
-       "traffic until one exits; for upgrades without downtime)")
-      ("workers", po::value<std::string>()->value_name("N"), "worker threads, 0 = one per CPU core")
-      ("batch", po::value<std::string>()->value_name("N"), "recvmmsg/sendmmsg batch size, 1-1024")
-      ("coalesce-us", po::value<std::string>()->value_name("US"),
-       "under load, read the sockets every US microseconds instead of on every wakeup (0-10000, 0 = off)")
-      ("software", po::value<std::string>()->value_name("TEXT"), "SOFTWARE attribute text (empty = omitted)")
-      ("metrics", po::value<std::string>()->value_name("ADDR:PORT"), "serve Prometheus metrics over HTTP here")
-      ("allow", po::value<std::vector<std::string>>()->value_name("PREFIX"),
-       "only answer clients in PREFIX (repeatable; replaces the configured list)")
-      ("xdp", po::value<std::vector<std::string>>()->value_name("IFACE"),
-       "answer bare Binding requests in XDP on IFACE (repeatable; replaces the configured list)")
-      ("xdp-generic", "attach XDP in generic (skb) mode instead of native (driver) mode")
-      ("xdp-required", "exit 2 if the XDP fast path cannot be attached");
-
-  po::options_description nat("RFC 5780 NAT behaviour discovery (both IPs enable it)");
-  nat.add_options()
-      ("rfc5780-primary", po::value<std::string>()->value_name("IP"), "primary local IP")
-      ("rfc5780-alternate", po::value<std::string>()->value_name("IP"), "alternate local IP")
-      ("primary-port", po::value<std::string>()->value_name("N"), "primary port (default 3478)")
-      ("alternate-port", po::value<std::string>()->value_name("N"), "alternate port (default 3479)")
-      ("advertised-primary", po::value<std::string>()->value_name("IP"), "primary IP to advertise (behind 1:1 NAT)")
-      ("advertised-alternate", po::value<std::string>()->value_name("IP"), "alternate IP to advertise");
-
-  po::options_description limits("Rate limiting and authentication");
-  limits.add_options()
-      ("rate-limit", po::value<std::string>()->value_name("R"), "requests/s per source IP (IPv6 per /64), 0 = off")
-      ("rate-burst", po::value<std::string>()->value_name("B"), "per-IP burst size")
-      ("global-rate", po::value<std::string>()->value_name("R"), "total responses/s cap, 0 = off")
-      ("auth-username", po::value<std::string>()->value_name("U"), "short-term credential username")
-      ("auth-password", po::value<std::string>()->value_name("P"),
-       "short-term credential password (visible in ps; prefer the config file)")
-      ("require-auth", "reject requests without valid MESSAGE-INTEGRITY");
-
+      ("print-config", "print the effective configuration as JSON and exit");
+  for (const auto& o : options()) {
+    if (!o.flag.empty()) groups[static_cast<std::size_t>(o.group)].add(describe_flag(o));
+  }
   po::options_description all;
-  all.add(general).add(net).add(nat).add(limits);
+  for (const auto& g : groups) all.add(g);
   return all;
 }
 
@@ -151,79 +136,65 @@ const std::string* get(const po::variables_map& vm, const char* name) {
   return &it->second.as<std::string>();
 }
 
-// Applies the flags in `vm` on top of `cfg`; throws flag_error.
+// One flag's value(s) into the setting `o`, by the setting's type.
+void apply_flag(const option& o, const po::variable_value& value, config& cfg) {
+  const std::string flag(o.flag);
+  std::visit(
+      [&](auto* field) {
+        using T = std::remove_pointer_t<decltype(field)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          *field = true;  // a switch
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          *field = value.as<std::vector<std::string>>();
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          // A switch on a text setting (--xdp-generic) sets its one value.
+          *field = o.value_name.empty() ? std::string(o.switch_sets) : value.as<std::string>();
+        } else if constexpr (std::is_same_v<T, std::vector<listen_spec>>) {
+          std::vector<listen_spec> specs;
+          for (const auto& text : value.as<std::vector<std::string>>()) {
+            listen_spec s;
+            if (!parse_listen(text, s)) bad_value(flag, "IP:PORT (IPv6 as [addr]:port)", text);
+            specs.push_back(std::move(s));
+          }
+          *field = std::move(specs);
+        } else if constexpr (std::is_same_v<T, std::vector<prefix_setting>>) {
+          std::vector<prefix_setting> prefixes;
+          for (const auto& text : value.as<std::vector<std::string>>()) {
+            prefix_setting p(text);
+            if (!p.valid()) bad_value(flag, "IP prefix like 198.51.100.0/24 with zero host bits", text);
+            prefixes.push_back(std::move(p));
+          }
+          *field = std::move(prefixes);
+        } else {
+          const auto& text = value.as<std::string>();
+          if constexpr (std::is_same_v<T, double>) {
+            *field = parse_rate(flag, text, o);
+          } else if constexpr (std::is_integral_v<T>) {
+            *field = static_cast<T>(parse_uint(flag, text, o));
+          } else if constexpr (std::is_same_v<T, log_level>) {
+            if (!parse_log_level(text, *field)) bad_value(flag, "debug, info, warning or error", text);
+          } else if constexpr (std::is_same_v<T, ip_setting>) {
+            *field = ip_setting(text);
+            if (!field->valid()) bad_value(flag, "IP address", text);
+          } else {
+            static_assert(std::is_same_v<T, endpoint_setting>);
+            *field = endpoint_setting(text);  // "" = off
+            if (!text.empty() && !field->valid()) bad_value(flag, "ADDR:PORT (IPv6 as [addr]:port)", text);
+          }
+        }
+      },
+      o.field(cfg));
+}
+
+// Applies the flags in `vm` on top of `cfg`, in table order; throws flag_error.
 void apply_flags(const po::variables_map& vm, config& cfg) {
-  if (const auto it = vm.find("listen"); it != vm.end() && !it->second.empty()) {
-    std::vector<listen_spec> specs;
-    for (const auto& text : it->second.as<std::vector<std::string>>()) {
-      listen_spec s;
-      if (!parse_listen(text, s)) bad_value("listen", "IP:PORT (IPv6 as [addr]:port)", text);
-      specs.push_back(std::move(s));
-    }
-    cfg.listen = std::move(specs);
+  for (const auto& o : options()) {
+    if (o.flag.empty()) continue;
+    const auto it = vm.find(std::string(o.flag));
+    if (it == vm.end() || (it->second.empty() && !o.value_name.empty())) continue;
+    apply_flag(o, it->second, cfg);
+    if (o.enables_rfc5780) cfg.rfc5780.enabled = true;  // validate() then insists on the other IP too
   }
-  if (const auto it = vm.find("allow"); it != vm.end() && !it->second.empty()) {
-    std::vector<std::string> prefixes;
-    for (const auto& text : it->second.as<std::vector<std::string>>()) {
-      ip_prefix p;
-      if (!parse_prefix(text, p)) bad_value("allow", "IP prefix like 198.51.100.0/24 with zero host bits", text);
-      prefixes.push_back(text);
-    }
-    cfg.allow = std::move(prefixes);
-  }
-  auto& r = cfg.rfc5780;
-  if (const auto* v = get(vm, "rfc5780-primary")) {
-    r.primary_ip = check_ip("rfc5780-primary", *v);
-    r.enabled = true;  // validate() then insists on the alternate too
-  }
-  if (const auto* v = get(vm, "rfc5780-alternate")) {
-    r.alternate_ip = check_ip("rfc5780-alternate", *v);
-    r.enabled = true;
-  }
-  if (const auto* v = get(vm, "primary-port")) {
-    r.primary_port = static_cast<std::uint16_t>(parse_uint("primary-port", *v, 1, 65535, "integer 1-65535"));
-  }
-  if (const auto* v = get(vm, "alternate-port")) {
-    r.alternate_port = static_cast<std::uint16_t>(parse_uint("alternate-port", *v, 1, 65535, "integer 1-65535"));
-  }
-  if (const auto* v = get(vm, "advertised-primary")) r.advertised_primary_ip = check_ip("advertised-primary", *v);
-  if (const auto* v = get(vm, "advertised-alternate")) {
-    r.advertised_alternate_ip = check_ip("advertised-alternate", *v);
-  }
-  if (const auto* v = get(vm, "software")) cfg.software = *v;
-  if (const auto* v = get(vm, "log-level")) {
-    if (!parse_log_level(*v, cfg.level)) bad_value("log-level", "debug, info, warning or error", *v);
-  }
-  if (const auto* v = get(vm, "workers")) {
-    cfg.workers = static_cast<unsigned>(parse_uint("workers", *v, 0, 1024, "integer 0-1024"));
-  }
-  if (const auto* v = get(vm, "batch")) {
-    cfg.batch = static_cast<unsigned>(parse_uint("batch", *v, 1, 1024, "integer 1-1024"));
-  }
-  if (const auto* v = get(vm, "coalesce-us")) {
-    cfg.coalesce_us = static_cast<unsigned>(parse_uint("coalesce-us", *v, 0, 10000, "integer 0-10000"));
-  }
-  if (const auto* v = get(vm, "metrics")) {
-    listen_spec s;
-    if (!v->empty() && !parse_listen(*v, s)) bad_value("metrics", "ADDR:PORT (IPv6 as [addr]:port)", *v);
-    cfg.metrics_listen = *v;
-  }
-  if (const auto* v = get(vm, "rate-limit")) cfg.rate_limit.per_ip_rate = parse_rate("rate-limit", *v);
-  if (const auto* v = get(vm, "rate-burst")) cfg.rate_limit.per_ip_burst = parse_rate("rate-burst", *v);
-  if (const auto* v = get(vm, "global-rate")) cfg.rate_limit.global_rate = parse_rate("global-rate", *v);
-  if (const auto* v = get(vm, "user")) cfg.user = *v;
-  if (const auto* v = get(vm, "drain-grace")) {
-    cfg.drain_grace_ms = static_cast<unsigned>(parse_uint("drain-grace", *v, 0, 3600000, "integer 0-3600000"));
-  }
-  if (const auto* v = get(vm, "auth-username")) cfg.auth.username = *v;
-  if (const auto* v = get(vm, "auth-password")) cfg.auth.password = *v;
-  if (vm.count("require-auth") != 0) cfg.auth.required = true;
-  if (vm.count("share-port") != 0) cfg.share_port = true;
-  if (const auto it = vm.find("xdp"); it != vm.end() && !it->second.empty()) {
-    cfg.xdp.interfaces = it->second.as<std::vector<std::string>>();
-  }
-  if (vm.count("xdp-generic") != 0) cfg.xdp.mode = "generic";
-  if (vm.count("xdp-required") != 0) cfg.xdp_required = true;
 }
 
 // Boost.Program_options 1.74 builds an error message by replacing each
@@ -315,8 +286,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
     cfg.listen = {listen_spec{}};
     const std::string* const path = get(vm, "config");
     if (path != nullptr) {
-      std::string error;
-      if (!load_file(*path, cfg, error)) return fail(error);
+      if (const outcome st = load_file(*path, cfg); !st) return fail(st.message());
     }
     bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].text.empty());
     if (!listen_set) cfg.listen = default_listen;
@@ -326,23 +296,22 @@ cli_result parse_cli(int argc, const char* const* argv) {
     if (cfg.rfc5780.enabled && !listen_set) cfg.listen.clear();
     // A problem the file has on its own is reported as "FILE: key: message",
     // like the file's other errors; one the flags bring in as "config: ...".
-    auto blame = [&](std::string error, const std::function<bool(const config&, std::string&)>& test) {
-      std::string alone;
-      if (path != nullptr && !test(from_file, alone) && alone == error) {
+    auto blame = [&](const outcome& st, const std::function<outcome(const config&)>& test) {
+      std::string error = st.message();
+      if (path != nullptr && test(from_file).message() == error) {
         constexpr std::string_view prefix = "config: ";
         if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
         return fail(*path + ": " + error);
       }
       return fail(error);
     };
-    if (std::string error; !validate(cfg, error)) return blame(error, validate);
+    if (const outcome st = validate(cfg); !st) return blame(st, validate);
     const resource_needs needs = estimate_resources(cfg);
-    auto memory = [](const config& c, std::string& error) {
-      if (check_memory(estimate_resources(c), error)) return true;
-      error = "config: " + error;
-      return false;
+    auto memory = [](const config& c) -> outcome {
+      const outcome fits = check_memory(estimate_resources(c));
+      return fits ? fits : outcome{fits.code(), "config: " + fits.message()};
     };
-    if (std::string error; !memory(cfg, error)) return blame(error, memory);
+    if (const outcome st = memory(cfg); !st) return blame(st, memory);
 
     r.exit_code = 0;
     if (check) {

@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
   // any is opened (raising the soft limit when the hard one allows).
   const resource_needs needs = estimate_resources(cli.cfg);
   std::uint64_t fd_limit = 0;
-  if (std::string error; !ensure_fd_limit(needs, fd_limit, error)) {
-    std::fprintf(stderr, "pinholed: %s\n", error.c_str());
+  if (const outcome fds = ensure_fd_limit(needs, fd_limit); !fds) {
+    std::fprintf(stderr, "pinholed: %s\n", fds.message().c_str());
     return 2;
   }
   log_init(cli.cfg.level, stderr_is_journal());

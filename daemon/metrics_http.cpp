@@ -177,20 +177,24 @@ metrics_http::~metrics_http() { close(); }
 std::error_code metrics_http::listen(const std::string& address) {
   const auto spec = stun::transport_address::parse(address);
   if (!spec) return std::make_error_code(std::errc::invalid_argument);
+  return listen(*spec);
+}
+
+std::error_code metrics_http::listen(const stun::transport_address& spec) {
   tcp::endpoint ep;
-  if (spec->fam == stun::family::ipv4) {
+  if (spec.fam == stun::family::ipv4) {
     asio::ip::address_v4::bytes_type b{};
-    std::copy_n(spec->ip.begin(), 4, b.begin());
-    ep = tcp::endpoint(asio::ip::address_v4(b), spec->port);
+    std::copy_n(spec.ip.begin(), 4, b.begin());
+    ep = tcp::endpoint(asio::ip::address_v4(b), spec.port);
   } else {
     asio::ip::address_v6::bytes_type b{};
-    std::copy_n(spec->ip.begin(), 16, b.begin());
-    ep = tcp::endpoint(asio::ip::address_v6(b), spec->port);
+    std::copy_n(spec.ip.begin(), 16, b.begin());
+    ep = tcp::endpoint(asio::ip::address_v6(b), spec.port);
   }
   boost::system::error_code ec;
   acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && spec->fam == stun::family::ipv6) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec && spec.fam == stun::family::ipv6) acceptor_.set_option(asio::ip::v6_only(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(128, ec);  // room for a scraper behind a burst of connects
   if (ec) {

@@ -8,6 +8,8 @@
 // io_context (pinholed's control thread), never on a packet worker.
 #pragma once
 
+#include "stun/address.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -58,6 +60,7 @@ class metrics_http {
 
   // Listens on "IP:PORT" ("[v6]:port"); port 0 picks a free one.
   std::error_code listen(const std::string& address);
+  std::error_code listen(const stun::transport_address& address);  // already parsed (the config's metrics_listen)
   std::uint16_t port() const noexcept;
   void close();
 

@@ -51,34 +51,32 @@ std::string describe(const resource_needs& n) {
          format_bytes(n.memory_bytes()) + " preallocated, " + std::to_string(n.fds) + " file descriptors";
 }
 
-bool check_memory(const resource_needs& n, std::string& error) {
-  if (n.memory_bytes() <= max_memory_bytes) return true;
-  error = "resources: " + describe(n) + "; the limit is " + format_bytes(max_memory_bytes) +
-          " (lower workers, batch or rate_limit.table_size)";
-  return false;
+outcome check_memory(const resource_needs& n) {
+  if (n.memory_bytes() <= max_memory_bytes) return {};
+  return {std::make_error_code(std::errc::not_enough_memory), "resources: " + describe(n) + "; the limit is " + format_bytes(max_memory_bytes) +
+                                            " (lower workers, batch or rate_limit.table_size)"};
 }
 
-bool ensure_fd_limit(const resource_needs& n, std::uint64_t& limit, std::string& error) {
+outcome ensure_fd_limit(const resource_needs& n, std::uint64_t& limit) {
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) {
     limit = 0;
-    return true;  // cannot tell; binding reports a real shortage
+    return {};  // cannot tell; binding reports a real shortage
   }
   limit = rl.rlim_cur;
-  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= n.fds) return true;
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= n.fds) return {};
   if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= n.fds) {
     // Headroom for listeners a reload may add, within the hard limit.
     rlimit want = rl;
     want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 2 * n.fds : std::min<rlim_t>(rl.rlim_max, 2 * n.fds);
     if (::setrlimit(RLIMIT_NOFILE, &want) == 0) {
       limit = want.rlim_cur;
-      return true;
+      return {};
     }
   }
-  error = "resources: " + describe(n) + ", but the open-file limit (RLIMIT_NOFILE) is " +
-          std::to_string(rl.rlim_cur) + " (hard " + std::to_string(rl.rlim_max) +
-          "); raise it (ulimit -n, LimitNOFILE=) or lower workers";
-  return false;
+  return {std::make_error_code(std::errc::too_many_files_open), "resources: " + describe(n) + ", but the open-file limit (RLIMIT_NOFILE) is " +
+                                              std::to_string(rl.rlim_cur) + " (hard " + std::to_string(rl.rlim_max) +
+                                              "); raise it (ulimit -n, LimitNOFILE=) or lower workers"};
 }
 
 }  // namespace pinhole::daemon

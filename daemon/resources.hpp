@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config.hpp"
+#include "outcome.hpp"
 
 namespace pinhole::daemon {
 
@@ -44,12 +45,12 @@ std::string describe(const resource_needs& n);
 // "1.5 KiB", "4.4 MiB", "18.0 GiB"
 std::string format_bytes(std::uint64_t bytes);
 
-// false + one line (no prefix) when memory_bytes() exceeds max_memory_bytes.
-bool check_memory(const resource_needs& n, std::string& error);
+// Fails (not_enough_memory, one line without prefix) when memory_bytes() exceeds max_memory_bytes.
+outcome check_memory(const resource_needs& n);
 
 // Makes RLIMIT_NOFILE's soft limit at least n.fds, raising it (up to the hard
-// limit) when needed. false + one line (no prefix) if the hard limit is lower.
-// `limit` receives the soft limit in force afterwards.
-bool ensure_fd_limit(const resource_needs& n, std::uint64_t& limit, std::string& error);
+// limit) when needed. Fails (too_many_files_open, one line without prefix) if
+// the hard limit is lower. `limit` receives the soft limit in force afterwards.
+outcome ensure_fd_limit(const resource_needs& n, std::uint64_t& limit);
 
 }  // namespace pinhole::daemon

@@ -24,8 +24,9 @@ std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const
   auto s = std::make_shared<runtime_state>();
   s->cfg = cfg;
   s->drop_all = drop_all;
-  std::string ignored;
-  (void)acl::build(cfg.allow, s->allow, ignored);  // cfg is validated: prefixes parse
+  // cfg is validated, so the prefixes parsed; should one not have, answer
+  // nobody rather than everybody.
+  if (!acl::build(cfg.allow, s->allow)) s->drop_all = true;
   const auto& rl = cfg.rate_limit;
   const bool same_limits = previous != nullptr && previous->cfg.rate_limit == rl;
   if (same_limits) {
@@ -52,9 +53,8 @@ std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const
     }
     // Advertised addresses (server behind a 1:1 NAT, as on cloud VMs): what
     // clients must see in RESPONSE-ORIGIN / OTHER-ADDRESS.
-    const auto advertise = [&](std::size_t idx, const std::string& ip) {
-      if (ip.empty()) return;
-      if (auto a = stun::transport_address::parse_ip(ip, h.role_address[idx].port)) h.role_address[idx] = *a;
+    const auto advertise = [&](std::size_t idx, const ip_setting& ip) {
+      if (ip.valid()) h.role_address[idx] = at_port(ip, h.role_address[idx].port);
     };
     advertise(0, cfg.rfc5780.advertised_primary_ip);
     advertise(1, cfg.rfc5780.advertised_primary_ip);

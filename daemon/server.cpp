@@ -20,19 +20,12 @@ struct wanted {
 // then every configured listen address that is not one of them.
 std::vector<wanted> plan(const config& cfg) {
   std::vector<wanted> out;
-  if (cfg.rfc5780.enabled) {
-    const auto ip1 = stun::transport_address::parse_ip(cfg.rfc5780.primary_ip, cfg.rfc5780.primary_port);
-    const auto ip2 = stun::transport_address::parse_ip(cfg.rfc5780.alternate_ip, cfg.rfc5780.primary_port);
-    if (ip1 && ip2) {
-      auto pa = *ip1;
-      pa.port = cfg.rfc5780.alternate_port;
-      auto aa = *ip2;
-      aa.port = cfg.rfc5780.alternate_port;
-      out.push_back({*ip1, socket_role::pp});
-      out.push_back({pa, socket_role::pa});
-      out.push_back({*ip2, socket_role::ap});
-      out.push_back({aa, socket_role::aa});
-    }
+  const auto& r = cfg.rfc5780;
+  if (r.enabled && r.primary_ip.valid() && r.alternate_ip.valid()) {
+    out.push_back({at_port(r.primary_ip, r.primary_port), socket_role::pp});
+    out.push_back({at_port(r.primary_ip, r.alternate_port), socket_role::pa});
+    out.push_back({at_port(r.alternate_ip, r.primary_port), socket_role::ap});
+    out.push_back({at_port(r.alternate_ip, r.alternate_port), socket_role::aa});
   }
   for (const auto& l : cfg.listen) {
     const auto a = l.addr;
@@ -75,9 +68,8 @@ bool overlaps(const stun::transport_address& a, const stun::transport_address& b
 // traffic with, is refused (`in_use`). A listener that overlaps one of our
 // own (0.0.0.0:P and 192.0.2.1:P, or a reload moving a role) cannot be
 // exclusive and joins it as before.
-bool open_listener(const wanted& w, const std::vector<listener>& so_far, const std::vector<listener>& held,
-                   bool share, std::size_t nworkers, listener& out, std::vector<int>& fds, std::string& error,
-                   bool& in_use) {
+outcome open_listener(const wanted& w, const std::vector<listener>& so_far, const std::vector<listener>& held,
+                     bool share, std::size_t nworkers, listener& out, std::vector<int>& fds, bool& in_use) {
   stun::transport_address addr = w.addr;
   if (addr.port == 0 && (w.role == socket_role::ap || w.role == socket_role::aa)) {
     const auto column = static_cast<socket_role>(static_cast<unsigned>(w.role) - 2);
@@ -94,22 +86,21 @@ bool open_listener(const wanted& w, const std::vector<listener>& so_far, const s
     socket_options opt;
     opt.exclusive = k == 0 && !share && !ours;
     if (auto ec = open_udp_socket(k == 0 ? addr : out.bound, opt, fd, bound)) {
-      error = "pinholed: cannot bind " + addr.to_string() + ": " + ec.message();
-      if (opt.exclusive && ec == std::errc::address_in_use) {
-        in_use = true;
-        error = "pinholed: " + addr.to_string() +
-                " is already in use by another process (if it is a pinholed of this user, --share-port shares "
-                "the port with it, e.g. for an upgrade)";
-      }
       for (int f : fds) ::close(f);
       fds.clear();
-      return false;
+      if (opt.exclusive && ec == std::errc::address_in_use) {
+        in_use = true;
+        return {ec, "pinholed: " + addr.to_string() +
+                        " is already in use by another process (if it is a pinholed of this user, --share-port "
+                        "shares the port with it, e.g. for an upgrade)"};
+      }
+      return {ec, "pinholed: cannot bind " + addr.to_string() + ": " + ec.message()};
     }
     if (k == 0) out.bound = bound;
     fds.push_back(fd);
   }
   out.name = out.bound.to_string();
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -137,7 +128,7 @@ void server::attach(const entry& e, const std::vector<int>& fds) {
   for (std::size_t k = 0; k < workers_.size(); ++k) workers_[k]->add_socket(fds[k], e.info, e.counters->at(k));
 }
 
-bool server::bind(std::string& error) {
+outcome server::bind() {
   in_use_ = false;
   const auto want = plan(cfg_);
   const std::size_t nworkers = worker_target();
@@ -148,16 +139,15 @@ bool server::bind(std::string& error) {
     entry e;
     e.wanted = w.addr;
     fds.emplace_back();
-    if (!open_listener(w, bound, bound, cfg_.share_port, nworkers, e.info, fds.back(), error, in_use_)) {
+    if (outcome st = open_listener(w, bound, bound, cfg_.share_port, nworkers, e.info, fds.back(), in_use_); !st) {
       close_all(fds);
-      return false;
+      return st;
     }
     bound.push_back(e.info);
     entries.push_back(std::move(e));
   }
   if (entries.empty()) {
-    error = "pinholed: nothing to listen on";
-    return false;
+    return {daemon_errc::nothing_to_listen, "pinholed: nothing to listen on"};
   }
   create_workers(nworkers);
   for (auto& e : entries) e.counters = counters_->add();
@@ -165,24 +155,22 @@ bool server::bind(std::string& error) {
   listeners_ = std::move(bound);
   state_.store(make_runtime_state(cfg_, listeners_));
   for (std::size_t i = 0; i < entries_.size(); ++i) attach(entries_[i], fds[i]);
-  return true;
+  return {};
 }
 
-bool server::adopt(std::span<const int> inherited, std::string& error) {
+outcome server::adopt(std::span<const int> inherited) {
   std::vector<entry> entries;
   for (int fd : inherited) {
     entry e;
     if (auto ec = adopt_udp_socket(fd, e.info.bound)) {
-      error = "pinholed: inherited socket " + std::to_string(fd) + ": " + ec.message();
-      return false;
+      return {ec, "pinholed: inherited socket " + std::to_string(fd) + ": " + ec.message()};
     }
     e.info.name = e.info.bound.to_string();
     e.wanted = e.info.bound;
     entries.push_back(std::move(e));
   }
   if (entries.empty()) {
-    error = "pinholed: no sockets were passed";
-    return false;
+    return {daemon_errc::nothing_to_listen, "pinholed: no sockets were passed"};
   }
   adopted_ = true;
   const std::size_t nworkers = worker_target();
@@ -201,7 +189,7 @@ bool server::adopt(std::span<const int> inherited, std::string& error) {
     for (std::size_t k = 0; k < nworkers; ++k) fds.push_back(k == 0 ? inherited[i] : ::fcntl(inherited[i], F_DUPFD_CLOEXEC, 3));
     attach(entries_[i], fds);
   }
-  return true;
+  return {};
 }
 
 void server::start() {
@@ -246,8 +234,8 @@ bool server::check_workers() {
   return ok;
 }
 
-bool server::reload(const config& cfg, std::string& error) {
-  if (!validate(cfg, error)) return false;
+outcome server::reload(const config& cfg) {
+  if (outcome st = validate(cfg); !st) return st;
   config next = cfg;
   if (next.workers != cfg_.workers || next.batch != cfg_.batch) {
     log(log_level::warning, "reload_needs_restart", {{"setting", "workers/batch"}});
@@ -263,7 +251,7 @@ bool server::reload(const config& cfg, std::string& error) {
     next.rfc5780 = cfg_.rfc5780;
     cfg_ = next;
     state_.store(make_runtime_state(cfg_, listeners_, old_state.get(), dropping_));
-    return true;
+    return {};
   }
 
   // Bind what is new before touching anything: a failure leaves all as it was.
@@ -288,10 +276,11 @@ bool server::reload(const config& cfg, std::string& error) {
       std::vector<listener> held = listeners_;
       held.insert(held.end(), next_listeners.begin(), next_listeners.end());
       bool in_use = false;
-      if (!open_listener(w, next_listeners, held, next.share_port, workers_.size(), e.info, new_fds[i], error,
-                         in_use)) {
+      if (outcome st = open_listener(w, next_listeners, held, next.share_port, workers_.size(), e.info, new_fds[i],
+                                    in_use);
+          !st) {
         close_all(new_fds);
-        return false;
+        return st;
       }
       next_entries.push_back(std::move(e));
     }
@@ -317,7 +306,7 @@ bool server::reload(const config& cfg, std::string& error) {
   entries_ = std::move(next_entries);
   listeners_ = std::move(next_listeners);
   cfg_ = next;
-  return true;
+  return {};
 }
 
 }  // namespace pinhole::daemon

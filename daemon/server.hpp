@@ -14,6 +14,7 @@
 #include "counters.hpp"
 #include "latency.hpp"
 #include "runtime.hpp"
+#include "outcome.hpp"
 #include "worker.hpp"
 
 namespace pinhole::daemon {
@@ -29,15 +30,16 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds every listener for every worker. false + one-line `error` on failure;
+  // Binds every listener for every worker. On failure the outcome carries the
+  // one-line message (code: the socket's errno, or nothing_to_listen);
   // address_in_use() then tells whether another process already serves one
   // of the addresses (refused unless cfg.share_port).
-  bool bind(std::string& error);
+  outcome bind();
   bool address_in_use() const noexcept { return in_use_; }
   // Uses sockets handed over by systemd (socket activation) instead of
   // binding; each is shared by all workers (the kernel gives each datagram
   // to one reader). Takes ownership of the descriptors.
-  bool adopt(std::span<const int> fds, std::string& error);
+  outcome adopt(std::span<const int> fds);
 
   void start();
   void stop();
@@ -48,9 +50,9 @@ class server {
   // closed last. Everything the workers read (ACL, limits, credentials,
   // SOFTWARE, coalesce_us, ...) is swapped atomically. "workers" and "batch" changes need a
   // restart and are kept at their running values; under socket activation the
-  // listeners are systemd's and stay. false + one-line `error` if `cfg` is
-  // invalid or a new listener cannot be bound; the old config then stays.
-  bool reload(const config& cfg, std::string& error);
+  // listeners are systemd's and stay. Fails (validate()'s outcome, or a bind's)
+  // if `cfg` is invalid or a new listener cannot be bound; the old config then stays.
+  outcome reload(const config& cfg);
 
   const std::vector<listener>& listeners() const noexcept { return listeners_; }
   const counter_registry& counters() const noexcept { return *counters_; }

@@ -62,10 +62,9 @@ int open_sockets(server& srv) {
     log(log_level::error, "socket_activation_failed", {{"error", ec.message()}});
     return 1;
   }
-  std::string error;
-  const bool ok = inherited.empty() ? srv.bind(error) : srv.adopt(inherited, error);
-  if (ok) return 0;
-  log(log_level::error, srv.address_in_use() ? "address_in_use" : "bind_failed", {{"error", error}});
+  const outcome opened = inherited.empty() ? srv.bind() : srv.adopt(inherited);
+  if (opened) return 0;
+  log(log_level::error, srv.address_in_use() ? "address_in_use" : "bind_failed", {{"error", opened.message()}});
   return srv.address_in_use() ? 2 : 1;
 }
 
@@ -192,11 +191,12 @@ int service::run(const resource_needs& needs, std::uint64_t fd_limit) {
 int service::start_metrics() {
   if (cfg_.metrics_listen.empty()) return 0;
   metrics_ = std::make_unique<metrics_http>(control_, [this](std::string_view path) { return serve_http(path); });
-  if (auto ec = metrics_->listen(cfg_.metrics_listen)) {
-    log(log_level::error, "metrics_bind_failed", {{"addr", cfg_.metrics_listen}, {"error", ec.message()}});
+  if (auto ec = metrics_->listen(cfg_.metrics_listen.value().addr)) {
+    log(log_level::error, "metrics_bind_failed", {{"addr", cfg_.metrics_listen.text()}, {"error", ec.message()}});
     return 1;
   }
-  log(log_level::info, "metrics_listening", {{"addr", cfg_.metrics_listen}, {"port", std::to_string(metrics_->port())}});
+  log(log_level::info, "metrics_listening",
+      {{"addr", cfg_.metrics_listen.text()}, {"port", std::to_string(metrics_->port())}});
   return 0;
 }
 
@@ -284,12 +284,11 @@ void service::end_drain(const char* reason) {
 void service::reload() {
   systemd::notify("RELOADING=1");
   const auto again = parse_cli(argc_, argv_);
-  std::string why;
   if (again.what != cli_result::action::run) {
     log(log_level::error, "reload_rejected", {{"error", again.message}});
     ++reloads_rejected_;
-  } else if (!srv().reload(again.cfg, why)) {
-    log(log_level::error, "reload_rejected", {{"error", why}});
+  } else if (const outcome reloaded = srv().reload(again.cfg); !reloaded) {
+    log(log_level::error, "reload_rejected", {{"error", reloaded.message()}});
     ++reloads_rejected_;
   } else {
     if (again.cfg.metrics_listen != cfg_.metrics_listen || again.cfg.user != cfg_.user) {

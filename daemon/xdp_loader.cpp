@@ -230,9 +230,9 @@ bool xdp_fast_path::fill(const config& cfg, const std::vector<listener>& listene
 
   clear_map(v4);
   clear_map(v6);
-  for (const auto& text : cfg.allow) {
-    ip_prefix p;
-    if (!parse_prefix(text, p)) continue;
+  for (const auto& setting : cfg.allow) {
+    if (!setting.valid()) continue;
+    const ip_prefix& p = setting.value();
     const std::uint32_t one = 1;
     if (p.family == stun::family::ipv4) {
       ph_lpm_v4 k{p.length, {}};

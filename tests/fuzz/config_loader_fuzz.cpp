@@ -28,22 +28,20 @@ bool one_line(const std::string& s, std::string_view prefix) {
 void fuzz_json(const std::string& text) {
   const config defaults = default_config();
   config cfg = defaults;
-  std::string error;
-  if (!apply_json(text, cfg, error)) {
+  if (const outcome loaded = apply_json(text, cfg); !loaded) {
     FUZZ_CHECK(cfg == defaults);
-    FUZZ_CHECK(one_line(error, "config: "));
+    FUZZ_CHECK(one_line(loaded.message(), "config: "));
     return;
   }
-  error.clear();
-  if (!validate(cfg, error)) {
-    FUZZ_CHECK(one_line(error, "config: "));
+  if (const outcome valid = validate(cfg); !valid) {
+    FUZZ_CHECK(one_line(valid.message(), "config: "));
     return;
   }
   const std::string dumped = to_json(cfg);
   config again = default_config();
-  FUZZ_CHECK(apply_json(dumped, again, error));
+  FUZZ_CHECK(apply_json(dumped, again).ok());
   FUZZ_CHECK(again == cfg);
-  FUZZ_CHECK(validate(again, error));
+  FUZZ_CHECK(validate(again).ok());
 }
 
 void fuzz_cli(const std::string& text) {
@@ -70,8 +68,7 @@ void fuzz_cli(const std::string& text) {
     case cli_result::action::check_config:
     case cli_result::action::print_config: {
       FUZZ_CHECK(r.exit_code == 0);
-      std::string error;
-      FUZZ_CHECK(validate(r.cfg, error));
+      FUZZ_CHECK(validate(r.cfg).ok());
       break;
     }
     case cli_result::action::help:

@@ -16,6 +16,7 @@
 
 #include "load.hpp"
 #include "options.hpp"
+#include "outcome_util.hpp"
 #include "server.hpp"
 #include "child_process.hpp"
 #include "temp_file.hpp"
@@ -33,7 +34,7 @@ struct running {
   server srv;
   explicit running(const config& c) : srv(c) {
     std::string error;
-    if (!srv.bind(error)) throw std::runtime_error(error);
+    if (!succeeded(srv.bind(), error)) throw std::runtime_error(error);
     srv.start();
   }
   ~running() { srv.stop(); }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "outcome_util.hpp"
 #include "server.hpp"
 #include "stun/attributes.hpp"
 #include "stun/reader.hpp"
@@ -81,7 +82,7 @@ struct running {
   server srv;
   explicit running(const config& c) : srv(c) {
     std::string error;
-    if (!srv.bind(error)) throw std::runtime_error(error);
+    if (!succeeded(srv.bind(), error)) throw std::runtime_error(error);
     srv.start();
   }
   ~running() { srv.stop(); }
@@ -234,7 +235,7 @@ TEST(Server, ReloadChangesWhatWorkersSee) {
   config c = r.srv.state()->cfg;
   c.software = "pinhole reloaded";
   std::string error;
-  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_TRUE(succeeded(r.srv.reload(c), error)) << error;
   client.send_to(binding(), r.at(0));
   const auto resp = client.receive();
   ASSERT_TRUE(resp);
@@ -243,7 +244,7 @@ TEST(Server, ReloadChangesWhatWorkersSee) {
   ASSERT_TRUE(m.find(stun::attr::software));
   // An invalid config is refused and the old one stays.
   c.batch = 0;
-  EXPECT_FALSE(r.srv.reload(c, error));
+  EXPECT_FALSE(succeeded(r.srv.reload(c), error));
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(r.srv.state()->cfg.software, "pinhole reloaded");
 }
@@ -259,7 +260,7 @@ TEST(Server, BindFailureIsAClearError) {
   // group; binding a non-existent address must fail cleanly instead.
   config bad = base_config({"192.0.2.1:0"});
   server third(bad);
-  EXPECT_FALSE(third.bind(error));
+  EXPECT_FALSE(succeeded(third.bind(), error));
   EXPECT_NE(error.find("cannot bind 192.0.2.1:0"), std::string::npos) << error;
 }
 
@@ -273,7 +274,7 @@ TEST(Server, ReloadAddsAndRemovesListenersAndKeepsTheOthers) {
   std::string error;
   // 127.0.0.1:0 -> 127.0.0.1:P is a change of spec: a new socket joins P's
   // SO_REUSEPORT group, then the old one is closed; the port stays the same.
-  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_TRUE(succeeded(r.srv.reload(c), error)) << error;
   ASSERT_EQ(r.srv.listeners().size(), 2U);
   const transport_address v6 = r.srv.listeners()[1].bound;
   EXPECT_EQ(r.srv.listeners()[0].bound, kept);
@@ -285,7 +286,7 @@ TEST(Server, ReloadAddsAndRemovesListenersAndKeepsTheOthers) {
   // throughout, and the totals do not go backwards.
   const auto before = total(r.srv, counter::answered);
   c.listen = {spec(kept.to_string().c_str())};
-  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_TRUE(succeeded(r.srv.reload(c), error)) << error;
   ASSERT_EQ(r.srv.listeners().size(), 1U);
   EXPECT_EQ(total(r.srv, counter::answered), before);
   client6.send_to(binding(), v6);
@@ -295,7 +296,7 @@ TEST(Server, ReloadAddsAndRemovesListenersAndKeepsTheOthers) {
 
   // A listener that cannot be bound rejects the whole reload.
   c.listen = {spec(kept.to_string().c_str()), spec("192.0.2.1:0")};
-  EXPECT_FALSE(r.srv.reload(c, error));
+  EXPECT_FALSE(succeeded(r.srv.reload(c), error));
   EXPECT_NE(error.find("cannot bind 192.0.2.1"), std::string::npos) << error;
   EXPECT_EQ(r.srv.listeners().size(), 1U);
   client.send_to(binding(), kept);
@@ -315,7 +316,7 @@ TEST(Server, AclAndRateLimitDropAndCount) {
   c.rate_limit.per_ip_rate = 1;
   c.rate_limit.per_ip_burst = 3;
   std::string error;
-  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_TRUE(succeeded(r.srv.reload(c), error)) << error;
   for (int i = 0; i < 10; ++i) client.send_to(binding(), r.at(0));
   int answers = 0;
   while (client.receive(std::chrono::milliseconds(300))) ++answers;
@@ -429,7 +430,7 @@ TEST(Server, CoalescingIsOffByDefaultAndFollowsAReload) {
 
   c.coalesce_us = 10000;  // the widest window: a burst stays a burst on a loaded machine
   std::string error;
-  ASSERT_TRUE(r.srv.reload(c, error)) << error;
+  ASSERT_TRUE(succeeded(r.srv.reload(c), error)) << error;
   burst_and_check({&client}, {r.at(0)}, 30);
   EXPECT_TRUE(polled(r.srv));
   EXPECT_EQ(total(r.srv, counter::answered), 60U);

@@ -1,5 +1,6 @@
 // The client allow-list: prefix matching for IPv4, IPv6 and IPv4-mapped IPv6.
 #include "acl.hpp"
+#include "outcome_util.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,10 +11,10 @@ namespace {
 
 transport_address ip(const char* text) { return *transport_address::parse_ip(text, 3478); }
 
-acl make(std::vector<std::string> prefixes) {
+acl make(std::vector<prefix_setting> prefixes) {
   acl a;
   std::string error;
-  EXPECT_TRUE(acl::build(prefixes, a, error)) << error;
+  EXPECT_TRUE(succeeded(acl::build(prefixes, a), error)) << error;
   return a;
 }
 
@@ -70,9 +71,9 @@ TEST(Acl, Ipv4MappedSourcesAreCheckedAsIpv4) {
 TEST(Acl, RejectsBadPrefixesAndKeepsTheOldList) {
   acl a = make({"192.0.2.0/24"});
   std::string error;
-  EXPECT_FALSE(acl::build({"192.0.2.1/24"}, a, error));  // host bits set
+  EXPECT_FALSE(succeeded(acl::build({"192.0.2.1/24"}, a), error));  // host bits set
   EXPECT_NE(error.find("config: allow:"), std::string::npos) << error;
   EXPECT_EQ(a.size(), 1U);
-  EXPECT_FALSE(acl::build({"not-an-ip"}, a, error));
-  EXPECT_FALSE(acl::build({"10.0.0.0/33"}, a, error));
+  EXPECT_FALSE(succeeded(acl::build({"not-an-ip"}, a), error));
+  EXPECT_FALSE(succeeded(acl::build({"10.0.0.0/33"}, a), error));
 }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "outcome_util.hpp"
 #include "server.hpp"
 #include "stun/writer.hpp"
 #include "udp_peer.hpp"
@@ -151,7 +152,7 @@ TEST(Metrics, SampleOfARealServer) {
   c.allow = {"127.0.0.0/8"};
   server s(c);
   std::string error;
-  ASSERT_TRUE(s.bind(error)) << error;
+  ASSERT_TRUE(succeeded(s.bind(), error)) << error;
   const metrics_sample m = sample(s);
   ASSERT_EQ(m.listeners.size(), 2U);
   EXPECT_EQ(m.listeners[0].family, "ipv4");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <string>
 
+#include "outcome_util.hpp"
 #include "packet_batch.hpp"
 #include "rate_limiter.hpp"
 #include "worker.hpp"
@@ -72,11 +73,11 @@ TEST(Resources, MemoryCap) {
   cfg.workers = 64;
   cfg.batch = 1024;
   std::string error;
-  EXPECT_TRUE(check_memory(estimate_resources(cfg), error)) << error;  // ~1.1 GiB
+  EXPECT_TRUE(succeeded(check_memory(estimate_resources(cfg)), error)) << error;  // ~1.1 GiB
   cfg.workers = 1024;
   const auto n = estimate_resources(cfg);
   EXPECT_GT(n.memory_bytes(), 16ULL << 30);
-  EXPECT_FALSE(check_memory(n, error));
+  EXPECT_FALSE(succeeded(check_memory(n), error));
   EXPECT_EQ(error.rfind("resources: 1024 workers x 2 listeners x batch 1024: 17.", 0), 0U) << error;
   EXPECT_NE(error.find(" GiB preallocated, "), std::string::npos) << error;
   EXPECT_NE(error.find("the limit is 4.0 GiB"), std::string::npos) << error;
@@ -108,7 +109,7 @@ TEST(Resources, FdLimitTooLowUnderTheHardLimitIsRefused) {
     if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
     std::uint64_t limit = 0;
     std::string error;
-    if (ensure_fd_limit(estimate_resources(cfg), limit, error)) return 11;
+    if (succeeded(ensure_fd_limit(estimate_resources(cfg), limit), error)) return 11;
     if (limit != 200) return 12;
     if (error.find("open-file limit (RLIMIT_NOFILE) is 200 (hard 200)") == std::string::npos) return 13;
     return 0;
@@ -129,7 +130,7 @@ TEST(Resources, SoftFdLimitIsRaisedWhenTheHardLimitAllows) {
     if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) return 10;
     std::uint64_t limit = 0;
     std::string error;
-    if (!ensure_fd_limit(estimate_resources(cfg), limit, error)) return 11;
+    if (!succeeded(ensure_fd_limit(estimate_resources(cfg), limit), error)) return 11;
     rlimit now{};
     ::getrlimit(RLIMIT_NOFILE, &now);
     if (now.rlim_cur != 2 * need || limit != 2 * need) return 12;  // need plus headroom for reloads

@@ -10,6 +10,7 @@
 
 #include "cli.hpp"
 #include "config.hpp"
+#include "outcome_util.hpp"
 
 namespace pinhole::daemon {
 namespace {
@@ -17,14 +18,15 @@ namespace {
 TEST(XdpConfig, JsonKeysApplyAndRoundTrip) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(apply_json(R"({"xdp": {"interfaces": ["eth0", "eth1"], "mode": "generic"}, "xdp_required": true})",
-                         cfg, error)) << error;
+  ASSERT_TRUE(succeeded(
+      apply_json(R"({"xdp": {"interfaces": ["eth0", "eth1"], "mode": "generic"}, "xdp_required": true})", cfg), error))
+      << error;
   EXPECT_EQ(cfg.xdp.interfaces, (std::vector<std::string>{"eth0", "eth1"}));
   EXPECT_EQ(cfg.xdp.mode, "generic");
   EXPECT_TRUE(cfg.xdp_required);
-  EXPECT_TRUE(validate(cfg, error)) << error;
+  EXPECT_TRUE(succeeded(validate(cfg), error)) << error;
   config back = default_config();
-  ASSERT_TRUE(apply_json(to_json(cfg), back, error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(to_json(cfg), back), error)) << error;
   EXPECT_EQ(back, cfg);
 }
 
@@ -40,14 +42,14 @@ TEST(XdpConfig, BadValuesAreRejectedWithOneLine) {
                            R"({"xdp": {"ifaces": []}})", R"({"xdp_required": 1})"}) {
     config cfg = default_config();
     std::string error;
-    EXPECT_FALSE(apply_json(text, cfg, error)) << text;
+    EXPECT_FALSE(succeeded(apply_json(text, cfg), error)) << text;
     EXPECT_EQ(error.rfind("config: ", 0), 0U) << error;
     EXPECT_EQ(error.find('\n'), std::string::npos) << error;
   }
   config cfg = default_config();
   cfg.xdp.interfaces = {"a name that is far too long"};
   std::string error;
-  EXPECT_FALSE(validate(cfg, error));
+  EXPECT_FALSE(succeeded(validate(cfg), error));
   EXPECT_NE(error.find("xdp: interfaces"), std::string::npos) << error;
 }
 
