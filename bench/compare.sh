@@ -11,6 +11,7 @@
 #
 #   bench/compare.sh [--rate N] [--duration S] [--repeat N] [--sweep "R1 R2 ..."] [--sweep-duration S]
 #                    [--coalesce-us US] [--build-dir DIR] [--out DIR] [--no-default-workers]
+#   bench/compare.sh --netns [bench/compare_netns.sh's options]   (veth, socket path vs --xdp vs coturn)
 #
 # Each server is measured --repeat times (default 3) in interleaved rounds;
 # the table shows medians, with the range of the CPU figure.
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
     --no-default-workers) DEFAULT_WORKERS=0; shift ;;
     --coalesce-us) COALESCE=${2:?}; shift 2 ;;
     --repeat) REPEAT=${2:?}; shift 2 ;;
+    --netns) shift; exec "$ROOT/bench/compare_netns.sh" "$@" ;;  # over veth, with pinholed --xdp
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -84,12 +86,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The results, the sweep's verdicts and the table: bench/report.py.
+REPORT=(python3 "$ROOT/bench/report.py")
+# A UDP port free on loopback right now (the tests' helper; the pair's first).
 free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    if [ -z "$(ss -Hnul "sport = :$p" 2>/dev/null)" ]; then echo "$p"; return; fi
-  done
+  local p _
+  read -r p _ < <(python3 "$ROOT/tests/support/free_port_pair.py")
+  echo "$p"
 }
 
 # utime + stime of the whole process (all threads), in clock ticks. The
@@ -130,19 +133,7 @@ measure() {
   "${PRIO[@]}" taskset -c "$GEN_CPU" "$BENCH" --server "127.0.0.1:$PORT" --rate "$rate" --duration "$secs" --json --busy-poll \
     >"$OUT/$tag.bench.json" || true
   after=$(cpu_ticks "$SERVER_PID")
-  python3 - "$OUT/$tag.bench.json" "$((after - before))" "$TCK" "$name" >"$OUT/$tag.json" <<'PY'
-import json, sys
-path, ticks, tck, name = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-try:
-    r = json.load(open(path))
-except Exception:
-    r = {"sent": 0, "answered": 0, "lost": 0, "loss_pct": 100.0, "offered_rps": 0, "rps": 0, "p99_us": 0, "target_rate": 0}
-cpu_us = ticks * 1e6 / tck
-r["server"] = name
-r["server_cpu_s"] = cpu_us / 1e6
-r["cpu_us_per_req"] = cpu_us / r["answered"] if r["answered"] else None
-print(json.dumps(r))
-PY
+  "${REPORT[@]}" record "$OUT/$tag.bench.json" "$((after - before))" "$TCK" "$name" >"$OUT/$tag.json"
 }
 
 # sweep NAME: offered rates in $SWEEP until loss >= 1 % twice in a row or the
@@ -151,18 +142,11 @@ sweep() {
   local name=$1 over=0 rate
   for rate in $SWEEP; do
     measure "$name" "$rate" "$SWEEP_DURATION" "sweep-$name-$rate"
-    python3 - "$OUT/sweep-$name-$rate.json" "$rate" <<'PY' || return 0
-import json, sys
-r = json.load(open(sys.argv[1])); rate = int(sys.argv[2])
-print(f"  sweep {r['server']:<10} offered {r['offered_rps']:>9.0f}/s  answered {r['rps']:>9.0f}/s  loss {r['loss_pct']:8.4f} %", file=sys.stderr)
-sys.exit(1 if r["offered_rps"] < 0.97 * rate else 0)  # generator limit reached
-PY
-    if python3 -c "import json,sys; sys.exit(0 if json.load(open('$OUT/sweep-$name-$rate.json'))['loss_pct'] >= 1 else 1)"; then
-      over=$((over + 1))
-      [ "$over" -lt 2 ] || return 0
-    else
-      over=0
-    fi
+    case $("${REPORT[@]}" sweep-step "$OUT/sweep-$name-$rate.json" "$rate") in
+      limit) return 0 ;;  # the generator cannot offer this rate
+      lossy) over=$((over + 1)); [ "$over" -lt 2 ] || return 0 ;;
+      *) over=0 ;;
+    esac
   done
 }
 
@@ -228,69 +212,5 @@ if [ -n "$SWEEP" ]; then
   stop_server
 fi
 
-python3 - "$OUT" "$RATE" "$COALESCE" <<'PY' | tee "$OUT/table.md"
-import glob, json, os, sys
-out, rate, coalesce = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-def runs(name):
-    """Every round's result for `name` at the main rate."""
-    return [json.load(open(p)) for p in sorted(glob.glob(os.path.join(out, f"{name}-{rate}-r*.json")))]
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-def load(name):
-    """The median round: each figure is the median over the rounds (CPU also
-    with its range)."""
-    rs = [r for r in runs(name) if r.get("cpu_us_per_req")]
-    if not rs:
-        return None
-    m = dict(rs[0])
-    for k in ("offered_rps", "rps", "loss_pct", "p99_us", "cpu_us_per_req"):
-        m[k] = median([r[k] for r in rs])
-    m["cpu_min"] = min(r["cpu_us_per_req"] for r in rs)
-    m["cpu_max"] = max(r["cpu_us_per_req"] for r in rs)
-    m["rounds"] = len(rs)
-    return m
-def best(name):
-    """Highest swept rate answered with < 0.1 % loss; '>=' when the next step
-    up was out of the generator's reach rather than lost by the server."""
-    sweeps = [json.load(open(p)) for p in glob.glob(os.path.join(out, f"sweep-{name}-*.json"))]
-    if not sweeps:
-        return "-"  # no sweep run (--sweep "")
-    offered = [r for r in sweeps if r["offered_rps"] >= 0.97 * r["target_rate"]]
-    limited = len(offered) < len(sweeps)
-    ok = [r["target_rate"] for r in offered if r["sent"] and r["loss_pct"] < 0.1]
-    if not ok:
-        return "< sweep start"
-    lost_above = any(r["loss_pct"] >= 0.1 and r["target_rate"] > max(ok) for r in sweeps)
-    return f"{max(ok):,}" if lost_above or not limited else f">= {max(ok):,} (generator limit)"
-labels = {"pinholed": "pinholed (1 worker, pinned)", "coturn": "coturn -m 0 (pinned)",
-          "pinholed-default": "pinholed (default workers, unpinned)",
-          "pinholed-coalesce": f"pinholed --coalesce-us {coalesce} (1 worker, pinned)",
-          "floor": "kernel floor: pinhole-floor, epoll (pinned)",
-          "floor-timer": f"kernel floor: pinhole-floor --poll-us {coalesce} (pinned)"}
-rows = [(n, load(n)) for n in ("pinholed", "coturn", "pinholed-default", "pinholed-coalesce", "floor", "floor-timer")]
-print(f"Medians of {max((r['rounds'] for _, r in rows if r), default=0)} interleaved rounds; CPU range in brackets.")
-print()
-print("| server | offered req/s | answered req/s | loss % | p99 us | server CPU-us/req | highest rate with < 0.1 % loss |")
-print("|---|---:|---:|---:|---:|---:|---:|")
-for name, r in rows:
-    if r is None:
-        continue
-    cpu = f"{r['cpu_us_per_req']:.2f}"
-    if r["rounds"] > 1:
-        cpu += f" ({r['cpu_min']:.2f}-{r['cpu_max']:.2f})"
-    top = best(name) if name in ("pinholed", "coturn") else "-"
-    print(f"| {labels[name]} | {r['offered_rps']:,.0f} | {r['rps']:,.0f} | {r['loss_pct']:.3f} | {r['p99_us']:.0f} | {cpu} | {top} |")
-# load() keeps only rounds with a CPU figure, so every row here has one.
-p, c = load("pinholed"), load("coturn")
-if p and c:
-    print(f"| ratio coturn / pinholed | | | | {c['p99_us'] / max(p['p99_us'], 1e-9):.1f}x | "
-          f"{c['cpu_us_per_req'] / p['cpu_us_per_req']:.1f}x | |")
-for mine, floor, label in (("pinholed", "floor", "pinholed / kernel floor (epoll)"),
-                           ("pinholed-coalesce", "floor-timer", f"pinholed / kernel floor (timer, {coalesce} us)")):
-    a, b = load(mine), load(floor)
-    if a and b:
-        print(f"| {label} | | | | | {a['cpu_us_per_req'] / b['cpu_us_per_req']:.2f}x | |")
-PY
+"${REPORT[@]}" table "$OUT" "$RATE" "$COALESCE" | tee "$OUT/table.md"
 echo "raw results: $OUT" >&2

@@ -1,7 +1,5 @@
 #include "acl.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 
 namespace pinhole::daemon {
@@ -20,11 +18,6 @@ std::uint64_t top_bits(unsigned bits, unsigned width) noexcept {
   return bits >= width ? all : (all & ~((std::uint64_t{1} << (width - bits)) - 1));
 }
 
-bool is_v4_mapped(const std::array<std::uint8_t, 16>& ip) noexcept {
-  return std::all_of(ip.begin(), ip.begin() + 10, [](std::uint8_t b) { return b == 0; }) && ip[10] == 0xff &&
-         ip[11] == 0xff;
-}
-
 }  // namespace
 
 bool acl::build(const std::vector<std::string>& prefixes, acl& out, std::string& error) {
@@ -35,7 +28,7 @@ bool acl::build(const std::vector<std::string>& prefixes, acl& out, std::string&
       error = "config: allow: \"" + text + "\" is not an IP prefix like \"198.51.100.0/24\" with zero host bits";
       return false;
     }
-    if (p.family == AF_INET) {
+    if (p.family == stun::family::ipv4) {
       const auto mask = static_cast<std::uint32_t>(top_bits(p.length, 32));
       result.v4_.push_back({static_cast<std::uint32_t>(load_be(p.ip.data(), 4)) & mask, mask});
     } else {
@@ -50,9 +43,8 @@ bool acl::build(const std::vector<std::string>& prefixes, acl& out, std::string&
 
 bool acl::allows(const stun::transport_address& a) const noexcept {
   if (empty()) return true;
-  if (a.fam == stun::family::ipv4 || is_v4_mapped(a.ip)) {
-    const std::uint8_t* p = a.fam == stun::family::ipv4 ? a.ip.data() : a.ip.data() + 12;
-    const auto ip = static_cast<std::uint32_t>(load_be(p, 4));
+  if (a.fam == stun::family::ipv4 || a.is_v4_mapped()) {
+    const auto ip = static_cast<std::uint32_t>(load_be(a.unmap_v4().ip.data(), 4));
     return std::any_of(v4_.begin(), v4_.end(), [ip](const v4_entry& e) { return (ip & e.mask) == e.net; });
   }
   const std::uint64_t hi = load_be(a.ip.data(), 8);

@@ -75,9 +75,7 @@ double parse_rate(const char* flag, const std::string& s) {
 }
 
 std::string check_ip(const char* flag, const std::string& s) {
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!parse_ip(s, fam, ip)) bad_value(flag, "IP address", s);
+  if (!stun::transport_address::parse_literal(s)) bad_value(flag, "IP address", s);
   return s;
 }
 
@@ -107,7 +105,11 @@ po::options_description visible_options() {
       ("software", po::value<std::string>()->value_name("TEXT"), "SOFTWARE attribute text (empty = omitted)")
       ("metrics", po::value<std::string>()->value_name("ADDR:PORT"), "serve Prometheus metrics over HTTP here")
       ("allow", po::value<std::vector<std::string>>()->value_name("PREFIX"),
-       "only answer clients in PREFIX (repeatable; replaces the configured list)");
+       "only answer clients in PREFIX (repeatable; replaces the configured list)")
+      ("xdp", po::value<std::vector<std::string>>()->value_name("IFACE"),
+       "answer bare Binding requests in XDP on IFACE (repeatable; replaces the configured list)")
+      ("xdp-generic", "attach XDP in generic (skb) mode instead of native (driver) mode")
+      ("xdp-required", "exit 2 if the XDP fast path cannot be attached");
 
   po::options_description nat("RFC 5780 NAT behaviour discovery (both IPs enable it)");
   nat.add_options()
@@ -217,6 +219,11 @@ void apply_flags(const po::variables_map& vm, config& cfg) {
   if (const auto* v = get(vm, "auth-password")) cfg.auth.password = *v;
   if (vm.count("require-auth") != 0) cfg.auth.required = true;
   if (vm.count("share-port") != 0) cfg.share_port = true;
+  if (const auto it = vm.find("xdp"); it != vm.end() && !it->second.empty()) {
+    cfg.xdp.interfaces = it->second.as<std::vector<std::string>>();
+  }
+  if (vm.count("xdp-generic") != 0) cfg.xdp.mode = "generic";
+  if (vm.count("xdp-required") != 0) cfg.xdp_required = true;
 }
 
 // Boost.Program_options 1.74 builds an error message by replacing each
@@ -302,7 +309,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
     config cfg = default_config();
     // The default listeners are for plain mode: RFC 5780 mode binds its four
     // sockets plus only the listen addresses the file or --listen set. A
-    // listen_spec with no family never parses, so it marks "file left
+    // listen_spec with no text never parses, so it marks "file left
     // listen alone".
     const auto default_listen = cfg.listen;
     cfg.listen = {listen_spec{}};
@@ -311,7 +318,7 @@ cli_result parse_cli(int argc, const char* const* argv) {
       std::string error;
       if (!load_file(*path, cfg, error)) return fail(error);
     }
-    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].family == 0);
+    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].text.empty());
     if (!listen_set) cfg.listen = default_listen;
     listen_set = listen_set || vm.count("listen") != 0;
     const config from_file = cfg;

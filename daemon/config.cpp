@@ -4,6 +4,7 @@
 #include "config.hpp"
 
 #include "log.hpp"
+#include "stun/limits.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -36,9 +37,9 @@ constexpr std::uint64_t k_max_table = 16777216;
 constexpr std::uint64_t k_max_drain_grace_ms = 3600000;  // an hour
 constexpr double k_max_rate = 1e9;
 constexpr std::size_t k_max_file = 1U << 20;        // 1 MiB is plenty for a config file
-constexpr std::size_t k_max_username = 508;         // RFC 8489 §14.3: fewer than 509 bytes
-constexpr std::size_t k_max_software_chars = 127;   // RFC 8489 §14.14: fewer than 128 characters
-constexpr std::size_t k_max_software_bytes = 763;
+constexpr std::size_t k_max_username = stun::limits::username_bytes;    // RFC 8489 §14.3: fewer than 509 bytes
+constexpr std::size_t k_max_software_chars = stun::limits::text_chars;  // RFC 8489 §14.14: fewer than 128 characters
+constexpr std::size_t k_max_software_bytes = stun::limits::text_bytes;
 // RFC 8489 sets no length for a short-term password; this cap is ours (the
 // key is the password itself, RFC 8489 §9.1.1: "key = OpaqueString(password)").
 constexpr std::size_t k_max_password = 1024;
@@ -169,9 +170,7 @@ std::vector<std::string> get_string_array(const json& v, const std::string& path
 
 std::string get_ip_string(const json& v, const std::string& path) {
   std::string s = get_string(v, path);
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!s.empty() && !parse_ip(s, fam, ip)) fail(path, "IP address or \"\"", v);
+  if (!s.empty() && !stun::transport_address::parse_literal(s)) fail(path, "IP address or \"\"", v);
   return s;
 }
 
@@ -210,6 +209,21 @@ void apply_rate_limit(const json& obj, rate_limit_config& r, const std::string& 
     else if (key == "table_size") r.table_size = static_cast<std::uint32_t>(get_uint(v, p, 1, k_max_table));
     else if (key == "global_rate") r.global_rate = get_rate(v, p);
     else unknown_key(key, path);
+  }
+}
+
+void apply_xdp(const json& obj, xdp_config& x, const std::string& path) {
+  expect_object(obj, path);
+  for (const auto& [key, v] : obj.items()) {
+    const std::string p = path + "/" + key;
+    if (key == "interfaces") {
+      x.interfaces = get_string_array(v, p);
+    } else if (key == "mode") {
+      x.mode = get_string(v, p);
+      if (x.mode != "native" && x.mode != "generic") fail(p, "\"native\" or \"generic\"", v);
+    } else {
+      unknown_key(key, path);
+    }
   }
 }
 
@@ -266,6 +280,10 @@ void apply_root(const json& root, config& cfg) {
       cfg.share_port = get_bool(v, p);
     } else if (key == "drain_grace_ms") {
       cfg.drain_grace_ms = static_cast<unsigned>(get_uint(v, p, 0, k_max_drain_grace_ms));
+    } else if (key == "xdp") {
+      apply_xdp(v, cfg.xdp, p);
+    } else if (key == "xdp_required") {
+      cfg.xdp_required = get_bool(v, p);
     } else {
       unknown_key(key, "");
     }
@@ -358,10 +376,6 @@ json parse_strict(const std::string& text) {
   return json::parse(text, cb, /*allow_exceptions=*/true, /*ignore_comments=*/true);
 }
 
-bool is_unspecified(const std::array<std::uint8_t, 16>& ip) {
-  return std::all_of(ip.begin(), ip.end(), [](std::uint8_t b) { return b == 0; });
-}
-
 // Counts UTF-8 code points; false if the text is not valid UTF-8.
 bool utf8_length(std::string_view s, std::size_t& chars) {
   chars = 0;
@@ -417,61 +431,21 @@ std::string sys_error(int err) { return std::error_code(err, std::generic_catego
 
 }  // namespace
 
-bool parse_ip(std::string_view text, int& family, std::array<std::uint8_t, 16>& ip) {
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return false;
-  const std::string s(text);  // inet_pton needs a terminator
-  std::array<std::uint8_t, 16> buf{};
-  if (s.find(':') == std::string::npos) {
-    if (inet_pton(AF_INET, s.c_str(), buf.data()) != 1) return false;
-    family = AF_INET;
-  } else {
-    if (inet_pton(AF_INET6, s.c_str(), buf.data()) != 1) return false;
-    family = AF_INET6;
-  }
-  ip = buf;
-  return true;
-}
-
 bool parse_listen(std::string_view text, listen_spec& out) {
-  std::string_view host;
-  std::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    if (host.find(':') == std::string_view::npos) return false;  // brackets are for IPv6 only
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) return false;  // unbracketed IPv6
-  }
-  if (port.empty() || port.size() > 5 ||
-      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  unsigned value = 0;
-  const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (ec != std::errc{} || ptr != port.data() + port.size() || value > 65535U) return false;
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!parse_ip(host, fam, ip)) return false;
+  const auto addr = stun::transport_address::parse(text);
+  if (!addr) return false;
   out.text = std::string(text);
-  out.family = fam;
-  out.ip = ip;
-  out.port = static_cast<std::uint16_t>(value);
+  out.addr = *addr;
   return true;
 }
 
 bool parse_prefix(std::string_view text, ip_prefix& out) {
   const auto slash = text.find('/');
   const std::string_view addr = text.substr(0, slash);
-  int fam = 0;
-  std::array<std::uint8_t, 16> ip{};
-  if (!parse_ip(addr, fam, ip)) return false;
-  const unsigned max_len = fam == AF_INET ? 32U : 128U;
+  const auto parsed = stun::transport_address::parse_literal(addr);
+  if (!parsed) return false;
+  const auto& ip = parsed->ip;
+  const unsigned max_len = parsed->fam == stun::family::ipv4 ? 32U : 128U;
   unsigned len = max_len;
   if (slash != std::string_view::npos) {
     const std::string_view digits = text.substr(slash + 1);
@@ -486,7 +460,7 @@ bool parse_prefix(std::string_view text, ip_prefix& out) {
   for (unsigned bit = len; bit < max_len; ++bit) {
     if ((ip[bit / 8U] & (0x80U >> (bit % 8U))) != 0U) return false;
   }
-  out.family = fam;
+  out.family = parsed->fam;
   out.ip = ip;
   out.length = len;
   return true;
@@ -594,10 +568,10 @@ bool validate(const config& cfg, std::string& error) {
   if (cfg.listen.empty() && !cfg.rfc5780.enabled) return bad("listen: at least one address is required");
   for (std::size_t i = 0; i < cfg.listen.size(); ++i) {
     const auto& s = cfg.listen[i];
-    if (s.family != AF_INET && s.family != AF_INET6) return bad("listen: " + json_quote(s.text) + " has no address family");
+    if (s.text.empty()) return bad("listen: " + json_quote(s.text) + " has no address family");
     for (std::size_t j = 0; j < i; ++j) {
       const auto& o = cfg.listen[j];
-      if (o.family == s.family && o.ip == s.ip && o.port == s.port && s.port != 0) {
+      if (o.addr == s.addr && s.addr.port != 0) {
         return bad("listen: duplicate address " + json_quote(s.text));
       }
     }
@@ -605,34 +579,31 @@ bool validate(const config& cfg, std::string& error) {
 
   // rfc5780
   const auto& r = cfg.rfc5780;
-  int pfam = 0;
-  int afam = 0;
-  std::array<std::uint8_t, 16> pip{};
-  std::array<std::uint8_t, 16> aip{};
-  if (!r.primary_ip.empty() && !parse_ip(r.primary_ip, pfam, pip)) {
+  const auto pip = stun::transport_address::parse_literal(r.primary_ip);
+  const auto aip = stun::transport_address::parse_literal(r.alternate_ip);
+  if (!r.primary_ip.empty() && !pip) {
     return bad("rfc5780: primary_ip " + json_quote(r.primary_ip) + " is not an IP address");
   }
-  if (!r.alternate_ip.empty() && !parse_ip(r.alternate_ip, afam, aip)) {
+  if (!r.alternate_ip.empty() && !aip) {
     return bad("rfc5780: alternate_ip " + json_quote(r.alternate_ip) + " is not an IP address");
   }
   for (const auto* adv : {&r.advertised_primary_ip, &r.advertised_alternate_ip}) {
-    int fam = 0;
-    std::array<std::uint8_t, 16> ip{};
     const char* name = adv == &r.advertised_primary_ip ? "advertised_primary_ip" : "advertised_alternate_ip";
     if (adv->empty()) continue;
-    if (!parse_ip(*adv, fam, ip)) return bad(std::string("rfc5780: ") + name + " " + json_quote(*adv) + " is not an IP address");
-    if (r.enabled && pfam != 0 && fam != pfam) {
+    const auto ip = stun::transport_address::parse_literal(*adv);
+    if (!ip) return bad(std::string("rfc5780: ") + name + " " + json_quote(*adv) + " is not an IP address");
+    if (r.enabled && pip && ip->fam != pip->fam) {
       return bad(std::string("rfc5780: ") + name + " must be the same address family as primary_ip");
     }
-    if (r.enabled && is_unspecified(ip)) return bad(std::string("rfc5780: ") + name + " must be a specific address, not " + *adv);
+    if (r.enabled && ip->is_unspecified()) return bad(std::string("rfc5780: ") + name + " must be a specific address, not " + *adv);
   }
   if (r.enabled) {
     if (r.primary_ip.empty()) return bad("rfc5780: enabled but primary_ip is empty");
     if (r.alternate_ip.empty()) return bad("rfc5780: enabled but alternate_ip is empty");
-    if (pfam != afam) return bad("rfc5780: primary_ip and alternate_ip must be the same address family");
-    if (pip == aip) return bad("rfc5780: primary_ip and alternate_ip must be different addresses");
-    if (is_unspecified(pip)) return bad("rfc5780: primary_ip must be a specific address, not " + r.primary_ip);
-    if (is_unspecified(aip)) return bad("rfc5780: alternate_ip must be a specific address, not " + r.alternate_ip);
+    if (pip->fam != aip->fam) return bad("rfc5780: primary_ip and alternate_ip must be the same address family");
+    if (pip->ip == aip->ip) return bad("rfc5780: primary_ip and alternate_ip must be different addresses");
+    if (pip->is_unspecified()) return bad("rfc5780: primary_ip must be a specific address, not " + r.primary_ip);
+    if (aip->is_unspecified()) return bad("rfc5780: alternate_ip must be a specific address, not " + r.alternate_ip);
     if (r.primary_port == 0 || r.alternate_port == 0) return bad("rfc5780: ports must be 1-65535");
     if (r.primary_port == r.alternate_port) return bad("rfc5780: primary_port and alternate_port must differ");
   }
@@ -707,6 +678,14 @@ bool validate(const config& cfg, std::string& error) {
 
   // drain mode
   if (cfg.drain_grace_ms > k_max_drain_grace_ms) return bad("drain_grace_ms: must be 0-3600000");
+
+  // XDP fast path
+  if (cfg.xdp.mode != "native" && cfg.xdp.mode != "generic") return bad("xdp: mode must be \"native\" or \"generic\"");
+  for (const auto& name : cfg.xdp.interfaces) {
+    if (name.empty() || name.size() > 15 || has_control(name) || name.find_first_of(" /") != std::string::npos) {
+      return bad("xdp: interfaces: " + json_quote(name) + " is not an interface name");
+    }
+  }
   return true;
 }
 
@@ -748,6 +727,10 @@ std::string to_json(const config& cfg) {
   j["user"] = cfg.user;
   j["share_port"] = cfg.share_port;
   j["drain_grace_ms"] = cfg.drain_grace_ms;
+  ojson xdp_ifaces = ojson::array();
+  for (const auto& i : cfg.xdp.interfaces) xdp_ifaces.push_back(i);
+  j["xdp"] = ojson{{"interfaces", std::move(xdp_ifaces)}, {"mode", cfg.xdp.mode}};
+  j["xdp_required"] = cfg.xdp_required;
   // Strings set from the command line may not be valid UTF-8; never throw here.
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -8,14 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include "stun/address.hpp"
+
 namespace pinhole::daemon {
 
 // One "IP:PORT" listen (or metrics) address. IPv6 must be bracketed: "[::1]:3478".
 struct listen_spec {
-  std::string text;                  // as written in the config / on the command line
-  int family = 0;                    // AF_INET or AF_INET6
-  std::array<std::uint8_t, 16> ip{}; // network order; IPv4 uses the first 4 bytes, rest zero
-  std::uint16_t port = 0;            // 0 = kernel-chosen (useful for tests)
+  std::string text;               // as written in the config / on the command line; "" = no address
+  stun::transport_address addr;   // port 0 = kernel-chosen (useful for tests)
 
   friend bool operator==(const listen_spec&, const listen_spec&) = default;
 };
@@ -48,6 +48,14 @@ struct rate_limit_config {
   friend bool operator==(const rate_limit_config&, const rate_limit_config&) = default;
 };
 
+// The optional XDP fast path (daemon/xdp/): interfaces it attaches to.
+struct xdp_config {
+  std::vector<std::string> interfaces;  // empty = off
+  std::string mode = "native";          // "native" (driver) or "generic" (skb)
+
+  friend bool operator==(const xdp_config&, const xdp_config&) = default;
+};
+
 struct config {
   // default: "0.0.0.0:3478" and "[::]:3478". RFC 5780 mode binds its four
   // sockets and only the listen addresses set explicitly (file or --listen;
@@ -66,6 +74,8 @@ struct config {
   std::string user;                  // drop privileges to this user after binding when root; "" = don't
   bool share_port = false;           // bind even if another process of this uid serves the port (SO_REUSEPORT)
   unsigned drain_grace_ms = 10000;   // drain mode (SIGUSR1): keep answering this long, then drop; max 3600000
+  xdp_config xdp;
+  bool xdp_required = false;         // XDP unavailable: exit 2 instead of serving from sockets only
 
   friend bool operator==(const config&, const config&) = default;
 };
@@ -94,15 +104,14 @@ std::string to_json(const config& cfg);
 // beyond `out.text`) ----
 
 // "1.2.3.4:3478" / "[2001:db8::1]:3478"; port 0..65535. false on any syntax error.
+// The grammar is stun::transport_address::parse's; IP literals (no brackets,
+// no zone) are stun::transport_address::parse_literal's.
 bool parse_listen(std::string_view text, listen_spec& out);
-
-// An IP literal "192.0.2.1" / "2001:db8::1" (no brackets, no zone).
-bool parse_ip(std::string_view text, int& family, std::array<std::uint8_t, 16>& ip);
 
 // An ACL prefix "198.51.100.0/24", "2001:db8::/32", or a bare IP (= /32 or /128).
 // Host bits beyond the prefix length must be zero.
 struct ip_prefix {
-  int family = 0;                     // AF_INET or AF_INET6
+  stun::family family = stun::family::ipv4;
   std::array<std::uint8_t, 16> ip{};  // network order; IPv4 uses the first 4 bytes
   unsigned length = 0;                // prefix length in bits
 

@@ -96,8 +96,10 @@ metrics_sample sample(const server& s) {
   return m;
 }
 
-std::string render_prometheus(const metrics_sample& m) {
-  writer w;
+namespace {
+
+// Per listener: requests by outcome and error responses by code.
+void render_outcomes(writer& w, const metrics_sample& m) {
   // Requests by result: every received datagram ends in exactly one of these.
   static constexpr std::pair<counter, const char*> results[] = {
       {counter::answered, "answered"},
@@ -128,6 +130,10 @@ std::string render_prometheus(const metrics_sample& m) {
     w.sample("pinholed_error_responses_total", base + ",code=\"420\"", get(l.values, counter::error_420));
     w.sample("pinholed_error_responses_total", base + ",code=\"other\"", get(l.values, counter::error_other));
   }
+}
+
+// Per listener: datagrams and bytes; then the all-listener total.
+void render_traffic(writer& w, const metrics_sample& m) {
   static constexpr std::tuple<counter, const char*, const char*> plain[] = {
       {counter::received, "pinholed_received_datagrams_total", "UDP datagrams read from the listener."},
       {counter::send_failed, "pinholed_send_failures_total", "Responses the kernel did not accept."},
@@ -141,7 +147,10 @@ std::string render_prometheus(const metrics_sample& m) {
   w.family("pinholed_all_requests_total", "counter",
            "Datagrams received on all listeners since start, including listeners removed by a reload.");
   w.sample("pinholed_all_requests_total", "", get(m.totals, counter::received));
+}
 
+// Time inside pinholed and how the workers woke up.
+void render_latency(writer& w, const metrics_sample& m) {
   w.family("pinholed_request_duration_seconds", "histogram",
            "Time a request spends inside pinholed, from recvmmsg return to sendmmsg return of its batch.");
   for (std::size_t i = 0; i < latency_bounds_ns.size(); ++i) {
@@ -157,7 +166,10 @@ std::string render_prometheus(const metrics_sample& m) {
   w.family("pinholed_coalesce_polls_total", "counter",
            "Timed reads of the sockets made under load instead of waiting for readiness (coalesce_us).");
   w.sample("pinholed_coalesce_polls_total", "", m.polls);
+}
 
+// The process: uptime, build, configuration, health.
+void render_process(writer& w, const metrics_sample& m) {
   w.family("pinholed_uptime_seconds", "gauge", "Seconds since pinholed started.");
   w.sample("pinholed_uptime_seconds", "", number(m.uptime_seconds));
   w.family("pinholed_start_time_seconds", "gauge", "Start time of pinholed, Unix seconds.");
@@ -183,6 +195,10 @@ std::string render_prometheus(const metrics_sample& m) {
   w.sample("pinholed_healthy", "", m.healthy ? 1U : 0U);
   w.family("pinholed_draining", "gauge", "1 in drain mode (SIGUSR1 until SIGUSR2 or a reload): /healthz is 503.");
   w.sample("pinholed_draining", "", m.draining ? 1U : 0U);
+}
+
+// The metrics HTTP endpoint itself.
+void render_http(writer& w, const metrics_sample& m) {
   w.family("pinholed_http_open_connections", "gauge", "Connections open to the metrics endpoint.");
   w.sample("pinholed_http_open_connections", "", m.http_open);
   w.family("pinholed_http_connections_accepted_total", "counter", "Connections accepted by the metrics endpoint.");
@@ -196,6 +212,17 @@ std::string render_prometheus(const metrics_sample& m) {
   w.family("pinholed_http_accept_paused_total", "counter",
            "Times the metrics endpoint paused accepting because accept() failed (out of file descriptors).");
   w.sample("pinholed_http_accept_paused_total", "", m.http_accept_paused);
+}
+
+}  // namespace
+
+std::string render_prometheus(const metrics_sample& m) {
+  writer w;
+  render_outcomes(w, m);
+  render_traffic(w, m);
+  render_latency(w, m);
+  render_process(w, m);
+  render_http(w, m);
   return std::move(w.out);
 }
 

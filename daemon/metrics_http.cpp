@@ -12,6 +12,7 @@
 
 #include "config.hpp"
 #include "log.hpp"
+#include "stun/address.hpp"
 
 namespace pinhole::daemon {
 
@@ -174,22 +175,22 @@ metrics_http::metrics_http(asio::io_context& io, http_handler handler, http_limi
 metrics_http::~metrics_http() { close(); }
 
 std::error_code metrics_http::listen(const std::string& address) {
-  listen_spec spec;
-  if (!parse_listen(address, spec)) return std::make_error_code(std::errc::invalid_argument);
+  const auto spec = stun::transport_address::parse(address);
+  if (!spec) return std::make_error_code(std::errc::invalid_argument);
   tcp::endpoint ep;
-  if (spec.family == AF_INET) {
+  if (spec->fam == stun::family::ipv4) {
     asio::ip::address_v4::bytes_type b{};
-    std::copy_n(spec.ip.begin(), 4, b.begin());
-    ep = tcp::endpoint(asio::ip::address_v4(b), spec.port);
+    std::copy_n(spec->ip.begin(), 4, b.begin());
+    ep = tcp::endpoint(asio::ip::address_v4(b), spec->port);
   } else {
     asio::ip::address_v6::bytes_type b{};
-    std::copy_n(spec.ip.begin(), 16, b.begin());
-    ep = tcp::endpoint(asio::ip::address_v6(b), spec.port);
+    std::copy_n(spec->ip.begin(), 16, b.begin());
+    ep = tcp::endpoint(asio::ip::address_v6(b), spec->port);
   }
   boost::system::error_code ec;
   acceptor_.open(ep.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && spec.family == AF_INET6) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec && spec->fam == stun::family::ipv6) acceptor_.set_option(asio::ip::v6_only(true), ec);
   if (!ec) acceptor_.bind(ep, ec);
   if (!ec) acceptor_.listen(128, ec);  // room for a scraper behind a burst of connects
   if (ec) {

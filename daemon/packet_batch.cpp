@@ -62,7 +62,7 @@ int packet_batch::receive(int fd) noexcept {
     d.payload = std::span<const std::byte>(rx_data_.data() + i * slot_, d.truncated ? 0 : len);
     d.has_local = false;
     d.ifindex = 0;
-    if (!from_sockaddr(reinterpret_cast<const sockaddr*>(&rx_names_[i]), d.peer)) d.truncated = true;
+    if (!stun::from_sockaddr(rx_names_[i], d.peer)) d.truncated = true;
     // The local address the datagram reached (IP_PKTINFO / IPV6_PKTINFO).
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -116,7 +116,7 @@ void packet_batch::queue(std::size_t size, const stun::transport_address& to, co
   msghdr& h = tx_msgs_[i].msg_hdr;
   h = msghdr{};
   h.msg_name = &tx_names_[i];
-  h.msg_namelen = to_sockaddr(to, tx_names_[i]);
+  h.msg_namelen = stun::to_sockaddr(to, tx_names_[i]);
   h.msg_iov = &tx_iov_[i];
   h.msg_iovlen = 1;
   if (via.has_local && via.local.fam == to.fam) {
@@ -197,7 +197,7 @@ std::size_t packet_batch::flush_single(int fd, std::size_t from) noexcept {
 
 bool packet_batch::send_one(int fd, std::span<const std::byte> data, const stun::transport_address& to) noexcept {
   sockaddr_storage ss;
-  const socklen_t len = to_sockaddr(to, ss);
+  const socklen_t len = stun::to_sockaddr(to, ss);
   return ::sendto(fd, data.data(), data.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&ss), len) ==
          static_cast<ssize_t>(data.size());
 }

@@ -7,14 +7,6 @@
 
 namespace pinhole::daemon {
 
-stun::transport_address to_address(const listen_spec& l) noexcept {
-  stun::transport_address a;
-  a.fam = l.family == AF_INET6 ? stun::family::ipv6 : stun::family::ipv4;
-  a.ip = l.ip;
-  a.port = l.port;
-  return a;
-}
-
 namespace {
 
 std::uint64_t random_seed() noexcept {

@@ -86,7 +86,4 @@ class state_cache {
   std::uint64_t version_ = 0;
 };
 
-// listen_spec (config) -> transport_address (codec).
-stun::transport_address to_address(const listen_spec& l) noexcept;
-
 }  // namespace pinhole::daemon

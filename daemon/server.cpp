@@ -35,7 +35,7 @@ std::vector<wanted> plan(const config& cfg) {
     }
   }
   for (const auto& l : cfg.listen) {
-    const auto a = to_address(l);
+    const auto a = l.addr;
     bool dup = false;
     for (const auto& w : out) dup = dup || w.addr == a;
     if (!dup) out.push_back({a, socket_role::single});
@@ -63,7 +63,7 @@ void close_all(const std::vector<std::vector<int>>& fds) {
 // True if a socket bound to `a` and one bound to `b` share datagrams' way in:
 // same family and port, and the same IP or either a wildcard.
 bool overlaps(const stun::transport_address& a, const stun::transport_address& b) noexcept {
-  return a.fam == b.fam && a.port != 0 && a.port == b.port && (a.ip == b.ip || is_wildcard(a) || is_wildcard(b));
+  return a.fam == b.fam && a.port != 0 && a.port == b.port && (a.ip == b.ip || a.is_unspecified() || b.is_unspecified());
 }
 
 // Opens one socket per worker for `w`. The quad keeps one port per column

@@ -24,85 +24,15 @@ std::error_code bound_address(int fd, stun::transport_address& bound) noexcept {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return last_error();
-  if (!from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), bound)) return std::make_error_code(std::errc::address_family_not_supported);
+  if (!stun::from_sockaddr(ss, bound)) return std::make_error_code(std::errc::address_family_not_supported);
   return {};
 }
 
 }  // namespace
 
-bool is_wildcard(const stun::transport_address& a) noexcept {
-  for (std::size_t i = 0; i < a.ip_size(); ++i) {
-    if (a.ip[i] != 0) return false;
-  }
-  return true;
-}
-
-bool is_v4_mapped(const stun::transport_address& a) noexcept {
-  if (a.fam != stun::family::ipv6) return false;
-  for (std::size_t i = 0; i < 10; ++i) {
-    if (a.ip[i] != 0) return false;
-  }
-  return a.ip[10] == 0xff && a.ip[11] == 0xff;
-}
-
-stun::transport_address unmap_v4(const stun::transport_address& a) noexcept {
-  if (!is_v4_mapped(a)) return a;
-  stun::transport_address out;
-  out.fam = stun::family::ipv4;
-  std::memcpy(out.ip.data(), a.ip.data() + 12, 4);
-  out.port = a.port;
-  return out;
-}
-
-stun::transport_address map_v4(const stun::transport_address& a) noexcept {
-  if (a.fam != stun::family::ipv4) return a;
-  stun::transport_address out;
-  out.fam = stun::family::ipv6;
-  out.ip[10] = 0xff;
-  out.ip[11] = 0xff;
-  std::memcpy(out.ip.data() + 12, a.ip.data(), 4);
-  out.port = a.port;
-  return out;
-}
-
-socklen_t to_sockaddr(const stun::transport_address& a, sockaddr_storage& out) noexcept {
-  std::memset(&out, 0, sizeof out);
-  if (a.fam == stun::family::ipv4) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&out);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(a.port);
-    std::memcpy(&sin->sin_addr, a.ip.data(), 4);
-    return sizeof(sockaddr_in);
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(a.port);
-  std::memcpy(&sin6->sin6_addr, a.ip.data(), 16);
-  return sizeof(sockaddr_in6);
-}
-
-bool from_sockaddr(const sockaddr* sa, stun::transport_address& out) noexcept {
-  if (sa->sa_family == AF_INET) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
-    out.fam = stun::family::ipv4;
-    out.ip = {};
-    std::memcpy(out.ip.data(), &sin->sin_addr, 4);
-    out.port = ntohs(sin->sin_port);
-    return true;
-  }
-  if (sa->sa_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    out.fam = stun::family::ipv6;
-    std::memcpy(out.ip.data(), &sin6->sin6_addr, 16);
-    out.port = ntohs(sin6->sin6_port);
-    return true;
-  }
-  return false;
-}
-
 std::error_code open_udp_socket(const stun::transport_address& addr, const socket_options& opt, int& fd_out,
                                 stun::transport_address& bound) noexcept {
-  const int family = addr.fam == stun::family::ipv4 ? AF_INET : AF_INET6;
+  const int family = stun::address_family(addr.fam);
   const int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (fd < 0) return last_error();
   const auto fail = [fd]() noexcept {
@@ -122,14 +52,14 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
   // PKTINFO tells a wildcard socket which local address a datagram reached,
   // so the answer can leave from it. A socket bound to one address needs no
   // help (the kernel sends from it) and skips the control messages both ways.
-  if (is_wildcard(addr)) {
+  if (addr.is_unspecified()) {
     if (auto ec = enable_pktinfo(fd, family)) {
       ::close(fd);
       return ec;
     }
   }
   sockaddr_storage ss{};
-  const socklen_t len = to_sockaddr(addr, ss);
+  const socklen_t len = stun::to_sockaddr(addr, ss);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) return fail();
   // Set after bind, SO_REUSEPORT still lets later sockets of this uid (the
   // other workers' sockets) join this one's reuseport group.
@@ -165,8 +95,8 @@ std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcep
   }
   const int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return last_error();
-  if (!is_wildcard(bound)) return {};  // see open_udp_socket
-  return enable_pktinfo(fd, bound.fam == stun::family::ipv4 ? AF_INET : AF_INET6);
+  if (!bound.is_unspecified()) return {};  // see open_udp_socket
+  return enable_pktinfo(fd, stun::address_family(bound.fam));
 }
 
 }  // namespace pinhole::daemon

@@ -1,4 +1,4 @@
-// UDP socket setup and address conversion for pinholed. Wildcard sockets
+// UDP socket setup for pinholed. Wildcard sockets
 // report the local address each datagram reached (IP_PKTINFO /
 // IPV6_RECVPKTINFO) so they answer from exactly that address; a socket bound
 // to one address needs no control messages.
@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "stun/address.hpp"
+#include "stun/sockaddr.hpp"
 
 namespace pinhole::daemon {
 
@@ -38,18 +39,8 @@ std::error_code open_udp_socket(const stun::transport_address& addr, const socke
 // grows its receive buffer and reads its bound address.
 std::error_code adopt_udp_socket(int fd, stun::transport_address& bound) noexcept;
 
-bool is_wildcard(const stun::transport_address& a) noexcept;
-
-// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d), what a dual-stack IPv6 socket
-// (IPV6_V6ONLY off, e.g. systemd's [::]:3478 with bindv6only=0) reports for
-// IPv4 peers. STUN attributes carry them as IPv4 (unmap_v4); the socket
-// itself must still be given the mapped form (map_v4).
-bool is_v4_mapped(const stun::transport_address& a) noexcept;
-stun::transport_address unmap_v4(const stun::transport_address& a) noexcept;  // unchanged unless mapped
-stun::transport_address map_v4(const stun::transport_address& a) noexcept;    // unchanged unless IPv4
-
-// sockaddr <-> transport_address.
-socklen_t to_sockaddr(const stun::transport_address& a, sockaddr_storage& out) noexcept;
-bool from_sockaddr(const sockaddr* sa, stun::transport_address& out) noexcept;
+// Wildcards (is_unspecified), IPv4-mapped IPv6 (is_v4_mapped, unmap_v4,
+// map_v4) and the sockaddr conversions are the address type's own:
+// stun/address.hpp, stun/sockaddr.hpp.
 
 }  // namespace pinhole::daemon

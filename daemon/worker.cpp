@@ -209,8 +209,8 @@ std::size_t worker::drain(slot& s) noexcept {
       // address ... MUST be set to 0x01 if IPv4": XOR-MAPPED-ADDRESS, the
       // ACL and the rate limiter all see the IPv4 address. The reply goes
       // back through the socket in its own (mapped) form.
-      const bool mapped = is_v4_mapped(d.peer);
-      const stun::transport_address source = mapped ? unmap_v4(d.peer) : d.peer;
+      const bool mapped = d.peer.is_v4_mapped();
+      const stun::transport_address source = mapped ? d.peer.unmap_v4() : d.peer;
       // Abuse control before any parsing: the allow-list, then the
       // per-source budget (every datagram from a source costs, answered or not).
       if (!allow.allows(source)) {
@@ -240,7 +240,7 @@ std::size_t worker::drain(slot& s) noexcept {
       // answered (or its error code) once the kernel took it, else as
       // send_failed.
       const counter result = r.what == verdict::success ? counter::answered : error_counter(r.error_code);
-      const stun::transport_address to = mapped ? map_v4(r.destination) : r.destination;
+      const stun::transport_address to = mapped ? r.destination.map_v4() : r.destination;
       if (r.send_from == role || role == socket_role::single) {
         b.queue(r.size, to, d, static_cast<std::uint8_t>(result));
       } else {

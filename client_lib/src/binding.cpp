@@ -7,6 +7,7 @@
 #include "address_conv.hpp"
 #include "stun/attributes.hpp"
 #include "stun/integrity.hpp"
+#include "stun/limits.hpp"
 #include "stun/reader.hpp"
 #include "stun/writer.hpp"
 
@@ -14,7 +15,11 @@ namespace pinhole::client {
 
 namespace {
 
-constexpr std::size_t request_capacity = 512;
+// The largest request build_binding_request writes: header, CHANGE-REQUEST,
+// USERNAME, REALM and NONCE at their RFC 8489 limits (stun/limits.hpp),
+// MESSAGE-INTEGRITY and FINGERPRINT.
+constexpr std::size_t request_capacity = stun::header_size + (4 + 4) + (4 + stun::padded(stun::limits::username_bytes)) +
+                                         2 * (4 + stun::padded(stun::limits::text_bytes)) + (4 + 20) + (4 + 4);
 
 bool txid_matches(std::span<const std::byte> data, const txid_t& id) noexcept {
   return data.size() >= stun::header_size && std::equal(id.begin(), id.end(), data.begin() + 8);
@@ -126,7 +131,8 @@ verdict validate_response(std::span<const std::byte> data, const ip_endpoint& fr
       const auto realm = m.find(stun::attr::realm);
       const auto nonce = m.find(stun::attr::nonce);
       std::string_view rv, nv;
-      if (realm && nonce && !stun::decode_text(*realm, 763, rv) && !stun::decode_text(*nonce, 763, nv) && !rv.empty() &&
+      if (realm && nonce && !stun::decode_text(*realm, stun::limits::text_bytes, rv) &&
+          !stun::decode_text(*nonce, stun::limits::text_bytes, nv) && !rv.empty() &&
           !nv.empty()) {
         r.challenge = long_term{std::string(rv), std::string(nv)};
       }

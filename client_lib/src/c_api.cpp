@@ -226,6 +226,36 @@ pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* interna
   return to_c(pm->pm->detach_socket(internal));
 }
 
+void pinhole_network_changed(pinhole_port_manager* pm) {
+  if (pm != nullptr) pm->pm->network_changed();
+}
+
+pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port,
+                                        pinhole_mapping_origin* origin, int64_t* lease_end_unix_ms) {
+  ip_endpoint internal;
+  if (pm == nullptr || !parse(internal_address, internal_port, internal)) return PINHOLE_E_INVALID_ARGUMENT;
+  pinhole::mapping m;
+  if (const auto ec = pm->pm->mapping_info(internal, m)) return to_c(ec);
+  if (origin != nullptr) *origin = static_cast<pinhole_mapping_origin>(m.origin);
+  if (lease_end_unix_ms != nullptr) {
+    *lease_end_unix_ms = m.origin == pinhole::mapping_origin::stun
+                             ? 0
+                             : std::chrono::duration_cast<std::chrono::milliseconds>(m.lease_end.time_since_epoch()).count();
+  }
+  return PINHOLE_OK;
+}
+
+pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm) {
+  if (pm == nullptr) return PINHOLE_E_INVALID_ARGUMENT;
+  pm->pm->reprobe_gateways();
+  return PINHOLE_OK;
+}
+
+const char* pinhole_mapping_origin_name(pinhole_mapping_origin o) {
+  if (o < PINHOLE_ORIGIN_STUN || o > PINHOLE_ORIGIN_TURN) return "unknown";
+  return pinhole::to_string(static_cast<pinhole::mapping_origin>(o));
+}
+
 pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   if (pm == nullptr || out == nullptr || out->size < offsetof(pinhole_stats, mappings) + sizeof(uint64_t)) {
     return PINHOLE_E_INVALID_ARGUMENT;
@@ -242,6 +272,8 @@ pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   full.keepalives = s.keepalives;
   full.server_list_updates = s.server_list_updates;
   full.attached = s.attached;
+  full.keepalives_skipped = s.keepalives_skipped;
+  full.network_changes = s.network_changes;
   // An older caller's struct is a prefix of ours; copy only what it has.
   const std::size_t n = std::min(out->size, sizeof full);
   full.size = n;
@@ -250,7 +282,6 @@ pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
 }
 
 const char* pinhole_strerror(pinhole_errc e) {
-  if (e == PINHOLE_E_OUT_OF_MEMORY) return "out of memory";
   return pinhole::errc_message(static_cast<int>(e));
 }
 
@@ -261,10 +292,17 @@ const char* pinhole_event_type_name(pinhole_event_type t) {
     case PINHOLE_EVENT_SERVER_UNREACHABLE: return "server_unreachable";
     case PINHOLE_EVENT_SERVER_RECOVERED: return "server_recovered";
     case PINHOLE_EVENT_MAPPING_RESTORED: return "mapping_restored";
+    case PINHOLE_EVENT_NETWORK_CHANGED: return "network_changed";
   }
   return "unknown";
 }
 
 const char* pinhole_version(void) { return PINHOLE_VERSION_STRING; }
+
+int pinhole_mapping_is_relayed(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {
+  ip_endpoint internal;
+  if (pm == nullptr || !parse(internal_address, internal_port, internal)) return 0;
+  return pm->pm->is_relayed(internal) ? 1 : 0;
+}
 
 }  // extern "C"

@@ -1,6 +1,5 @@
 #include "c_convert.hpp"
 
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "address_conv.hpp"
@@ -12,8 +11,7 @@ bool parse(const sockaddr* sa, ip_endpoint& out) noexcept { return client::from_
 void format(const ip_endpoint& e, char (&out)[PINHOLE_ADDRESS_LEN]) noexcept {
   out[0] = '\0';
   if (e == ip_endpoint{}) return;
-  const int af = e.family == ip_family::v4 ? AF_INET : AF_INET6;
-  if (::inet_ntop(af, e.ip.data(), out, sizeof out) == nullptr) out[0] = '\0';
+  client::to_stun(e).ip_text(out);
 }
 
 void fill(const ip_endpoint& e, pinhole_endpoint& out) noexcept {
@@ -38,6 +36,7 @@ pinhole_event_type to_c(event_type t) noexcept {
     case event_type::server_unreachable: return PINHOLE_EVENT_SERVER_UNREACHABLE;
     case event_type::server_recovered: return PINHOLE_EVENT_SERVER_RECOVERED;
     case event_type::mapping_restored: return PINHOLE_EVENT_MAPPING_RESTORED;
+    case event_type::network_changed: return PINHOLE_EVENT_NETWORK_CHANGED;
   }
   return static_cast<pinhole_event_type>(static_cast<int>(t));
 }

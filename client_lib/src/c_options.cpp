@@ -198,6 +198,18 @@ pinhole_errc pinhole_options_set_check_destination_dependence(pinhole_options* o
   return set_flag(o, on, &pinhole::options::check_destination_dependence);
 }
 
+pinhole_errc pinhole_options_set_monitor_network(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::monitor_network);
+}
+
+pinhole_errc pinhole_options_set_skip_keepalive_on_traffic(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::skip_keepalive_on_traffic);
+}
+
+pinhole_errc pinhole_options_set_explicit_keepalive_ms(pinhole_options* o, uint32_t ms) {
+  return set_ms(o, ms, false, &pinhole::options::explicit_keepalive_interval);
+}
+
 pinhole_errc pinhole_options_set_event_callback(pinhole_options* o, pinhole_event_cb cb, void* user) {
   return with(o, [&](pinhole_options& c) {
     c.event_cb = cb;
@@ -212,6 +224,66 @@ pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* o, pinhole_d
     c.datagram_user = cb != nullptr ? user : nullptr;
     return PINHOLE_OK;
   });
+}
+
+// Port mapping (issue 14).
+pinhole_errc pinhole_options_set_port_mapping(pinhole_options* o, const pinhole_mapping_origin* order, size_t count) {
+  return with(o, [&](pinhole_options& c) {
+    if (count > 0 && order == nullptr) return PINHOLE_E_INVALID_ARGUMENT;
+    std::vector<pinhole::mapping_origin> list;
+    for (size_t i = 0; i < count; ++i) {
+      if (order[i] < PINHOLE_ORIGIN_STUN || order[i] > PINHOLE_ORIGIN_UPNP) return PINHOLE_E_INVALID_ARGUMENT;
+      list.push_back(static_cast<pinhole::mapping_origin>(order[i]));
+    }
+    c.o.port_mapping = std::move(list);
+    return PINHOLE_OK;
+  });
+}
+
+// TURN relays.
+pinhole_errc pinhole_options_add_turn_server(pinhole_options* o, const char* uri, const char* username,
+                                             const char* password) {
+  return with(o, [&](pinhole_options& c) {
+    if (uri == nullptr || username == nullptr || password == nullptr) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.turn_servers.push_back(pinhole::turn_server{uri, username, password});
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_add_portmap_gateway(pinhole_options* o, const char* address) {
+  return with(o, [&](pinhole_options& c) {
+    if (address == nullptr) {
+      c.o.portmap_gateways.clear();
+      return PINHOLE_OK;
+    }
+    if (!pinhole::ip_endpoint::parse(address, true)) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.portmap_gateways.emplace_back(address);
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_set_portmap_lifetime(pinhole_options* o, uint32_t seconds) {
+  return with(o, [&](pinhole_options& c) {
+    if (seconds == 0) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.portmap_lifetime = seconds;
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_set_prefer_relay(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::prefer_relay);
+}
+
+pinhole_errc pinhole_options_set_turn_lifetime_s(pinhole_options* o, uint32_t seconds) {
+  return with(o, [&](pinhole_options& c) {
+    if (seconds == 0) return PINHOLE_E_INVALID_ARGUMENT;
+    c.o.turn_lifetime = std::chrono::seconds(seconds);
+    return PINHOLE_OK;
+  });
+}
+
+pinhole_errc pinhole_options_set_portmap_timeout_ms(pinhole_options* o, uint32_t ms) {
+  return set_ms(o, ms, false, &pinhole::options::portmap_timeout);
 }
 
 }  // extern "C"

@@ -10,6 +10,7 @@ const char* to_string(event_type t) noexcept {
     case event_type::server_unreachable: return "server_unreachable";
     case event_type::server_recovered: return "server_recovered";
     case event_type::mapping_restored: return "mapping_restored";
+    case event_type::network_changed: return "network_changed";
   }
   return "?";
 }

@@ -32,6 +32,10 @@ void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point dea
           return;
         }
         apply_mapping(s, mapped, server, mapping_origin::stun);
+        if (s->lease) {  // a verified explicit mapping: reachable from anyone, no dependence check
+          race->claim();
+          return done({}, snapshot(*s));
+        }
         const auto finish = [this, s, race, done] {
           if (!race->claim()) return;
           if (s->destination_dependent) {

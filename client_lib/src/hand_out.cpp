@@ -6,11 +6,13 @@
 namespace pinhole::client {
 
 void manager_core::map_and_hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote,
-                                    clock::time_point deadline, done_fn done) {
-  map_new(s, deadline, [this, s, remote, done](std::error_code ec, const mapping& m) {
+                                    clock::time_point deadline, done_fn done, bool gateway_first) {
+  auto then = [this, s, remote, done = std::move(done)](std::error_code ec, const mapping& m) {
     if (!ec) hand_out(s, remote);
     done(ec, ec ? m : snapshot(*s));
-  });
+  };
+  if (gateway_first) return map_preferred(s, deadline, std::move(then));
+  map_new(s, deadline, std::move(then));
 }
 
 void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote) {
@@ -18,7 +20,7 @@ void manager_core::hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& r
   s->remote = remote;
   by_internal_[s->internal] = s->id;
   directory_.add(s->internal, s->sock->native_handle());
-  schedule_keepalive(s, true);
+  if (!s->relay) schedule_keepalive(s, true);  // a relay is kept alive by its Refreshes
 }
 
 std::shared_ptr<slot> manager_core::take_reserved_rtcp(port_type type, const ip_endpoint& remote) {
@@ -50,6 +52,8 @@ mapping manager_core::snapshot(const slot& s) {
   m.native_handle = s.sock->closed() ? -1 : s.sock->native_handle();
   m.behind_nat = !(s.external == s.internal);
   m.destination_dependent = s.destination_dependent;
+  m.origin = s.origin;  // stun, the lease's protocol, or turn
+  if (s.lease) m.lease_end = s.lease->end;
   return m;
 }
 

@@ -133,7 +133,15 @@ void manager_core::probe(const ip_endpoint& server) {
 
 void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done) {
   switch (s->origin) {
-    case mapping_origin::stun: return recheck_stun(s, std::move(done));
+    case mapping_origin::stun:
+    case mapping_origin::pcp:     // the STUN answer confirms the lease's address
+    case mapping_origin::natpmp:  // (keep_explicit) or replaces the lease
+    case mapping_origin::upnp: return recheck_stun(s, std::move(done));
+    case mapping_origin::turn:
+      // The relayed address is the TURN server's: a Binding would not
+      // confirm it. The allocation's Refreshes do (a failed one is
+      // mapping_lost, turn_mapping.cpp).
+      return done({});
   }
 }
 
@@ -176,6 +184,7 @@ void manager_core::recheck_stun(const std::shared_ptr<slot>& s, std::function<vo
 
 void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server,
                                  mapping_origin how) {
+  if (keep_explicit(s, mapped, server)) return;
   const auto previous = s->external;
   if (s->learn(mapped, server, how) && s->visible()) {
     event e;
@@ -191,14 +200,25 @@ void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first
   if (stopping_ || s->released()) return;
   auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(opts_.keepalive_interval);
   if (interval <= std::chrono::milliseconds::zero()) return;  // keep-alives disabled
+  // An explicit port mapping holds the NAT binding by itself: its check
+  // only looks for changes, so it comes far less often.
+  if (s->lease) interval = std::max(interval, opts_.explicit_keepalive_interval);
   if (first && interval.count() >= 10) {
     // Spread the first keep-alives of many mappings over 10% of the
     // interval so 10,000 mappings do not refresh in one burst.
     interval -= std::chrono::milliseconds(random_below(static_cast<std::uint32_t>(interval.count() / 10)));
   }
-  s->keepalive.expires_after(interval);
+  arm_keepalive(s, interval);
+}
+
+void manager_core::arm_keepalive(const std::shared_ptr<slot>& s, clock::duration after) {
+  s->keepalive.expires_after(after);
   s->keepalive.async_wait([this, s](const boost::system::error_code& ec) {
     if (ec || s->released() || stopping_) return;
+    if (const auto wait = keepalive_due_in(*s); wait > clock::duration::zero()) {
+      keepalives_skipped_.fetch_add(1, std::memory_order_relaxed);
+      return arm_keepalive(s, wait);
+    }
     run_check(s);
   });
 }
@@ -215,6 +235,19 @@ void manager_core::recheck_all() {
     if (sl->visible()) visible.push_back(sl);
   }
   for (const auto& sl : visible) recheck_now(sl);
+}
+
+manager_core::clock::duration manager_core::keepalive_due_in(const slot& s) const {
+  if (!opts_.skip_keepalive_on_traffic || s.lost() || s.lease) return clock::duration::zero();
+  // RFC 4787 §4.3: "REQ-6: The NAT mapping Refresh Direction MUST have a
+  // "NAT Outbound refresh behavior" of "True"." The application's own
+  // datagrams out of this socket refresh the binding as a keep-alive would.
+  auto last = directory_.last_send(s.internal);
+  for (const auto& name : s.former_internals) last = std::max(last, directory_.last_send(name));
+  if (last == clock::time_point{}) return clock::duration::zero();
+  const auto due = last + std::chrono::duration_cast<clock::duration>(opts_.keepalive_interval);
+  const auto now = clock::now();
+  return due > now ? due - now : clock::duration::zero();
 }
 
 void manager_core::run_check(const std::shared_ptr<slot>& s) {

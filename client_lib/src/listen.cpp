@@ -20,7 +20,7 @@ void manager_core::start_listen(const ip_endpoint& internal, clock::time_point d
   if (const auto ec = open_slot(internal.family, port_type::sip, internal, s); ec) return done(ec, mapping{});
   s->listen_key = internal;
   listens_.fetch_add(1, std::memory_order_relaxed);
-  map_new(s, deadline, [this, s, done](std::error_code ec, const mapping& m) {
+  map_preferred(s, deadline, [this, s, done](std::error_code ec, const mapping& m) {
     if (ec) return done(ec, m);
     enter(*s, slot_state::listening);
     s->listen_refs = 1;

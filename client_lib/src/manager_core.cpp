@@ -22,10 +22,28 @@ constexpr std::size_t receive_buffer_size = 65536;
 }
 
 manager_core::manager_core(asio::io_context& io, options opts, std::vector<ip_endpoint> servers)
-    : io_(io), opts_(std::move(opts)), servers_(std::move(servers)), rx_(receive_buffer_size) {}
+    : io_(io), opts_(std::move(opts)), servers_(std::move(servers)), rx_(receive_buffer_size) {
+  start_portmap();
+}
 
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+  if (opts_.prefer_relay && has_relay(remote.family)) {
+    return map_relayed(remote, type, deadline, std::move(done));
+  }
+  if (has_relay(remote.family)) {
+    // STUN first, with half the budget; the relay when no direct mapping can work.
+    const auto half = clock::now() + (deadline - clock::now()) / 2;
+    return direct_mapping(remote, type, half, [this, remote, type, deadline, done](std::error_code ec, const mapping& m) {
+      if (!relay_fallback(ec) || stopping_) return done(ec, m);
+      map_relayed(remote, type, deadline, done);
+    });
+  }
+  direct_mapping(remote, type, deadline, std::move(done));
+}
+
+void manager_core::direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline,
+                                  done_fn done) {
   if (const auto ec = servers_for(remote.family)) return done(ec, mapping{});
   if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
@@ -53,7 +71,7 @@ void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock:
   std::shared_ptr<slot> s;
   if (const auto ec = open_slot(remote.family, type, std::nullopt, s); ec) return done(ec, mapping{});
   s->remote = remote;
-  map_and_hand_out(s, remote, deadline, std::move(done));
+  map_and_hand_out(s, remote, deadline, std::move(done), true);
 }
 
 void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
@@ -63,6 +81,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
   const auto s = find_internal(internal);
   if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
+  if (s->relay) return relay_update(s, remote, deadline, std::move(done));
   s->remote = remote;
   ip_endpoint to = remote;
   if (to.port == 0) to.port = s->external.port;
@@ -119,7 +138,10 @@ void manager_core::destroy(std::shared_ptr<slot> s) {
     by_internal_.erase(it);
     directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
+  forget_former_internals(*s);  // re-bound after a network change: its old names
+  relay_release(s);  // Refresh LIFETIME 0 while the socket is open
   s->sock->close();
+  if (portmap_) portmap_->release(s->id);
   slots_.erase(s->id);
   const auto was = s->state;
   enter(*s, slot_state::released);
@@ -208,6 +230,8 @@ void manager_core::replace_servers(std::vector<ip_endpoint> servers, bool initia
 
 void manager_core::shutdown() {
   stopping_ = true;
+  stop_netmon();
+  if (portmap_) portmap_->shutdown();  // every lease deleted on the gateway
   probe_timer_.cancel();
   for (auto& p : probes_) p->close();
   probes_.clear();
@@ -230,6 +254,8 @@ port_manager_stats manager_core::stats() const noexcept {
   st.responses_ok = counters_.responses_ok.load(std::memory_order_relaxed);
   st.responses_rejected = counters_.responses_rejected.load(std::memory_order_relaxed);
   st.keepalives = keepalives_.load(std::memory_order_relaxed);
+  st.keepalives_skipped = keepalives_skipped_.load(std::memory_order_relaxed);
+  st.network_changes = network_changes_.load(std::memory_order_relaxed);
   st.attached = attached_.load(std::memory_order_relaxed);
   return st;
 }

@@ -20,12 +20,15 @@
 #include <vector>
 
 #include "mapped_socket.hpp"
+#include "netmon.hpp"
 #include "pinhole/options.hpp"
 #include "pinhole/port_manager.hpp"
+#include "portmap_manager.hpp"
 #include "server_list.hpp"
 #include "slot.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
+#include "turn_client.hpp"
 
 namespace pinhole::client {
 
@@ -66,6 +69,21 @@ class manager_core {
   void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
   port_manager_stats stats() const noexcept;
+  // The resolved options::turn_servers (before the io thread starts).
+  void set_relays(std::vector<turn_target> relays) { relays_ = std::move(relays); }
+  const relay_directory& relays() const noexcept { return relays_directory_; }
+
+  // network_change.cpp. The host's network changed (netmon, or the
+  // application): re-check every mapping now, re-bind those whose local
+  // address is gone, refill the pre-warmed cache, run the network hooks.
+  void network_changed();
+  // Starts the rtnetlink monitor if options::monitor_network (a no-op
+  // where there is no rtnetlink).
+  void start_netmon();
+  // Run on every network change, after the re-checks started: the place
+  // for "probe the gateway again" (port-mapping protocols). io thread.
+  void add_network_hook(std::function<void()> fn) { network_hooks_.push_back(std::move(fn)); }
+  std::uint64_t network_changes() const noexcept { return network_changes_.load(std::memory_order_relaxed); }
 
   // Thread-safe parts, used directly by the public port_manager from any
   // thread: the descriptors of handed-out mappings (send()) and the
@@ -101,11 +119,26 @@ class manager_core {
   std::error_code servers_for(ip_family fam);
 
   // hand_out.cpp: mapping -> handed_out, the reserved RTCP ports, snapshots.
+  // `gateway_first`: a lease from the gateway before STUN (map_preferred),
+  // as GetMapping asks; adopted, attached and reserved RTCP sockets use STUN.
   void map_and_hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
-                        done_fn done);
+                        done_fn done, bool gateway_first = false);
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
   std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
   mapping snapshot(const slot& s);
+  // open_slot.cpp: the mapped_socket of slot `s` on `fd`, delivering to on_datagram.
+  std::shared_ptr<mapped_socket> make_socket(const std::shared_ptr<slot>& s, int fd, const ip_endpoint& local);
+
+  // network_change.cpp.
+  void stop_netmon();
+  bool is_pooled(const slot& s) const;
+  void recheck_after_change(const std::shared_ptr<slot>& s, bool address_gone);
+  std::error_code rebind(const std::shared_ptr<slot>& s);
+  void forget_former_internals(const slot& s);
+  // keepalive.cpp: with options::skip_keepalive_on_traffic, the time until
+  // the keep-alive is due counting from the application's last send; zero
+  // if it is due now.
+  clock::duration keepalive_due_in(const slot& s) const;
 
   // prewarm.cpp: mapping -> pooled, the pre-warmed cache.
   void refill(port_type type);
@@ -121,6 +154,7 @@ class manager_core {
   void recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
   void recheck_stun(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
   void schedule_keepalive(const std::shared_ptr<slot>& s, bool first);
+  void arm_keepalive(const std::shared_ptr<slot>& s, clock::duration after);
   void run_check(const std::shared_ptr<slot>& s);
   // The keep-alive check now rather than when its timer fires (unless one
   // is in flight already).
@@ -136,6 +170,35 @@ class manager_core {
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server,
                      mapping_origin how);
   void emit(const event& e);
+
+  // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.
+  void map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  // A STUN answer for a slot holding a lease: true if it confirms the
+  // gateway's external address (the slot keeps the lease's address).
+  bool keep_explicit(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
+  void on_lease_change(std::uint64_t id, std::error_code ec, const portmap_lease& lease);
+  void start_portmap();
+
+ public:
+  // Re-probes the gateways now (network monitor; io thread).
+  void reprobe_gateways();
+  std::error_code info(const ip_endpoint& internal, mapping& out);
+  const portmap_manager* portmap() const noexcept { return portmap_.get(); }
+
+ private:
+  // GetMapping without relays: the pre-warmed cache or a new STUN mapping.
+  void direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  // turn_mapping.cpp: relayed mappings (TURN). map_relayed hands the mapping out.
+  bool relay_fallback(std::error_code ec) const noexcept;
+  bool has_relay(ip_family fam) const noexcept;
+  void map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  void try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last, clock::time_point deadline,
+                 done_fn done);
+  void relay_update(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                    done_fn done);
+  // True if the datagram was the relay's (then delivered unwrapped, or dropped).
+  bool relay_receive(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  void relay_release(const std::shared_ptr<slot>& s);
 
   asio::io_context& io_;
   options opts_;
@@ -166,6 +229,13 @@ class manager_core {
   std::atomic<std::size_t> listens_{0};
   std::atomic<std::size_t> attached_{0};
   std::atomic<std::uint64_t> keepalives_{0};
+  std::atomic<std::uint64_t> keepalives_skipped_{0};
+  std::atomic<std::uint64_t> network_changes_{0};
+  std::vector<std::function<void()>> network_hooks_;
+  std::unique_ptr<netmon> netmon_;
+  std::unique_ptr<portmap_manager> portmap_;
+  std::vector<turn_target> relays_;
+  relay_directory relays_directory_;
 };
 
 }  // namespace pinhole::client

@@ -32,11 +32,19 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
   s->internal = local;
   s->state = initial;
   s->owned_by = owned_by;
-  s->sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, s->attached() ? &attached_txids_ : nullptr,
-                                            s->id);
+  s->sock = make_socket(s, fd, local);
+  slots_[s->id] = s;
+  return s;
+}
+
+std::shared_ptr<mapped_socket> manager_core::make_socket(const std::shared_ptr<slot>& s, int fd,
+                                                         const ip_endpoint& local) {
+  auto sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, s->attached() ? &attached_txids_ : nullptr,
+                                              s->id);
   std::weak_ptr<slot> weak = s;
-  s->sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
+  sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
+    if (sp && !sp->released() && sp->relay && relay_receive(sp, from, data)) return;
     if (!sp || sp->released() || !opts_.on_datagram) return;
     try {
       opts_.on_datagram(snapshot(*sp), from, data);
@@ -44,9 +52,8 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
       // Application exceptions must not unwind through the event loop.
     }
   });
-  s->sock->start();
-  slots_[s->id] = s;
-  return s;
+  sock->start();
+  return sock;
 }
 
 std::error_code manager_core::open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,

@@ -21,10 +21,13 @@
 #include "address_conv.hpp"
 #include "udp_io.hpp"
 
+#include "caught_error.hpp"
 #include "manager_core.hpp"
+#include "port_manager_factory.hpp"
 #include "resolver.hpp"
 #include "server_list.hpp"
 #include "server_refresher.hpp"
+#include "stun/limits.hpp"
 
 namespace pinhole {
 
@@ -115,7 +118,7 @@ struct port_manager::impl {
       if (out != nullptr) *out = st->result;
       return st->ec;
     } catch (...) {
-      return make_error_code(errc::socket_error);  // allocation failure
+      return client::caught_error();  // allocation failure (or a failed mutex/condition variable)
     }
   }
 
@@ -128,7 +131,7 @@ struct port_manager::impl {
       try {
         return f();
       } catch (...) {
-        return make_error_code(errc::socket_error);
+        return client::caught_error();
       }
     }
     return call([f](clock::time_point, manager_core::done_fn done) { done(f(), mapping{}); }, nullptr, undo::nothing);
@@ -179,11 +182,19 @@ class peeker {
 
 }  // namespace
 
+// The one friend of port_manager: names its impl and its private constructor.
+struct detail::port_manager_access {
+  using impl = port_manager::impl;
+  static std::unique_ptr<port_manager> wrap(std::unique_ptr<impl> p) {
+    return std::unique_ptr<port_manager>(new port_manager(std::move(p)));
+  }
+};
+
 std::unique_ptr<port_manager> port_manager::create(options opts, std::error_code& ec) noexcept {
   try {
     return client::create_port_manager(std::move(opts), std::make_shared<client::system_resolver>(), ec);
   } catch (...) {
-    ec = make_error_code(errc::socket_error);
+    ec = client::caught_error();
     return nullptr;
   }
 }
@@ -193,6 +204,12 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
   try {
     ec.clear();
     if (opts.call_timeout <= std::chrono::milliseconds::zero() || opts.transaction.rto.count() <= 0) {
+      ec = make_error_code(errc::invalid_argument);
+      return nullptr;
+    }
+    // RFC 8489 §14.3: USERNAME "fewer than 509 bytes"; the writer would
+    // refuse it on every request, so say so now.
+    if (opts.auth && opts.auth->username.size() > stun::limits::username_bytes) {
       ec = make_error_code(errc::invalid_argument);
       return nullptr;
     }
@@ -210,8 +227,12 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
     // until it resolves, and calls say errc::no_server_resolved meanwhile.
     std::vector<ip_endpoint> servers;
     if ((ec = client::literal_servers(opts.servers, servers))) return nullptr;
-    auto p = std::make_unique<port_manager::impl>(std::move(opts), servers);
-    port_manager::impl* raw = p.get();
+    std::vector<client::turn_target> relays;
+    if ((ec = client::parse_turn_servers(opts.turn_servers, relays))) return nullptr;
+    using impl = detail::port_manager_access::impl;
+    auto p = std::make_unique<impl>(std::move(opts), servers);
+    p->core.set_relays(std::move(relays));
+    impl* raw = p.get();
     const options& o = raw->opts;
     if (client::server_refresher::has_names(o.servers)) {
       // After every server failed: again soon, but not in a loop (1/30 of
@@ -240,10 +261,13 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
     raw->created = true;
     p->thread = std::thread([raw] { raw->io.run(); });
     p->thread_id = p->thread.get_id();
-    asio::post(p->io, [raw] { raw->core.start_prewarm(); });
-    return std::unique_ptr<port_manager>(new port_manager(std::move(p)));
+    asio::post(p->io, [raw] {
+      raw->core.start_prewarm();
+      raw->core.start_netmon();
+    });
+    return detail::port_manager_access::wrap(std::move(p));
   } catch (...) {
-    ec = make_error_code(errc::socket_error);
+    ec = client::caught_error();
     return nullptr;
   }
 }
@@ -335,7 +359,7 @@ std::error_code port_manager::attach_socket(native_handle_type fd, port_type typ
       impl_->core.attach(fd, type, remote, d, std::move(done));
     }, &out, impl::undo::release, [&peek] { (*peek)(); });
   } catch (...) {
-    return make_error_code(errc::socket_error);
+    return client::caught_error();
   }
 }
 
@@ -367,9 +391,34 @@ std::error_code port_manager::send(const ip_endpoint& internal, const ip_endpoin
                                    std::span<const std::byte> data) noexcept {
   // A sendto() from the caller's thread: nothing to wait for, so it is never
   // refused on the library's own thread either.
+  if (auto relayed = impl_->core.relays().send(internal, to, data)) return *relayed;  // TURN: wrapped
   return impl_->core.directory().send(internal, to, data);
 }
 
 port_manager_stats port_manager::stats() const noexcept { return impl_->core.stats(); }
+
+void port_manager::network_changed() noexcept {
+  try {
+    asio::post(impl_->io, [p = impl_.get()] { p->core.network_changed(); });
+  } catch (...) {
+    // Out of memory: the monitor and the keep-alives still follow the network.
+  }
+}
+
+std::error_code port_manager::mapping_info(const ip_endpoint& internal, mapping& out) noexcept {
+  return impl_->immediate([this, internal, &out] { return impl_->core.info(internal, out); });
+}
+
+void port_manager::reprobe_gateways() noexcept {
+  try {
+    asio::post(impl_->io, [p = impl_.get()] { p->core.reprobe_gateways(); });
+  } catch (...) {
+    // Out of memory: the next network change or creation probes again.
+  }
+}
+
+bool port_manager::is_relayed(const ip_endpoint& internal) const noexcept {
+  return impl_->core.relays().contains(internal);
+}
 
 }  // namespace pinhole

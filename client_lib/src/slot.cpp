@@ -53,12 +53,15 @@ slot_state slot::enter(slot_state to) noexcept {
   return from;
 }
 
+void slot::move_external(const ip_endpoint& to) {
+  former_externals.push_back(external);
+  if (former_externals.size() > former_kept) former_externals.erase(former_externals.begin());
+  external = to;
+}
+
 bool slot::learn(const ip_endpoint& mapped_to, const ip_endpoint& from_server, mapping_origin how) {
   const bool changed = mapped() && !(external == mapped_to);
-  if (changed) {
-    former_externals.push_back(external);
-    if (former_externals.size() > former_kept) former_externals.erase(former_externals.begin());
-  }
+  if (changed) move_external(mapped_to);
   external = mapped_to;
   server = from_server;
   origin = how;

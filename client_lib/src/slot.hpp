@@ -32,6 +32,8 @@
 
 #include "mapped_socket.hpp"
 #include "pinhole/types.hpp"
+#include "portmap_manager.hpp"
+#include "turn_client.hpp"
 
 namespace pinhole::client {
 
@@ -42,13 +44,6 @@ enum class slot_state : std::uint8_t {
   handed_out,  // the application's: GetMapping, adopt, attach
   listening,   // StartListen's socket; GetMapping(SIP) may share it
   released,    // destroyed: late callbacks see it and do nothing
-};
-
-// How the external address was learnt, and so how it is re-checked
-// (manager_core::recheck dispatches on it). Other mechanisms (a gateway
-// port-mapping protocol, a relay) add their value here and a case there.
-enum class mapping_origin : std::uint8_t {
-  stun,  // a Binding request to `server` (RFC 8489) from the slot's socket
 };
 
 enum class mapping_health : std::uint8_t {
@@ -75,6 +70,9 @@ struct slot {
   ip_endpoint server;
   ip_endpoint remote;
   slot_state state = slot_state::mapping;
+  // How `external` was made (pinhole::mapping_origin, types.hpp), and so how
+  // it is re-checked (manager_core::recheck dispatches on it): stun by a
+  // Binding, pcp/natpmp from `lease`, turn from `relay`.
   mapping_origin origin = mapping_origin::stun;
   mapping_health health = mapping_health::unknown;
   socket_owner owned_by = socket_owner::library;
@@ -87,8 +85,15 @@ struct slot {
   // External addresses this mapping had before a rebinding (mapping_changed),
   // newest last, at most a few: the application may still name it by them.
   std::vector<ip_endpoint> former_externals;
+  // Internal addresses before a re-bind after a network change
+  // (network_change.cpp): still names of this mapping.
+  std::vector<ip_endpoint> former_internals;
+  std::shared_ptr<turn_allocation> relay;  // relayed mapping (turn_mapping.cpp)
   std::uint64_t rtcp_reserved = 0;  // id of the reserved RTCP slot (pairs)
   std::uint64_t owner = 0;          // for a reserved RTCP slot: its RTP slot
+  // An explicit mapping from the gateway (portmap_hooks.cpp). It holds the
+  // NAT binding by itself: keep-alives use options::explicit_keepalive_interval.
+  std::optional<portmap_lease> lease;
   asio::steady_timer keepalive;
   asio::steady_timer budget;  // call deadline of the operation in progress
 
@@ -108,6 +113,9 @@ struct slot {
   // A new external address from `how`; keeps the old one in former_externals.
   // Returns true if there was a confirmed one before and it differs.
   bool learn(const ip_endpoint& mapped, const ip_endpoint& from_server, mapping_origin how);
+  // `external` becomes `to` (a lease renewed at another address); the old
+  // one is kept in former_externals. Health and origin stay.
+  void move_external(const ip_endpoint& to);
 };
 
 }  // namespace pinhole::client

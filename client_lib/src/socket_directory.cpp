@@ -9,7 +9,8 @@ namespace pinhole::client {
 
 void socket_directory::add(const ip_endpoint& internal, int fd) {
   std::unique_lock lk(m_);
-  fds_.insert_or_assign(internal, fd);
+  fds_.erase(internal);
+  fds_.try_emplace(internal, fd);
 }
 
 void socket_directory::remove(const ip_endpoint& internal) {
@@ -22,6 +23,14 @@ bool socket_directory::contains(const ip_endpoint& internal) const {
   return fds_.count(internal) != 0;
 }
 
+std::chrono::steady_clock::time_point socket_directory::last_send(const ip_endpoint& internal) const {
+  std::shared_lock lk(m_);
+  const auto it = fds_.find(internal);
+  if (it == fds_.end()) return {};
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(it->second.last_send.load(std::memory_order_relaxed)));
+}
+
 std::error_code socket_directory::send(const ip_endpoint& internal, const ip_endpoint& to,
                                        std::span<const std::byte> data) const noexcept {
   try {
@@ -30,7 +39,8 @@ std::error_code socket_directory::send(const ip_endpoint& internal, const ip_end
     if (it == fds_.end()) return make_error_code(errc::unknown_mapping);
     if (to.family != internal.family) return make_error_code(errc::family_not_supported);
     // Held while sending: the descriptor cannot be closed under us.
-    if (send_udp(it->second, data, to)) return make_error_code(errc::socket_error);
+    if (send_udp(it->second.fd, data, to)) return make_error_code(errc::socket_error);
+    it->second.last_send.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     return {};
   } catch (...) {
     return make_error_code(errc::socket_error);  // the lock itself failed

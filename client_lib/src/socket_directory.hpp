@@ -6,6 +6,9 @@
 // descriptor number the kernel has already given to somebody else.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <shared_mutex>
 #include <span>
@@ -25,10 +28,18 @@ class socket_directory {
   std::error_code send(const ip_endpoint& internal, const ip_endpoint& to,
                        std::span<const std::byte> data) const noexcept;
   bool contains(const ip_endpoint& internal) const;
+  // When send() last succeeded for `internal` (the application's own
+  // traffic: options::skip_keepalive_on_traffic); epoch if never.
+  std::chrono::steady_clock::time_point last_send(const ip_endpoint& internal) const;
 
  private:
+  struct entry {
+    explicit entry(int f) : fd(f) {}
+    int fd;
+    mutable std::atomic<std::int64_t> last_send{0};  // steady_clock ticks, written under the shared lock
+  };
   mutable std::shared_mutex m_;
-  std::map<ip_endpoint, int, endpoint_less> fds_;
+  std::map<ip_endpoint, entry, endpoint_less> fds_;
 };
 
 }  // namespace pinhole::client

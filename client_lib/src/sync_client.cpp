@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "caught_error.hpp"
 #include "pinhole/errors.hpp"
 #include "random.hpp"
 #include "stun/reader.hpp"
@@ -84,7 +85,7 @@ std::error_code sync_binding_once(int fd, ip_family fam, const sync_request& req
       if (s == transaction::step::wait) s = tx.on_timer(clock::now());
     }
   } catch (...) {
-    return make_error_code(errc::socket_error);
+    return caught_error();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "address_conv.hpp"
 
@@ -60,7 +61,7 @@ bool read_error_queue(int fd, received& out) noexcept {
 }  // namespace
 
 int open_udp(ip_family fam, std::error_code& ec) noexcept {
-  const int fd = ::socket(fam == ip_family::v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = ::socket(address_family(fam), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     ec = last_error();
     return -1;
@@ -152,7 +153,7 @@ received receive_udp(int fd, std::span<std::byte> buffer) noexcept {
 }
 
 std::optional<ip_endpoint> route_source(const ip_endpoint& to) noexcept {
-  const int fd = ::socket(to.family == ip_family::v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int fd = ::socket(address_family(to.family), SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::nullopt;
   sockaddr_storage ss;
   const auto len = to_sockaddr(to, ss);

@@ -4,6 +4,7 @@
 
 #include "stun/constants.hpp"
 #include "stun/errors.hpp"
+#include "stun/limits.hpp"
 
 namespace pinhole::stun {
 namespace {
@@ -54,8 +55,8 @@ std::error_code decode_xor_address(const raw_attribute& a, std::span<const std::
 std::error_code decode_error_code(const raw_attribute& a, error_code_value& out) noexcept {
   const auto v = a.value;
   // RFC 8489 §14.8: 21 reserved bits, 3-bit class (3..6), 8-bit number (0..99),
-  // then a reason phrase of at most 763 bytes.
-  if (v.size() < 4 || v.size() > 4 + 763) return errc::bad_attribute_length;
+  // then a reason phrase "as long as ... 763 bytes when decoding them".
+  if (v.size() < 4 || v.size() > 4 + limits::reason_decode_bytes) return errc::bad_attribute_length;
   const unsigned cls = std::to_integer<unsigned>(v[2]) & 0x07U;
   const unsigned num = std::to_integer<unsigned>(v[3]);
   if (cls < 3 || cls > 6 || num > 99) return errc::bad_attribute_value;

@@ -25,6 +25,7 @@ class category final : public std::error_category {
       case errc::buffer_too_small: return "output buffer too small";
       case errc::message_too_large: return "message too large";
       case errc::not_found: return "attribute not found";
+      case errc::value_too_long: return "attribute value longer than RFC 8489 allows";
     }
     return "unknown stun error";
   }

@@ -5,6 +5,7 @@
 
 #include "stun/crc32.hpp"
 #include "stun/integrity.hpp"
+#include "stun/limits.hpp"
 #include "stun/reader.hpp"
 
 namespace pinhole::stun {
@@ -68,6 +69,13 @@ message_writer& message_writer::add_raw(std::uint16_t type, std::span<const std:
 }
 
 message_writer& message_writer::add_text(std::uint16_t type, std::string_view text) noexcept {
+  // The limits of stun/limits.hpp: USERNAME "fewer than 509 bytes" (RFC 8489
+  // §14.3); REALM, NONCE, SOFTWARE "fewer than 128 characters" (§14.9,
+  // §14.10, §14.14). A longer value is refused, not cut.
+  if (const auto limit = limits::text_limit_of(type); limit && !limits::within(*limit, text)) {
+    if (!err_) err_ = errc::value_too_long;
+    return *this;
+  }
   return add_raw(type, std::as_bytes(std::span<const char>(text.data(), text.size())));
 }
 
@@ -116,7 +124,7 @@ message_writer& message_writer::add_error_code(std::uint16_t code, std::string_v
     if (!err_) err_ = errc::bad_attribute_value;
     return *this;
   }
-  reason = reason.substr(0, std::min<std::size_t>(reason.size(), 509));
+  reason = reason.substr(0, std::min(reason.size(), limits::reason_encode_bytes));
   if (std::byte* p = reserve(attr::error_code, 4 + reason.size())) {
     p[0] = std::byte{0};
     p[1] = std::byte{0};

@@ -287,6 +287,26 @@ TEST_F(CApiOptions, StatsFillOnlyWhatTheCallerKnows) {
   EXPECT_EQ(pinhole_get_stats(nullptr, &st), PINHOLE_E_INVALID_ARGUMENT);
 }
 
+TEST_F(CApiOptions, NetworkChangedRechecksTheMappings) {
+  ASSERT_EQ(pinhole_options_set_monitor_network(opts_, 0), PINHOLE_OK);  // only the call below counts
+  ASSERT_EQ(pinhole_options_set_keepalive_ms(opts_, 60000), PINHOLE_OK);
+  create();
+  pinhole_mapping m;
+  ASSERT_EQ(pinhole_get_mapping(pm_, "127.0.0.1", PINHOLE_PORT_AUDIO_RTP, &m), PINHOLE_OK);
+  pinhole_network_changed(pm_);
+  pinhole_network_changed(nullptr);  // ignored
+  pinhole_stats st{};
+  st.size = sizeof st;
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_EQ(pinhole_get_stats(pm_, &st), PINHOLE_OK);
+    if (st.keepalives >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(st.network_changes, 1U);
+  EXPECT_EQ(st.keepalives, 1U);  // the re-check, long before the 60 s keep-alive
+  EXPECT_EQ(st.keepalives_skipped, 0U);
+}
+
 TEST_F(CApiOptions, AdoptedSocketIsMappedAndReceives) {
   create();
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -30,12 +30,7 @@ struct rfc5780_pinholed {
                         primary};
 };
 
-std::string turnserver_path() {
-  for (const char* p : {"/usr/bin/turnserver", "/usr/local/bin/turnserver"}) {
-    if (::access(p, X_OK) == 0) return p;
-  }
-  return {};
-}
+using test::turnserver_path;
 
 // coturn as a third-party STUN server, RFC 5780 enabled with two IPs and an
 // alternate port.

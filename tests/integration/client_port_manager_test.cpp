@@ -13,6 +13,7 @@
 #include "client_support.hpp"
 #include "fake_resolver.hpp"
 #include "pinhole/port_manager.hpp"
+#include "port_manager_factory.hpp"
 
 using namespace pinhole;
 using namespace std::chrono_literals;
@@ -750,6 +751,23 @@ TEST(PortManagerLongTerm, AnswersTheChallengeAndRemembersIt) {
   // The next mapping uses the challenge it already has: one request.
   ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::audio_rtp, m));
   EXPECT_EQ(lt.srv.requests(), 3);
+}
+
+TEST(PortManagerLongTerm, UsernameUpToTheRfcLimit) {
+  // RFC 8489 §14.3: USERNAME "fewer than 509 bytes": 508 works end to end,
+  // 509 is refused by create().
+  long_term_server lt;
+  const std::string longest(508, 'a');
+  lt.srv.set_long_term(longest, "s3cret");
+  auto pm = lt.manager(credentials{longest, "s3cret"});
+  mapping m;
+  ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
+  EXPECT_EQ(lt.srv.requests(), 2);
+  auto o = opts_for({lt.srv.address()});
+  o.auth = credentials{std::string(509, 'a'), "s3cret"};
+  std::error_code ec;
+  EXPECT_FALSE(port_manager::create(o, ec));
+  EXPECT_EQ(ec, errc::invalid_argument);
 }
 
 TEST(PortManagerLongTerm, StaleNonceIsRetriedWithTheNewOne) {

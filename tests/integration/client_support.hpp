@@ -155,6 +155,14 @@ inline bool stun_answers(const ip_endpoint& server, std::chrono::milliseconds ti
   return false;
 }
 
+// coturn's turnserver, or "" when it is not installed.
+inline std::string turnserver_path() {
+  for (const char* p : {"/usr/bin/turnserver", "/usr/local/bin/turnserver"}) {
+    if (::access(p, X_OK) == 0) return p;
+  }
+  return {};
+}
+
 // Runs a command to completion; returns its exit code and stdout.
 struct run_result {
   int exit_code = -1;

@@ -252,7 +252,7 @@ TEST(Server, BindFailureIsAClearError) {
   running r(base_config({"127.0.0.1:0"}));
   config c = base_config({});
   c.listen.push_back(spec(r.at(0).to_string().c_str()));
-  c.listen.back().port = r.at(0).port;
+  c.listen.back().addr.port = r.at(0).port;
   server second(c);
   std::string error;
   // The same address is free for SO_REUSEPORT only within one user+socket

@@ -3,7 +3,8 @@
 //
 //   netns-agent hold   --server IP:PORT [--keepalive MS] --seconds N
 //       GetMapping towards the server, keep it alive, print every event
-//       ("mapping INTERNAL EXTERNAL", "event mapping_changed OLD -> NEW").
+//       ("mapping INTERNAL EXTERNAL", "event mapping_changed t_ms=.. wall_ms=..
+//       internal=INTERNAL OLD -> NEW"). The network monitor is on (default).
 //   netns-agent map    --server IP:PORT [--peer IP:PORT]
 //       One GetMapping; prints "ok external=..." or "error destination_dependent ..."
 //   netns-agent answer --server IP:PORT --peer IP:PORT --seconds N
@@ -104,7 +105,11 @@ int hold(const args& a) {
   o.use_srv = false;
   o.keepalive_interval = std::chrono::milliseconds(a.keepalive_ms);
   o.on_event = [](const event& e) {
-    say(std::string("event ") + to_string(e.type) + " " + elapsed() + " " + e.previous_external.to_string() + " -> " +
+    // wall_ms: CLOCK_REALTIME, comparable with `date +%s%3N` in the scripts.
+    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+    say(std::string("event ") + to_string(e.type) + " " + elapsed() + " wall_ms=" + std::to_string(wall) +
+        " internal=" + e.current.internal.to_string() + " " + e.previous_external.to_string() + " -> " +
         e.current.external.to_string());
   };
   std::error_code ec;

@@ -16,21 +16,21 @@
 #include <vector>
 
 #include "stun/address.hpp"
-#include "udp_socket.hpp"
+#include "stun/sockaddr.hpp"
 
 namespace pinhole::test {
 
 class udp_peer {
  public:
   explicit udp_peer(const stun::transport_address& local) {
-    fd_ = ::socket(local.fam == stun::family::ipv4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    fd_ = ::socket(stun::address_family(local.fam), SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::runtime_error("socket");
     sockaddr_storage ss;
-    const auto len = daemon::to_sockaddr(local, ss);
+    const auto len = stun::to_sockaddr(local, ss);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) throw std::runtime_error("bind " + local.to_string());
     socklen_t l = sizeof ss;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &l);
-    daemon::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), local_);
+    stun::from_sockaddr(ss, local_);
   }
   udp_peer(const udp_peer&) = delete;
   udp_peer& operator=(const udp_peer&) = delete;
@@ -41,7 +41,7 @@ class udp_peer {
 
   void send_to(std::span<const std::byte> data, const stun::transport_address& to) const {
     sockaddr_storage ss;
-    const auto len = daemon::to_sockaddr(to, ss);
+    const auto len = stun::to_sockaddr(to, ss);
     if (::sendto(fd_, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
       throw std::runtime_error("sendto " + to.to_string());
     }
@@ -61,7 +61,7 @@ class udp_peer {
     const auto n = ::recvfrom(fd_, d.bytes.data(), d.bytes.size(), 0, reinterpret_cast<sockaddr*>(&ss), &len);
     if (n < 0) return std::nullopt;
     d.bytes.resize(static_cast<std::size_t>(n));
-    daemon::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), d.from);
+    stun::from_sockaddr(ss, d.from);
     return d;
   }
 

@@ -16,6 +16,7 @@
 
 #include "messages.hpp"
 #include "pacer.hpp"
+#include "stun/sockaddr.hpp"
 #include "txid_table.hpp"
 
 namespace pinhole::bench {
@@ -32,42 +33,6 @@ std::uint64_t now_ns() noexcept {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-socklen_t to_sockaddr(const stun::transport_address& a, sockaddr_storage& ss) noexcept {
-  std::memset(&ss, 0, sizeof ss);
-  if (a.fam == stun::family::ipv4) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(a.port);
-    std::memcpy(&sin.sin_addr, a.ip.data(), 4);
-    std::memcpy(&ss, &sin, sizeof sin);
-    return sizeof sin;
-  }
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = htons(a.port);
-  std::memcpy(&sin6.sin6_addr, a.ip.data(), 16);
-  std::memcpy(&ss, &sin6, sizeof sin6);
-  return sizeof sin6;
-}
-
-stun::transport_address from_sockaddr(const sockaddr_storage& ss) noexcept {
-  stun::transport_address a;
-  if (ss.ss_family == AF_INET) {
-    sockaddr_in sin;
-    std::memcpy(&sin, &ss, sizeof sin);
-    a.fam = stun::family::ipv4;
-    std::memcpy(a.ip.data(), &sin.sin_addr, 4);
-    a.port = ntohs(sin.sin_port);
-  } else {
-    sockaddr_in6 sin6;
-    std::memcpy(&sin6, &ss, sizeof sin6);
-    a.fam = stun::family::ipv6;
-    std::memcpy(a.ip.data(), &sin6.sin6_addr, 16);
-    a.port = ntohs(sin6.sin6_port);
-  }
-  return a;
 }
 
 class runner {
@@ -122,14 +87,14 @@ class runner {
 };
 
 bool runner::open(std::string& error) {
-  const int family = server_.fam == stun::family::ipv4 ? AF_INET : AF_INET6;
+  const int family = stun::address_family(server_.fam);
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) {
     error = std::string("epoll_create1: ") + std::strerror(errno);
     return false;
   }
   sockaddr_storage dst;
-  const socklen_t dst_len = to_sockaddr(server_, dst);
+  const socklen_t dst_len = stun::to_sockaddr(server_, dst);
   for (unsigned i = 0; i < opt_.sockets; ++i) {
     source s;
     s.fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -152,7 +117,7 @@ bool runner::open(std::string& error) {
       error = "connect to " + opt_.server + ": " + std::strerror(errno);
       return false;
     }
-    sockets_.back().local = from_sockaddr(local);
+    stun::from_sockaddr(local, sockets_.back().local);
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = i;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "stun/sockaddr.hpp"
+
 namespace pinhole::bench {
 namespace {
 
@@ -142,23 +144,7 @@ bool resolve_server(const std::string& text, stun::transport_address& out, std::
   }
   stun::transport_address a;
   bool ok = false;
-  for (const addrinfo* r = res; r != nullptr && !ok; r = r->ai_next) {
-    if (r->ai_family == AF_INET) {
-      sockaddr_in sin;
-      std::memcpy(&sin, r->ai_addr, sizeof sin);
-      a.fam = stun::family::ipv4;
-      std::memcpy(a.ip.data(), &sin.sin_addr, 4);
-      a.port = ntohs(sin.sin_port);
-      ok = true;
-    } else if (r->ai_family == AF_INET6) {
-      sockaddr_in6 sin6;
-      std::memcpy(&sin6, r->ai_addr, sizeof sin6);
-      a.fam = stun::family::ipv6;
-      std::memcpy(a.ip.data(), &sin6.sin6_addr, 16);
-      a.port = ntohs(sin6.sin6_port);
-      ok = true;
-    }
-  }
+  for (const addrinfo* r = res; r != nullptr && !ok; r = r->ai_next) ok = stun::from_sockaddr(r->ai_addr, a);
   ::freeaddrinfo(res);
   if (!ok) {
     error = "--server: no IPv4/IPv6 address for " + host;

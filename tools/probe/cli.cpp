@@ -21,6 +21,10 @@ std::string help_text() {
          "                        alternate address, i.e. OTHER-ADDRESS)\n"
          "  --timeout MS          limit per test, 1-600000 (default 3000); tests that expect no\n"
          "                        answer wait this long\n"
+         "  --portmap             also ask the gateways for a test port mapping with PCP and\n"
+         "                        NAT-PMP: which answered, the external address and the lease\n"
+         "                        (JSON: key portmap, a list); the test mapping is deleted\n"
+         "  --gateway IP[:PORT]   gateway to ask (repeatable; default: the default routes)\n"
          "  --local ADDR:PORT     local address to bind (default: the route source, any port)\n"
          "  --username, --password  credentials: short-term, or long-term after a 401 with REALM\n"
          "\n"
@@ -50,6 +54,12 @@ std::optional<settings> parse_args(const std::vector<std::string>& args, std::st
       s.version = true;
     } else if (a == "--json") {
       s.json = true;
+    } else if (a == "--portmap") {
+      s.portmap = true;
+    } else if (a == "--gateway") {
+      const auto* v = value("--gateway");
+      if (v == nullptr) return std::nullopt;
+      s.gateways.push_back(*v);
     } else if (a == "--behavior" || a == "--behaviour") {
       s.discovery.behavior = true;
     } else if (a == "--server") {

@@ -20,6 +20,8 @@ enum exit_code : int {
 struct settings {
   discovery_options discovery;
   bool json = false;
+  bool portmap = false;               // --portmap
+  std::vector<std::string> gateways;  // --gateway (repeatable)
   bool help = false;
   bool version = false;
 };

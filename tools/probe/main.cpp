@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "pinhole/errors.hpp"
+#include "portmap_report.hpp"
 #include "report.hpp"
 
 #ifndef PINHOLE_VERSION
@@ -30,16 +31,19 @@ int main(int argc, char** argv) {
       std::cout << "pinhole-probe " << PINHOLE_VERSION << "\n";
       return probe::exit_ok;
     }
+    const auto pm = s->portmap ? probe::run_portmap(s->gateways) : std::vector<portmap_probe_result>{};
+    if (s->portmap && !s->json) std::cout << probe::portmap_text(pm);
     nat_report r;
     const auto ec = discover_nat(s->discovery, r);
     if (ec) {
       std::cerr << "pinhole-probe: " << s->discovery.server << ": " << ec.message() << "\n";
-      if (s->json) std::cout << probe::error_json(s->discovery.server, ec);
+      if (s->json) std::cout << probe::with_portmap(probe::error_json(s->discovery.server, ec), pm, s->portmap);
       if (ec == errc::invalid_argument || ec == errc::address_in_use) return probe::exit_usage;
       if (ec == errc::server_error || ec == errc::integrity_failure) return probe::exit_server_error;
       return probe::exit_no_response;
     }
-    std::cout << (s->json ? probe::to_json(r) : probe::to_text(r, s->discovery.behavior));
+    std::cout << (s->json ? probe::with_portmap(probe::to_json(r), pm, s->portmap)
+                          : probe::to_text(r, s->discovery.behavior));
     return probe::exit_ok;
   } catch (const std::exception& e) {
     std::cerr << "pinhole-probe: " << e.what() << "\n";

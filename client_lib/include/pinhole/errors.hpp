@@ -31,6 +31,13 @@ enum class errc {
   no_alternate_server = 17,   // RFC 5780 tests need OTHER-ADDRESS, the server sent none
   destination_dependent_mapping = 18,  // the NAT maps this socket differently per destination (symmetric NAT)
   no_server_resolved = 19,    // no configured server name has resolved yet (still trying in the background)
+  out_of_memory = 100,        // an allocation failed (PINHOLE_E_OUT_OF_MEMORY)
+  // TURN allocations (RFC 8656 §19 error codes).
+  allocation_mismatch = 20,       // 437: no such allocation on the server (expired or lost)
+  wrong_credentials = 21,         // 441 Wrong Credentials, or the password was refused (401 again)
+  unsupported_transport = 22,     // 442
+  allocation_quota_reached = 23,  // 486
+  insufficient_capacity = 24,     // 508
 };
 
 PINHOLE_API const std::error_category& client_category() noexcept;

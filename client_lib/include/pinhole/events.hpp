@@ -22,6 +22,10 @@ enum class event_type {
   server_unreachable,  // a STUN server stopped answering (timeout/ICMP); failing over
   server_recovered,    // a server reported unreachable answers again
   mapping_restored,    // a mapping reported lost is confirmed again
+  // The host's network changed (options::monitor_network or
+  // port_manager::network_changed()); every mapping is being re-checked,
+  // mapping_changed / mapping_lost follow where it matters. Only `type` is set.
+  network_changed,
 };
 
 PINHOLE_API const char* to_string(event_type t) noexcept;

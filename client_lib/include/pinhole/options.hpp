@@ -45,6 +45,16 @@ struct credentials {
   std::string password;
 };
 
+// A TURN server (RFC 8656) for relayed mappings: "turn:IP[:PORT]",
+// "turn:[v6][:PORT]" or "turn:host[:PORT]" (port 3478 by default; host
+// names are looked up once, at creation), with its long-term credential
+// (the 401 challenge and 438 Stale Nonce are handled as for STUN servers).
+struct turn_server {
+  std::string uri;
+  std::string username;
+  std::string password;
+};
+
 struct options {
   // Tried in order, failing over on timeout/ICMP. Forms: "IP", "IP:PORT",
   // "[v6]:PORT", "host", "host:PORT". A host name without a port is looked up
@@ -103,10 +113,72 @@ struct options {
   // RFC 5780 servers. Pre-warmed mappings are checked the same way when they
   // are made; behind a destination-dependent NAT none is kept ready.
   bool check_destination_dependence = true;
+  // Explicit port mappings requested from the gateway (pcp, natpmp, upnp),
+  // tried in this order; empty = off. The default gateways are probed with
+  // every listed protocol in parallel at creation and on reprobe_gateways()
+  // (bounded by portmap_timeout; UPnP discovery by portmap_upnp_timeout),
+  // and what answered is remembered. GetMapping then asks the first
+  // protocol that answered for a mapping of its socket, checks the external
+  // address against the STUN server's view (a gateway behind another NAT
+  // reports a useless address: then the STUN mapping is used), renews the
+  // lease at half-life and deletes it on ReleaseMapping and destruction.
+  // `mapping::origin` says what made a mapping. (mapping_origin::stun in
+  // the list is ignored: STUN is always the fallback.)
+  std::vector<mapping_origin> port_mapping{mapping_origin::pcp, mapping_origin::natpmp, mapping_origin::upnp};
+  // Gateways to ask instead of the default routes' next hops ("IP" or
+  // "IP:PORT", port 5351 by default; UPnP always uses SSDP discovery).
+  std::vector<std::string> portmap_gateways;
+  std::chrono::milliseconds portmap_timeout{250};
+  std::chrono::milliseconds portmap_upnp_timeout{1000};
+  std::uint32_t portmap_lifetime = 7200;  // seconds asked for (RFC 6886 §3.3 recommends 7200)
   event_handler on_event;
   // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the
   // datagrams the library read that are not its own STUN.
   datagram_handler on_datagram;
+  // (Appended after the callbacks: existing members keep their offsets.)
+  // Network changes (Linux: rtnetlink link, address and route
+  // notifications, IPv4 and IPv6; elsewhere off). Within ~150 ms of a change
+  // (one re-check per burst of notifications) plus one round trip, every
+  // mapping is re-checked instead of waiting for its next keep-alive (up to
+  // keepalive_interval + call_timeout): event network_changed, then
+  // mapping_changed (another NAT in front now) or mapping_lost. A
+  // library-owned mapping whose local address is gone is re-bound to the
+  // address the kernel now routes from (same port if free); its
+  // mapping_changed then carries the new internal address too, and the old
+  // one still names it. An application-owned (attach_socket) one is
+  // reported lost. The pre-warmed cache is emptied and refilled.
+  // port_manager::network_changed() does the same on the application's
+  // word (with or without the monitor).
+  bool monitor_network = true;
+  // Skip a mapping's keep-alive while the application's own traffic through
+  // port_manager::send() (pinhole_send) on its socket keeps the NAT binding
+  // fresh: the keep-alive comes keepalive_interval after the last such
+  // datagram (RFC 4787 REQ-6: outbound traffic refreshes a binding). Saves
+  // the radio wake-ups of idle STUN on phones. Datagrams sent on
+  // native_handle directly are not seen and do not count. The cost: a
+  // mapping that the NAT re-maps while media flows is noticed at the next
+  // network change or the next keep-alive after the traffic stops, not at
+  // the next interval. Off by default.
+  bool skip_keepalive_on_traffic = false;
+  // Keep-alive interval of explicit port mappings (PCP, NAT-PMP, UPnP),
+  // whose NAT binding needs no refresh traffic: their check only looks for
+  // a change. Never shorter than keepalive_interval.
+  std::chrono::milliseconds explicit_keepalive_interval{300000};
+  // (Appended last: the members above keep their offsets.)
+  // Relays (RFC 8656 TURN over UDP), tried in order. GetMapping returns a
+  // relayed mapping (mapping::origin turn) when a TURN server is configured
+  // and no direct mapping can work: the NAT is destination-dependent
+  // (errc::destination_dependent_mapping) or no STUN server answers. The
+  // STUN attempt then gets the first half of call_timeout, the relay the
+  // rest. With `prefer_relay` every GetMapping is relayed at once.
+  // Allocation errors: errc::wrong_credentials (441, or a 401 again),
+  // allocation_mismatch (437), unsupported_transport (442),
+  // allocation_quota_reached (486), insufficient_capacity (508).
+  std::vector<turn_server> turn_servers;
+  bool prefer_relay = false;
+  // LIFETIME asked for in Allocate/Refresh (RFC 8656 default 600 s); the
+  // allocation is refreshed at half of what the server grants.
+  std::chrono::seconds turn_lifetime{600};
 };
 
 }  // namespace pinhole

@@ -71,6 +71,12 @@ typedef enum pinhole_errc {
   PINHOLE_E_NO_ALTERNATE_SERVER = 17,
   PINHOLE_E_DESTINATION_DEPENDENT_MAPPING = 18,
   PINHOLE_E_NO_SERVER_RESOLVED = 19, /* no server name resolved yet (retrying in the background) */
+  /* TURN allocations (RFC 8656). */
+  PINHOLE_E_ALLOCATION_MISMATCH = 20,      /* 437: the server has no such allocation */
+  PINHOLE_E_WRONG_CREDENTIALS = 21,        /* 441, or the password was refused (401 again) */
+  PINHOLE_E_UNSUPPORTED_TRANSPORT = 22,    /* 442 */
+  PINHOLE_E_ALLOCATION_QUOTA_REACHED = 23, /* 486 */
+  PINHOLE_E_INSUFFICIENT_CAPACITY = 24,    /* 508 */
   PINHOLE_E_OUT_OF_MEMORY = 100
 } pinhole_errc;
 
@@ -121,7 +127,13 @@ typedef enum pinhole_event_type {
   PINHOLE_EVENT_SERVER_RECOVERED = 3,
   /* A mapping reported lost is confirmed again (`mapping` has it; if its
    * external address changed meanwhile, MAPPING_CHANGED follows too). */
-  PINHOLE_EVENT_MAPPING_RESTORED = 4
+  PINHOLE_EVENT_MAPPING_RESTORED = 4,
+  /* The host's network changed (the rtnetlink monitor, or
+   * pinhole_network_changed); every mapping is being re-checked and
+   * MAPPING_CHANGED / MAPPING_LOST follow where it matters. Only `type` is
+   * set. A MAPPING_CHANGED after it may carry a new internal address too
+   * (a mapping re-bound because its local address went away). */
+  PINHOLE_EVENT_NETWORK_CHANGED = 5
 } pinhole_event_type;
 
 typedef struct pinhole_event {
@@ -200,10 +212,32 @@ PINHOLE_API pinhole_errc pinhole_options_set_fingerprint(pinhole_options* o, int
 /* Ask an RFC 5780 server's alternate address too; fail GetMapping with
  * PINHOLE_E_DESTINATION_DEPENDENT_MAPPING behind a symmetric NAT. */
 PINHOLE_API pinhole_errc pinhole_options_set_check_destination_dependence(pinhole_options* o, int on);
+/* Follow network changes (Linux rtnetlink; on by default): re-check every
+ * mapping within ~150 ms of a link, address or route change instead of at
+ * its next keep-alive. See options::monitor_network in options.hpp. */
+PINHOLE_API pinhole_errc pinhole_options_set_monitor_network(pinhole_options* o, int on);
+/* Skip a keep-alive while the application's own pinhole_send traffic on
+ * that socket keeps the NAT binding fresh (off by default; saves radio
+ * wake-ups on phones). See options::skip_keepalive_on_traffic. */
+PINHOLE_API pinhole_errc pinhole_options_set_skip_keepalive_on_traffic(pinhole_options* o, int on);
+/* Keep-alive interval of explicit port mappings (PCP, NAT-PMP, UPnP); never
+ * shorter than the keep-alive interval. 0: PINHOLE_E_INVALID_ARGUMENT. */
+PINHOLE_API pinhole_errc pinhole_options_set_explicit_keepalive_ms(pinhole_options* o, uint32_t ms);
 /* NULL cb removes the callback. `user` is passed back unchanged. */
 PINHOLE_API pinhole_errc pinhole_options_set_event_callback(pinhole_options* o, pinhole_event_cb cb, void* user);
 PINHOLE_API pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* o, pinhole_datagram_cb cb,
                                                                void* user);
+/* TURN relays (RFC 8656 over UDP), tried in order: "turn:host[:port]" with
+ * its long-term credential. GetMapping returns a relayed mapping when no
+ * direct one can work (symmetric NAT, STUN unreachable), or always with
+ * prefer_relay. Relayed mappings send with pinhole_send (wrapped for the
+ * relay) and receive through the datagram callback (unwrapped); see
+ * pinhole_mapping_is_relayed. */
+PINHOLE_API pinhole_errc pinhole_options_add_turn_server(pinhole_options* o, const char* uri, const char* username,
+                                                         const char* password);
+PINHOLE_API pinhole_errc pinhole_options_set_prefer_relay(pinhole_options* o, int on);
+/* LIFETIME asked for in Allocate/Refresh, seconds (default 600). */
+PINHOLE_API pinhole_errc pinhole_options_set_turn_lifetime_s(pinhole_options* o, uint32_t seconds);
 
 /* ---- the port manager ------------------------------------------------- */
 
@@ -255,6 +289,12 @@ PINHOLE_API pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* inte
                                       uint16_t internal_port, const char* to_address, uint16_t to_port,
                                       const void* data, size_t len);
 
+/* 1 if the mapping bound to internal_address:port is relayed through a
+ * TURN server (its external address is the relayed address), 0 if it is not
+ * or there is no such mapping. Any thread. */
+PINHOLE_API int pinhole_mapping_is_relayed(pinhole_port_manager* pm, const char* internal_address,
+                                           uint16_t internal_port);
+
 /* ---- the application-owned model -------------------------------------- */
 
 struct sockaddr; /* <sys/socket.h>; pass a sockaddr_in or sockaddr_in6 */
@@ -286,6 +326,12 @@ PINHOLE_API int pinhole_handle_datagram(pinhole_port_manager* pm, const struct s
 PINHOLE_API pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* internal_address,
                                                uint16_t internal_port);
 
+/* The application learnt that the network changed (like
+ * pjsua_handle_ip_change): re-check every mapping now, as the monitor does
+ * by itself. Returns at once; results come as events. Any thread, also the
+ * callbacks. NULL pm is ignored. */
+PINHOLE_API void pinhole_network_changed(pinhole_port_manager* pm);
+
 typedef struct pinhole_stats {
   size_t size; /* in: sizeof(pinhole_stats) of the caller; out: bytes filled */
   uint64_t mappings;           /* handed out, not released */
@@ -297,12 +343,44 @@ typedef struct pinhole_stats {
   uint64_t keepalives;         /* keep-alive transactions completed */
   uint64_t server_list_updates; /* DNS re-resolutions that changed the list */
   uint64_t attached;           /* application-owned sockets, included in `mappings` */
+  uint64_t keepalives_skipped; /* skipped for the application's own traffic */
+  uint64_t network_changes;    /* network changes acted on */
 } pinhole_stats;
 
 /* Fills min(out->size, what the library knows) bytes and sets out->size to
  * that. out->size smaller than offsetof(pinhole_stats, mappings) +
  * sizeof(uint64_t): PINHOLE_E_INVALID_ARGUMENT. */
 PINHOLE_API pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out);
+
+/* ---- port mapping (PCP, NAT-PMP, UPnP-IGD) ------------------------------
+ * By default GetMapping first asks the gateway for an explicit mapping
+ * (PCP, then NAT-PMP), verified against the STUN server; see options.hpp
+ * (options::port_mapping) for the whole behaviour. */
+typedef enum pinhole_mapping_origin {
+  PINHOLE_ORIGIN_STUN = 0,
+  PINHOLE_ORIGIN_PCP = 1,
+  PINHOLE_ORIGIN_NATPMP = 2,
+  PINHOLE_ORIGIN_UPNP = 3,
+  PINHOLE_ORIGIN_TURN = 4 /* a TURN relay (pinhole_mapping_is_relayed) */
+} pinhole_mapping_origin;
+/* The protocols to try, in order; count 0 turns port mapping off. */
+PINHOLE_API pinhole_errc pinhole_options_set_port_mapping(pinhole_options* o, const pinhole_mapping_origin* order,
+                                                          size_t count);
+/* Adds a gateway to ask ("IP" or "IP:PORT") instead of the default routes;
+ * NULL clears the list. */
+PINHOLE_API pinhole_errc pinhole_options_add_portmap_gateway(pinhole_options* o, const char* address);
+/* Lease asked for (s, > 0; default 7200) and the probe timeout (ms, > 0; default 250). */
+PINHOLE_API pinhole_errc pinhole_options_set_portmap_lifetime(pinhole_options* o, uint32_t seconds);
+PINHOLE_API pinhole_errc pinhole_options_set_portmap_timeout_ms(pinhole_options* o, uint32_t ms);
+/* How the mapping with this internal address was made and, for an explicit
+ * mapping, when its lease ends (ms since the Unix epoch; 0 for STUN).
+ * Either output may be NULL. */
+PINHOLE_API pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, const char* internal_address,
+                                                    uint16_t internal_port, pinhole_mapping_origin* origin,
+                                                    int64_t* lease_end_unix_ms);
+/* Probes the gateways again now (after a network change); never waits. */
+PINHOLE_API pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm);
+PINHOLE_API const char* pinhole_mapping_origin_name(pinhole_mapping_origin o); /* never NULL */
 
 /* Static English text; never NULL. */
 PINHOLE_API const char* pinhole_strerror(pinhole_errc e);

@@ -42,12 +42,9 @@
 
 namespace pinhole {
 
-class port_manager;
-namespace client {  // the library's internals (not installed)
-class dns_resolver;
-std::unique_ptr<port_manager> create_port_manager(options opts, std::shared_ptr<dns_resolver> dns,
-                                                  std::error_code& ec) noexcept;
-}  // namespace client
+namespace detail {
+struct port_manager_access;  // how the library itself builds a port_manager (not installed)
+}  // namespace detail
 
 struct port_manager_stats {
   std::size_t mappings = 0;   // handed out (GetMapping/adopt/attach), not released
@@ -59,6 +56,8 @@ struct port_manager_stats {
   std::uint64_t keepalives = 0;      // keep-alive transactions completed
   std::uint64_t server_list_updates = 0;  // DNS re-resolutions that changed the server list
   std::size_t attached = 0;          // application-owned sockets (attach_socket), included in `mappings`
+  std::uint64_t keepalives_skipped = 0;  // skipped for the application's traffic (skip_keepalive_on_traffic)
+  std::uint64_t network_changes = 0;     // network changes acted on (monitor or network_changed())
 };
 
 class PINHOLE_API port_manager {
@@ -170,9 +169,24 @@ class PINHOLE_API port_manager {
 
   port_manager_stats stats() const noexcept;
 
+  // The application learnt that the network changed (a VPN came up, the
+  // OS said so, the user switched Wi-Fi): re-check every mapping now, as
+  // the network monitor does by itself (options::monitor_network). Returns
+  // at once; the results come as events. Any thread, also the callbacks.
+  void network_changed() noexcept;
+  // Port mapping (options::port_mapping): the current state of the mapping
+  // whose internal endpoint is `internal` (origin, lease end);
+  // unknown_mapping if there is none. Works from the callbacks.
+  std::error_code mapping_info(const ip_endpoint& internal, mapping& out) noexcept;
+  // Probes the gateways again now, in the background (a network change:
+  // the network monitor calls this). Thread-safe, never waits.
+  void reprobe_gateways() noexcept;
+  // True if the mapping bound to `internal` is relayed (mapping::relayed()).
+  // Any thread; no allocation.
+  bool is_relayed(const ip_endpoint& internal) const noexcept;
+
  private:
-  friend std::unique_ptr<port_manager> client::create_port_manager(options, std::shared_ptr<client::dns_resolver>,
-                                                                   std::error_code&) noexcept;
+  friend struct detail::port_manager_access;
   struct impl;
   explicit port_manager(std::unique_ptr<impl> p) noexcept;
   std::unique_ptr<impl> impl_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -50,6 +51,14 @@ struct PINHOLE_API ip_endpoint {
 // The OS socket handle (a file descriptor on POSIX).
 using native_handle_type = int;
 
+// How a mapping's external address was made: the NAT's mapping seen by a
+// STUN server, a port mapping the gateway made (PCP RFC 6887, NAT-PMP
+// RFC 6886, UPnP-IGD), or a TURN relay (RFC 8656): the relayed transport
+// address on the TURN server, reachable by every peer the mapping has a
+// permission for.
+enum class mapping_origin : std::uint8_t { stun = 0, pcp = 1, natpmp = 2, upnp = 3, turn = 4 };
+PINHOLE_API const char* to_string(mapping_origin o) noexcept;
+
 // What GetMapping returns: where the app binds/sends from (internal) and what
 // it advertises in SIP Contact / SDP (external).
 struct mapping {
@@ -62,6 +71,15 @@ struct mapping {
   native_handle_type native_handle = -1;
   bool behind_nat = true;  // false when external == internal
   bool destination_dependent = false;  // the NAT gave another external address towards the alternate server
+  // turn: `external` is the relayed address and `server` the TURN server.
+  // Its datagrams go through the library: port_manager::send() wraps them,
+  // the datagram callback gets them unwrapped (from = the peer). Sending
+  // with sendto() on native_handle bypasses the relay.
+  mapping_origin origin = mapping_origin::stun;
+  bool relayed() const noexcept { return origin == mapping_origin::turn; }
+  // An explicit mapping (pcp, natpmp, upnp): when the gateway's lease ends
+  // unless renewed (the library renews it at half-life). Epoch otherwise.
+  std::chrono::system_clock::time_point lease_end{};
 };
 
 // An inclusive port range; {0, 0} lets the kernel choose.

@@ -17,7 +17,18 @@ inline constexpr std::size_t max_message_size = 65535 - 8 - 20;  // UDP payload 
 // RFC 8489 §14.7: FINGERPRINT value is CRC-32 "XOR'ed with the 32-bit value 0x5354554e".
 inline constexpr std::uint32_t fingerprint_xor = 0x5354554EU;
 
-enum class method : std::uint16_t { binding = 0x001 };
+// RFC 8656 §17 adds the TURN methods: "0x003: Allocate ... 0x004: Refresh
+// ... 0x006: Send ... 0x007: Data ... 0x008: CreatePermission ... 0x009:
+// ChannelBind".
+enum class method : std::uint16_t {
+  binding = 0x001,
+  allocate = 0x003,
+  refresh = 0x004,
+  send = 0x006,
+  data = 0x007,
+  create_permission = 0x008,
+  channel_bind = 0x009,
+};
 enum class msg_class : std::uint8_t { request = 0, indication = 1, success = 2, error = 3 };
 
 // RFC 8489 §5: the class bits C1 C0 sit at bits 8 and 4 of the 14-bit type,
@@ -66,6 +77,17 @@ inline constexpr std::uint16_t alternate_server = 0x8023;
 inline constexpr std::uint16_t fingerprint = 0x8028;
 inline constexpr std::uint16_t response_origin = 0x802B;  // RFC 5780
 inline constexpr std::uint16_t other_address = 0x802C;    // RFC 5780
+// RFC 8656 §18 (TURN).
+inline constexpr std::uint16_t channel_number = 0x000C;
+inline constexpr std::uint16_t lifetime = 0x000D;
+inline constexpr std::uint16_t xor_peer_address = 0x0012;
+inline constexpr std::uint16_t data = 0x0013;
+inline constexpr std::uint16_t xor_relayed_address = 0x0016;
+inline constexpr std::uint16_t requested_address_family = 0x0017;
+inline constexpr std::uint16_t even_port = 0x0018;
+inline constexpr std::uint16_t requested_transport = 0x0019;
+inline constexpr std::uint16_t dont_fragment = 0x001A;
+inline constexpr std::uint16_t reservation_token = 0x0022;
 }  // namespace attr
 
 // RFC 8489 §14: "Attributes with type values between 0x0000 and 0x7FFF are

@@ -22,6 +22,7 @@ enum class errc {
   buffer_too_small,        // writer: caller buffer cannot hold the message
   message_too_large,       // writer: message would exceed the 16-bit length field
   not_found,               // attribute not present
+  value_too_long,          // writer: a text attribute beyond its RFC 8489 limit (stun/limits.hpp)
 };
 
 const std::error_category& stun_category() noexcept;

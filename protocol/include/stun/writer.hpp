@@ -26,6 +26,8 @@ class message_writer {
   message_writer& begin(std::uint16_t type, std::span<const std::byte, 12> transaction_id) noexcept;
 
   message_writer& add_raw(std::uint16_t type, std::span<const std::byte> value) noexcept;
+  // USERNAME, REALM, NONCE and SOFTWARE beyond their RFC 8489 limits
+  // (stun/limits.hpp) are refused with errc::value_too_long.
   message_writer& add_text(std::uint16_t type, std::string_view text) noexcept;
   message_writer& add_u32(std::uint16_t type, std::uint32_t value) noexcept;
   message_writer& add_address(std::uint16_t type, const transport_address& a) noexcept;

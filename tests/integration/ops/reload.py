@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import socket
+import time
 
 from opslib import WORK, Daemon, Load, answered, check, exchange, binding, free_port, http_get, metric
 
@@ -47,16 +48,22 @@ probe = ("127.0.0.1", a)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.3", 0))  # a source the load does not use
 s.settimeout(0.5)
+t_first = time.monotonic()
 for _ in range(400):
     s.sendto(binding(), probe)
-got = 0
+got, t_last = 0, t_first
 try:
     while True:
         s.recv(2048)
-        got += 1
+        got, t_last = got + 1, time.monotonic()
 except socket.timeout:
     pass
-check(195 <= got <= 260, "new rate limit (burst 200) in force after reload: %d of 400 answered" % got)
+# A token bucket of burst 200 refilled at 1000/s admits at most
+# 200 + 1000 * (the time the 400 requests took to be answered): on a loaded
+# machine sending them back to back takes tens of milliseconds.
+most = 200 + int(1000 * (t_last - t_first)) + 5
+check(195 <= got <= most, "new rate limit (burst 200) in force after reload: %d of 400 answered (at most %d)" % (got, most))
+check(got < 400, "the limit dropped some of the 400")
 _, body = http_get(mport, "/metrics")
 check(metric(body, "pinholed_rate_limiter_slots") == 1024, "limiter table as configured")
 
@@ -75,6 +82,9 @@ check(metric(body, "pinholed_listeners") == 1, "old listener set still in force"
 
 sent, ok = load.wait()
 print("load on the unchanged listener during 4 reloads: sent %d, answered %d, lost %d" % (sent, ok, sent - ok))
+if sent != ok:  # say where they went: rate limiter, malformed, or never seen
+    _, body = http_get(mport, "/metrics")
+    print("\n".join(ln for ln in body.splitlines() if ln.startswith("pinholed_requests_total")))
 check(sent == ok, "no request to the unchanged listener was lost across the reloads")
 _, body = http_get(mport, "/metrics")
 check(metric(body, "pinholed_config_reloads_total", result="ok") == 2, "metrics count 2 good reloads")

@@ -45,6 +45,7 @@ TEST(CConvert, MappingAndErrors) {
   EXPECT_EQ(c_api::to_c(make_error_code(errc::destination_dependent_mapping)),
             PINHOLE_E_DESTINATION_DEPENDENT_MAPPING);
   EXPECT_EQ(c_api::to_c(std::make_error_code(std::errc::permission_denied)), PINHOLE_E_SOCKET_ERROR);
+  EXPECT_EQ(c_api::to_c(make_error_code(errc::out_of_memory)), PINHOLE_E_OUT_OF_MEMORY);
   ip_endpoint out;
   EXPECT_TRUE(c_api::parse("2001:db8::1", 9, out));
   EXPECT_EQ(out.family, ip_family::v6);

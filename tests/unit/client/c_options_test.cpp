@@ -40,6 +40,9 @@ TEST(COptions, DefaultsAreThoseOfPinholeOptions) {
   EXPECT_FALSE(c.auth.has_value());
   EXPECT_TRUE(c.fingerprint);
   EXPECT_TRUE(c.check_destination_dependence);
+  EXPECT_TRUE(c.monitor_network);
+  EXPECT_FALSE(c.skip_keepalive_on_traffic);
+  EXPECT_EQ(c.explicit_keepalive_interval, d.explicit_keepalive_interval);
   EXPECT_FALSE(c.on_event);
   EXPECT_FALSE(c.on_datagram);
 }
@@ -63,6 +66,9 @@ TEST(COptions, EverySetterReachesTheCxxOptions) {
   EXPECT_EQ(pinhole_options_set_credentials(o.p, "alice", "secret"), PINHOLE_OK);
   EXPECT_EQ(pinhole_options_set_fingerprint(o.p, 0), PINHOLE_OK);
   EXPECT_EQ(pinhole_options_set_check_destination_dependence(o.p, 0), PINHOLE_OK);
+  EXPECT_EQ(pinhole_options_set_monitor_network(o.p, 0), PINHOLE_OK);
+  EXPECT_EQ(pinhole_options_set_skip_keepalive_on_traffic(o.p, 1), PINHOLE_OK);
+  EXPECT_EQ(pinhole_options_set_explicit_keepalive_ms(o.p, 600000), PINHOLE_OK);
   const auto c = o.cxx();
   EXPECT_EQ(c.servers, (std::vector<std::string>{"192.0.2.1:3478", "stun.example.invalid"}));
   EXPECT_FALSE(c.use_srv);
@@ -83,6 +89,9 @@ TEST(COptions, EverySetterReachesTheCxxOptions) {
   EXPECT_EQ(c.auth->password, "secret");
   EXPECT_FALSE(c.fingerprint);
   EXPECT_FALSE(c.check_destination_dependence);
+  EXPECT_FALSE(c.monitor_network);
+  EXPECT_TRUE(c.skip_keepalive_on_traffic);
+  EXPECT_EQ(c.explicit_keepalive_interval, std::chrono::milliseconds(600000));
   EXPECT_EQ(pinhole_options_set_credentials(o.p, nullptr, nullptr), PINHOLE_OK);
   EXPECT_FALSE(o.cxx().auth.has_value());
   EXPECT_EQ(pinhole_options_clear_servers(o.p), PINHOLE_OK);
@@ -99,6 +108,7 @@ TEST(COptions, RefusedValuesChangeNothing) {
   EXPECT_EQ(pinhole_options_set_rm(o.p, 0), PINHOLE_E_INVALID_ARGUMENT);
   EXPECT_EQ(pinhole_options_set_call_timeout_ms(o.p, 0), PINHOLE_E_INVALID_ARGUMENT);
   EXPECT_EQ(pinhole_options_set_keepalive_ms(o.p, 0), PINHOLE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(pinhole_options_set_explicit_keepalive_ms(o.p, 0), PINHOLE_E_INVALID_ARGUMENT);
   EXPECT_EQ(pinhole_options_set_port_range(o.p, PINHOLE_PORT_SIP, 5070, 5060), PINHOLE_E_INVALID_ARGUMENT);
   EXPECT_EQ(pinhole_options_set_port_range(o.p, PINHOLE_PORT_SIP, 0, 5060), PINHOLE_E_INVALID_ARGUMENT);
   EXPECT_EQ(pinhole_options_set_port_range(o.p, static_cast<pinhole_port_type>(5), 1, 2), PINHOLE_E_INVALID_ARGUMENT);
@@ -115,6 +125,7 @@ TEST(COptions, RefusedValuesChangeNothing) {
   EXPECT_EQ(after.transaction.rm, before.transaction.rm);
   EXPECT_EQ(after.call_timeout, before.call_timeout);
   EXPECT_EQ(after.keepalive_interval, before.keepalive_interval);
+  EXPECT_EQ(after.explicit_keepalive_interval, before.explicit_keepalive_interval);
   EXPECT_EQ(after.port_ranges, before.port_ranges);
   EXPECT_EQ(after.bind_ipv4, before.bind_ipv4);
   EXPECT_EQ(after.bind_ipv6, before.bind_ipv6);

@@ -16,6 +16,8 @@ TEST(Errors, EveryCodeHasItsOwnMessage) {
     EXPECT_TRUE(messages.insert(ec.message()).second) << ec.message();
     EXPECT_EQ(ec.message().find("unknown"), std::string::npos) << i;
   }
+  EXPECT_TRUE(messages.insert(make_error_code(errc::out_of_memory).message()).second);
+  EXPECT_EQ(make_error_code(errc::out_of_memory).message(), "out of memory");
   EXPECT_EQ(make_error_code(static_cast<errc>(999)).message(), "unknown pinhole error");
 }
 
@@ -23,6 +25,7 @@ TEST(Errors, ValuesAreStableForTheCAbi) {
   // pinhole.h mirrors these numbers; new codes are appended only.
   EXPECT_EQ(static_cast<int>(errc::destination_dependent_mapping), 18);
   EXPECT_EQ(static_cast<int>(errc::no_server_resolved), 19);
+  EXPECT_EQ(static_cast<int>(errc::out_of_memory), 100);  // PINHOLE_E_OUT_OF_MEMORY
 }
 
 TEST(Errors, ComparesAsAnErrorCodeEnum) {

@@ -12,4 +12,6 @@ TEST(Events, Names) {
   EXPECT_STREQ(to_string(event_type::server_recovered), "server_recovered");
   EXPECT_STREQ(to_string(event_type::mapping_restored), "mapping_restored");
   EXPECT_EQ(static_cast<int>(event_type::mapping_restored), 4);  // appended: values stay stable
+  EXPECT_STREQ(to_string(event_type::network_changed), "network_changed");
+  EXPECT_EQ(static_cast<int>(event_type::network_changed), 5);
 }

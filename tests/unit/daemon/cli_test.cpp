@@ -118,7 +118,7 @@ TEST(Cli, EqualsFormWorks) {
   ASSERT_EQ(r.what, action::run) << r.message;
   EXPECT_EQ(r.cfg.workers, 3U);
   ASSERT_EQ(r.cfg.listen.size(), 1U);
-  EXPECT_EQ(r.cfg.listen[0].family, AF_INET6);
+  EXPECT_EQ(r.cfg.listen[0].addr.fam, pinhole::stun::family::ipv6);
 }
 
 // ---- individual flags ----
@@ -128,10 +128,10 @@ TEST(Cli, ListenReplacesDefaults) {
   ASSERT_EQ(r.what, action::run) << r.message;
   ASSERT_EQ(r.cfg.listen.size(), 2U);
   EXPECT_EQ(r.cfg.listen[0].text, "127.0.0.1:5000");
-  EXPECT_EQ(r.cfg.listen[0].family, AF_INET);
-  EXPECT_EQ(r.cfg.listen[0].port, 5000);
+  EXPECT_EQ(r.cfg.listen[0].addr.fam, pinhole::stun::family::ipv4);
+  EXPECT_EQ(r.cfg.listen[0].addr.port, 5000);
   EXPECT_EQ(r.cfg.listen[1].text, "[::1]:5001");
-  EXPECT_EQ(r.cfg.listen[1].family, AF_INET6);
+  EXPECT_EQ(r.cfg.listen[1].addr.fam, pinhole::stun::family::ipv6);
 }
 
 TEST(Cli, ListenReplacesFileList) {
@@ -139,7 +139,7 @@ TEST(Cli, ListenReplacesFileList) {
   const auto r = run({"--config", f.path(), "--listen", "127.0.0.1:3"});
   ASSERT_EQ(r.what, action::run) << r.message;
   ASSERT_EQ(r.cfg.listen.size(), 1U);
-  EXPECT_EQ(r.cfg.listen[0].port, 3);
+  EXPECT_EQ(r.cfg.listen[0].addr.port, 3);
 }
 
 TEST(Cli, BadListen) {

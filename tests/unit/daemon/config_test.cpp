@@ -21,6 +21,7 @@ namespace pinhole::daemon {
 namespace {
 
 using test::temp_file;
+using stun::family;
 
 // Applies `json` to the defaults; returns the error ("" on success).
 std::string apply_error(const std::string& json) {
@@ -50,12 +51,12 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   const config cfg = default_config();
   ASSERT_EQ(cfg.listen.size(), 2U);
   EXPECT_EQ(cfg.listen[0].text, "0.0.0.0:3478");
-  EXPECT_EQ(cfg.listen[0].family, AF_INET);
-  EXPECT_EQ(cfg.listen[0].port, 3478);
-  EXPECT_EQ(cfg.listen[0].ip, (std::array<std::uint8_t, 16>{}));
+  EXPECT_EQ(cfg.listen[0].addr.fam, family::ipv4);
+  EXPECT_EQ(cfg.listen[0].addr.port, 3478);
+  EXPECT_EQ(cfg.listen[0].addr.ip, (std::array<std::uint8_t, 16>{}));
   EXPECT_EQ(cfg.listen[1].text, "[::]:3478");
-  EXPECT_EQ(cfg.listen[1].family, AF_INET6);
-  EXPECT_EQ(cfg.listen[1].port, 3478);
+  EXPECT_EQ(cfg.listen[1].addr.fam, family::ipv6);
+  EXPECT_EQ(cfg.listen[1].addr.port, 3478);
   EXPECT_FALSE(cfg.rfc5780.enabled);
   EXPECT_EQ(cfg.rfc5780.primary_port, 3478);
   EXPECT_EQ(cfg.rfc5780.alternate_port, 3479);
@@ -110,12 +111,12 @@ TEST(ConfigJson, EveryKey) {
   ASSERT_TRUE(apply_json(doc, cfg, error)) << error;
   ASSERT_EQ(cfg.listen.size(), 2U);
   EXPECT_EQ(cfg.listen[0].text, "127.0.0.1:3478");
-  EXPECT_EQ(cfg.listen[0].family, AF_INET);
-  EXPECT_EQ(cfg.listen[0].ip[0], 127);
-  EXPECT_EQ(cfg.listen[0].ip[3], 1);
+  EXPECT_EQ(cfg.listen[0].addr.fam, family::ipv4);
+  EXPECT_EQ(cfg.listen[0].addr.ip[0], 127);
+  EXPECT_EQ(cfg.listen[0].addr.ip[3], 1);
   EXPECT_EQ(cfg.listen[1].text, "[::1]:3479");
-  EXPECT_EQ(cfg.listen[1].family, AF_INET6);
-  EXPECT_EQ(cfg.listen[1].port, 3479);
+  EXPECT_EQ(cfg.listen[1].addr.fam, family::ipv6);
+  EXPECT_EQ(cfg.listen[1].addr.port, 3479);
   EXPECT_TRUE(cfg.rfc5780.enabled);
   EXPECT_EQ(cfg.rfc5780.primary_ip, "127.0.0.1");
   EXPECT_EQ(cfg.rfc5780.alternate_ip, "127.0.0.2");
@@ -167,11 +168,11 @@ TEST(ConfigJson, IPv6ListenLoopback) {
   std::string error;
   ASSERT_TRUE(apply_json(R"({"listen": ["[::1]:3478"]})", cfg, error)) << error;
   ASSERT_EQ(cfg.listen.size(), 1U);
-  EXPECT_EQ(cfg.listen[0].family, AF_INET6);
-  EXPECT_EQ(cfg.listen[0].port, 3478);
+  EXPECT_EQ(cfg.listen[0].addr.fam, family::ipv6);
+  EXPECT_EQ(cfg.listen[0].addr.port, 3478);
   std::array<std::uint8_t, 16> loopback{};
   loopback[15] = 1;
-  EXPECT_EQ(cfg.listen[0].ip, loopback);
+  EXPECT_EQ(cfg.listen[0].addr.ip, loopback);
 }
 
 TEST(ConfigJson, LogLevelNames) {
@@ -394,19 +395,19 @@ TEST(ConfigJsonErrors, FailureLeavesConfigUntouched) {
 TEST(ConfigParse, ListenForms) {
   listen_spec s;
   ASSERT_TRUE(parse_listen("192.0.2.1:80", s));
-  EXPECT_EQ(s.family, AF_INET);
-  EXPECT_EQ(s.port, 80);
-  EXPECT_EQ(s.ip[0], 192);
-  EXPECT_EQ(s.ip[3], 1);
-  EXPECT_EQ(s.ip[4], 0);
+  EXPECT_EQ(s.addr.fam, family::ipv4);
+  EXPECT_EQ(s.addr.port, 80);
+  EXPECT_EQ(s.addr.ip[0], 192);
+  EXPECT_EQ(s.addr.ip[3], 1);
+  EXPECT_EQ(s.addr.ip[4], 0);
   ASSERT_TRUE(parse_listen("[2001:db8::1]:3478", s));
-  EXPECT_EQ(s.family, AF_INET6);
-  EXPECT_EQ(s.ip[0], 0x20);
-  EXPECT_EQ(s.ip[1], 0x01);
-  EXPECT_EQ(s.ip[15], 1);
+  EXPECT_EQ(s.addr.fam, family::ipv6);
+  EXPECT_EQ(s.addr.ip[0], 0x20);
+  EXPECT_EQ(s.addr.ip[1], 0x01);
+  EXPECT_EQ(s.addr.ip[15], 1);
   EXPECT_EQ(s.text, "[2001:db8::1]:3478");
   ASSERT_TRUE(parse_listen("[::ffff:192.0.2.1]:1", s));
-  EXPECT_EQ(s.family, AF_INET6);
+  EXPECT_EQ(s.addr.fam, family::ipv6);
   for (const char* bad : {"", ":", "1.2.3.4", "1.2.3.4:", "1.2.3.4:x", "1.2.3.4:+80", "1.2.3.4:-1",
                           "1.2.3.4:123456", "1.2.3.4:99999", "256.1.1.1:80", "1.2.3:80", "01.2.3.4:80",
                           " 1.2.3.4:80", "1.2.3.4 :80", "host:80", "::1:3478", "[::1]", "[::1]3478",
@@ -418,10 +419,10 @@ TEST(ConfigParse, ListenForms) {
 TEST(ConfigParse, Prefixes) {
   ip_prefix p;
   ASSERT_TRUE(parse_prefix("198.51.100.0/24", p));
-  EXPECT_EQ(p.family, AF_INET);
+  EXPECT_EQ(p.family, family::ipv4);
   EXPECT_EQ(p.length, 24U);
   ASSERT_TRUE(parse_prefix("2001:db8::/32", p));
-  EXPECT_EQ(p.family, AF_INET6);
+  EXPECT_EQ(p.family, family::ipv6);
   EXPECT_EQ(p.length, 32U);
   ASSERT_TRUE(parse_prefix("192.0.2.7", p));
   EXPECT_EQ(p.length, 32U);

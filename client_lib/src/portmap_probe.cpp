@@ -1,0 +1,88 @@
+// probe_port_mapping(): one portmap_manager per protocol on a private
+// io_context, a test mapping of a fresh socket, then its deletion.
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "pinhole/errors.hpp"
+#include "pinhole/portmap.hpp"
+#include "portmap_manager.hpp"
+#include "udp_io.hpp"
+
+namespace pinhole {
+
+namespace {
+using client::portmap_manager;
+
+std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, mapping_origin proto) {
+  boost::asio::io_context io;
+  options o;
+  o.port_mapping = {proto};
+  o.portmap_gateways = po.gateways;
+  o.portmap_timeout = po.timeout;
+  o.portmap_lifetime = po.lifetime;
+  const auto start = std::chrono::steady_clock::now();
+  portmap_manager pm(io, o, nullptr);
+  std::vector<portmap_probe_result> out;
+  std::vector<int> fds;
+  pm.when_probed([&] {
+    std::uint64_t key = 1;
+    for (const auto& g : pm.gateways()) {
+      portmap_probe_result r;
+      r.protocol = proto;
+      r.gateway = g.address;
+      r.answered = proto == mapping_origin::pcp ? g.pcp : g.natpmp;
+      if (proto == mapping_origin::natpmp && g.external) r.external = *g.external;
+      out.push_back(r);
+      if (!r.answered) {
+        out.back().error = "no answer";
+        continue;
+      }
+      std::error_code ec;
+      const int fd = client::open_udp(g.address.family, ec);
+      if (fd < 0) {
+        out.back().error = ec.message();
+        continue;
+      }
+      fds.push_back(fd);
+      const auto src = client::route_source(g.address);
+      ip_endpoint local = src ? *src : ip_endpoint::any(g.address.family);
+      local.port = 0;
+      (void)client::bind_udp(fd, local);
+      const auto bound = client::local_endpoint(fd);
+      if (bound) out.back().internal = *bound;
+      const auto idx = out.size() - 1;
+      const auto k = key++;
+      pm.map(k, out.back().internal, std::chrono::steady_clock::now() + 4 * po.timeout,
+             [&, idx, k](std::error_code e, const client::portmap_lease& l) {
+               auto& res = out[idx];
+               res.time_to_mapping =
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+               if (e) {
+                 res.error = e.message();
+                 return;
+               }
+               res.mapped = true;
+               res.external = l.external;
+               res.lease_s = l.lifetime;
+               pm.release(k);  // the test mapping goes away at once
+             });
+    }
+  });
+  io.run_for(8 * po.timeout + std::chrono::seconds(1));
+  for (const int fd : fds) ::close(fd);
+  return out;
+}
+}  // namespace
+
+std::vector<portmap_probe_result> probe_port_mapping(const portmap_probe_options& o) noexcept {
+  try {
+    auto out = probe_one(o, mapping_origin::pcp);
+    for (auto& r : probe_one(o, mapping_origin::natpmp)) out.push_back(std::move(r));
+    return out;
+  } catch (...) {
+    return {};
+  }
+}
+
+}  // namespace pinhole
