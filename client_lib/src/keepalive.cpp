@@ -1,5 +1,6 @@
 // manager_core: Binding with server failover, keep-alives that detect a
-// changed or lost mapping, and event delivery.
+// changed or lost mapping (re-checked the way it was made: slot::origin),
+// and event delivery.
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,9 +12,9 @@
 
 namespace pinhole::client {
 
-void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
-                           std::error_code last, clock::time_point deadline, resolved_fn done) {
-  if (s->dead) return;
+void manager_core::bind_with_failover(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
+                                      std::error_code last, clock::time_point deadline, resolved_fn done) {
+  if (s->released()) return;
   const auto now = clock::now();
   if (i >= candidates.size() || now >= deadline) {
     // Every server failed: their addresses may be stale. Ask DNS again soon.
@@ -27,7 +28,7 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
   params.give_up = now + (deadline - now) / static_cast<int>(candidates.size() - i);
   s->sock->binding(params, [this, s, candidates = std::move(candidates), i, deadline, done = std::move(done)](
                                std::error_code ec, const binding_result& r) mutable {
-    if (s->dead) return;
+    if (s->released()) return;
     const auto server = candidates[i];
     if (!ec && r.success) {
       server_ok(server);
@@ -42,7 +43,8 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
       // ALTERNATE-SERVER; ask it next (at most a few redirections, no loops).
       const auto next = candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1;
       candidates.insert(next, *r.alternate_server);
-      resolve(s, std::move(candidates), i + 1, make_error_code(errc::server_error), deadline, std::move(done));
+      bind_with_failover(s, std::move(candidates), i + 1, make_error_code(errc::server_error), deadline,
+                         std::move(done));
       return;
     }
     if (!ec) {
@@ -61,7 +63,7 @@ void manager_core::resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoi
       ec = make_error_code(errc::bad_response);
     }
     server_failed(server, ec);
-    resolve(s, std::move(candidates), i + 1, ec, deadline, std::move(done));
+    bind_with_failover(s, std::move(candidates), i + 1, ec, deadline, std::move(done));
   });
 }
 
@@ -74,12 +76,9 @@ void manager_core::server_ok(const ip_endpoint& server) {
   // Mappings reported lost need not wait for their next keep-alive.
   std::vector<std::shared_ptr<slot>> lost;
   for (const auto& [id, sl] : slots_) {
-    if (sl->lost && !sl->checking && !sl->dead) lost.push_back(sl);
+    if (sl->lost() && !sl->checking) lost.push_back(sl);
   }
-  for (const auto& sl : lost) {
-    sl->keepalive.cancel();
-    run_check(sl);
-  }
+  for (const auto& sl : lost) recheck_now(sl);
 }
 
 void manager_core::server_failed(const ip_endpoint& server, std::error_code why) {
@@ -133,55 +132,61 @@ void manager_core::probe(const ip_endpoint& server) {
 }
 
 void manager_core::recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done) {
+  switch (s->origin) {
+    case mapping_origin::stun:
+    case mapping_origin::pcp:     // the STUN answer confirms the lease's address
+    case mapping_origin::natpmp:  // (keep_explicit) or replaces the lease
+    case mapping_origin::upnp: return recheck_stun(s, std::move(done));
+    case mapping_origin::turn:
+      // The relayed address is the TURN server's: a Binding would not
+      // confirm it. The allocation's Refreshes do (a failed one is
+      // mapping_lost, turn_mapping.cpp).
+      return done({});
+  }
+}
+
+void manager_core::recheck_stun(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done) {
   // The server that made the mapping first (the NAT binding is towards it),
   // then the others in failover order; one call budget for all of them.
   std::vector<ip_endpoint> candidates{s->server};
   for (const auto& c : servers_.candidates(s->internal.family, clock::now())) {
     if (!(c == s->server)) candidates.push_back(c);
   }
-  resolve(s, std::move(candidates), 0, {}, clock::now() + opts_.call_timeout,
-          [this, s, done = std::move(done)](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
-            if (s->dead) return;
-            if (ec) {
-              if (ec != errc::shutting_down && !s->lost && (s->handed_out || s->listen_key)) {
-                s->lost = true;
-                event e;
-                e.type = event_type::mapping_lost;
-                e.current = snapshot(*s);
-                e.server = s->server;
-                e.error = ec;
-                emit(e);
-              }
-              done(ec);
-              return;
-            }
-            const bool was_lost = s->lost;
-            s->lost = false;
-            apply_mapping(s, mapped, server);
-            if (was_lost && (s->handed_out || s->listen_key)) {
-              event e;
-              e.type = event_type::mapping_restored;
-              e.current = snapshot(*s);
-              e.server = server;
-              emit(e);
-            }
-            done({});
-          });
+  bind_with_failover(
+      s, std::move(candidates), 0, {}, clock::now() + opts_.call_timeout,
+      [this, s, done = std::move(done)](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
+        if (s->released()) return;
+        if (ec) {
+          if (ec != errc::shutting_down && !s->lost() && s->visible()) {
+            s->health = mapping_health::lost;
+            event e;
+            e.type = event_type::mapping_lost;
+            e.current = snapshot(*s);
+            e.server = s->server;
+            e.error = ec;
+            emit(e);
+          }
+          done(ec);
+          return;
+        }
+        const bool was_lost = s->lost();
+        apply_mapping(s, mapped, server, mapping_origin::stun);
+        if (was_lost && s->visible()) {
+          event e;
+          e.type = event_type::mapping_restored;
+          e.current = snapshot(*s);
+          e.server = server;
+          emit(e);
+        }
+        done({});
+      });
 }
 
-void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped,
-                                 const ip_endpoint& server) {
+void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server,
+                                 mapping_origin how) {
   if (keep_explicit(s, mapped, server)) return;
-  const bool had = s->mapped;
   const auto previous = s->external;
-  if (had && !(previous == mapped)) {
-    s->former_externals.push_back(previous);
-    if (s->former_externals.size() > 8) s->former_externals.erase(s->former_externals.begin());
-  }
-  s->external = mapped;
-  s->server = server;
-  s->mapped = true;
-  if (had && !(previous == mapped) && (s->handed_out || s->listen_key)) {
+  if (s->learn(mapped, server, how) && s->visible()) {
     event e;
     e.type = event_type::mapping_changed;
     e.current = snapshot(*s);
@@ -192,7 +197,7 @@ void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoi
 }
 
 void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first) {
-  if (stopping_ || s->dead) return;
+  if (stopping_ || s->released()) return;
   auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(opts_.keepalive_interval);
   if (interval <= std::chrono::milliseconds::zero()) return;  // keep-alives disabled
   // An explicit port mapping holds the NAT binding by itself: its check
@@ -209,7 +214,7 @@ void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first
 void manager_core::arm_keepalive(const std::shared_ptr<slot>& s, clock::duration after) {
   s->keepalive.expires_after(after);
   s->keepalive.async_wait([this, s](const boost::system::error_code& ec) {
-    if (ec || s->dead || stopping_) return;
+    if (ec || s->released() || stopping_) return;
     if (const auto wait = keepalive_due_in(*s); wait > clock::duration::zero()) {
       keepalives_skipped_.fetch_add(1, std::memory_order_relaxed);
       return arm_keepalive(s, wait);
@@ -218,8 +223,22 @@ void manager_core::arm_keepalive(const std::shared_ptr<slot>& s, clock::duration
   });
 }
 
+void manager_core::recheck_now(const std::shared_ptr<slot>& s) {
+  if (s->released() || s->checking) return;
+  s->keepalive.cancel();
+  run_check(s);
+}
+
+void manager_core::recheck_all() {
+  std::vector<std::shared_ptr<slot>> visible;
+  for (const auto& [id, sl] : slots_) {
+    if (sl->visible()) visible.push_back(sl);
+  }
+  for (const auto& sl : visible) recheck_now(sl);
+}
+
 manager_core::clock::duration manager_core::keepalive_due_in(const slot& s) const {
-  if (!opts_.skip_keepalive_on_traffic || s.lost || s.lease) return clock::duration::zero();
+  if (!opts_.skip_keepalive_on_traffic || s.lost() || s.lease) return clock::duration::zero();
   // RFC 4787 §4.3: "REQ-6: The NAT mapping Refresh Direction MUST have a
   // "NAT Outbound refresh behavior" of "True"." The application's own
   // datagrams out of this socket refresh the binding as a keep-alive would.
@@ -232,12 +251,12 @@ manager_core::clock::duration manager_core::keepalive_due_in(const slot& s) cons
 }
 
 void manager_core::run_check(const std::shared_ptr<slot>& s) {
-  if (s->dead || stopping_) return;
+  if (s->released() || stopping_) return;
   if (s->checking) return schedule_keepalive(s, false);
   s->checking = true;
   recheck(s, [this, s](std::error_code result) {
     s->checking = false;
-    if (s->dead) return;
+    if (s->released()) return;
     if (!result) keepalives_.fetch_add(1, std::memory_order_relaxed);
     schedule_keepalive(s, false);
   });

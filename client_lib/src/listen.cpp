@@ -22,6 +22,7 @@ void manager_core::start_listen(const ip_endpoint& internal, clock::time_point d
   listens_.fetch_add(1, std::memory_order_relaxed);
   map_preferred(s, deadline, [this, s, done](std::error_code ec, const mapping& m) {
     if (ec) return done(ec, m);
+    enter(*s, slot_state::listening);
     s->listen_refs = 1;
     by_internal_[s->internal] = s->id;
     directory_.add(s->internal, s->sock->native_handle());
@@ -36,7 +37,7 @@ std::error_code manager_core::stop_listen(const ip_endpoint& internal) {
     if (*s->listen_key == internal || s->internal == internal) {
       // "until stopped and unused": the socket stays while GetMapping(SIP)
       // users still hold it.
-      if (--s->listen_refs == 0 && s->use_refs == 0) destroy(std::shared_ptr<slot>(s));
+      if (--s->listen_refs == 0 && s->use_refs == 0) destroy(s);
       return {};
     }
   }

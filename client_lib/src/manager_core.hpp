@@ -25,54 +25,12 @@
 #include "pinhole/port_manager.hpp"
 #include "portmap_manager.hpp"
 #include "server_list.hpp"
+#include "slot.hpp"
 #include "socket_directory.hpp"
 #include "stun_demux.hpp"
 #include "turn_client.hpp"
 
 namespace pinhole::client {
-
-// One socket the manager maps: handed out, pre-warmed, listening, an RTCP
-// port reserved next to an RTP one, or an application-owned socket
-// (attach_socket) the manager only sends from.
-struct slot {
-  explicit slot(asio::io_context& io) : keepalive(io), budget(io) {}
-  std::uint64_t id = 0;
-  port_type type = port_type::sip;
-  std::shared_ptr<mapped_socket> sock;
-  ip_endpoint internal;
-  ip_endpoint external;
-  ip_endpoint server;
-  ip_endpoint remote;
-  bool mapped = false;      // external is known
-  bool handed_out = false;  // returned by GetMapping / adopt
-  bool dead = false;        // released; late callbacks ignore it
-  bool lost = false;        // mapping_lost reported, not confirmed since
-  bool checking = false;    // a keep-alive check is in flight
-  int listen_refs = 0;      // StartListen count
-  int use_refs = 0;         // GetMapping(SIP) sharing the listen socket
-  std::optional<ip_endpoint> listen_key;  // the address StartListen was called with
-  std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
-  bool destination_dependent = false;     // GetMapping's check saw another external address there
-  bool attached = false;                  // application-owned: never read, never closed
-  // External addresses this mapping had before a rebinding (mapping_changed),
-  // newest last, at most a few: the application may still name it by them.
-  std::vector<ip_endpoint> former_externals;
-  bool known_as(const ip_endpoint& ext) const {
-    if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
-    return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
-  }
-  // Internal addresses before a re-bind after a network change
-  // (network_change.cpp): still names of this mapping.
-  std::vector<ip_endpoint> former_internals;
-  std::shared_ptr<turn_allocation> relay;  // relayed mapping (turn_mapping.cpp)
-  std::uint64_t rtcp_reserved = 0;        // id of the reserved RTCP slot (pairs)
-  std::uint64_t owner = 0;                // for a reserved RTCP slot: its RTP slot
-  // An explicit mapping from the gateway (portmap_hooks.cpp). It holds the
-  // NAT binding by itself: keep-alives use options::explicit_keepalive_interval.
-  std::optional<portmap_lease> lease;
-  asio::steady_timer keepalive;
-  asio::steady_timer budget;  // call deadline of the operation in progress
-};
 
 class manager_core {
  public:
@@ -104,6 +62,9 @@ class manager_core {
   // keep the server they have; new transactions and failover use the list.
   // `initial`: the first resolution of the names (not counted as an update).
   void replace_servers(std::vector<ip_endpoint> servers, bool initial = false);
+  // Re-checks every mapping the application holds now instead of at its next
+  // keep-alive (a network change: the NAT may have rebound or dropped them).
+  void recheck_all();
   // Called (io thread) when a transaction has tried every server in vain.
   void on_servers_exhausted(std::function<void()> fn) { servers_exhausted_ = std::move(fn); }
 
@@ -133,11 +94,21 @@ class manager_core {
  private:
   using resolved_fn = std::function<void(std::error_code, const ip_endpoint& mapped, const ip_endpoint& server)>;
 
-  // mapping.cpp: sockets and first mappings.
+  // manager_core.cpp: the one place a slot changes state; keeps the
+  // counters stats() reads in step with the transitions.
+  void enter(slot& s, slot_state to);
+  std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;
+  // By value: callers pass references into slots_, which this erases.
+  void destroy(std::shared_ptr<slot> s);
+
+  // open_slot.cpp: sockets (and the RTCP port next to an RTP one).
   std::error_code open_slot(ip_family fam, port_type type, const std::optional<ip_endpoint>& fixed,
                             std::shared_ptr<slot>& out);
-  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type, bool attached = false);
+  std::shared_ptr<slot> wrap(int fd, const ip_endpoint& local, port_type type, slot_state initial = slot_state::mapping,
+                             socket_owner owned_by = socket_owner::library);
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
+
+  // first_mapping.cpp: the first Binding of a slot in state `mapping`.
   void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
   void check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline, std::function<void()> done);
   // A Binding request to `server` with the manager's transaction, credential
@@ -146,14 +117,16 @@ class manager_core {
   // no_server_resolved while no name has resolved yet, family_not_supported
   // without a server of `fam`; empty if there is one.
   std::error_code servers_for(ip_family fam);
+
+  // hand_out.cpp: mapping -> handed_out, the reserved RTCP ports, snapshots.
+  // `gateway_first`: a lease from the gateway before STUN (map_preferred),
+  // as GetMapping asks; adopted, attached and reserved RTCP sockets use STUN.
+  void map_and_hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                        done_fn done, bool gateway_first = false);
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);
   std::shared_ptr<slot> take_reserved_rtcp(port_type type, const ip_endpoint& remote);
-  std::shared_ptr<slot> find_internal(const ip_endpoint& internal) const;
-  void destroy(const std::shared_ptr<slot>& s);
-  void refill(port_type type);
-  void retry_refill(port_type type);
   mapping snapshot(const slot& s);
-  // The mapped_socket of slot `s` on `fd`, delivering to on_datagram.
+  // open_slot.cpp: the mapped_socket of slot `s` on `fd`, delivering to on_datagram.
   std::shared_ptr<mapped_socket> make_socket(const std::shared_ptr<slot>& s, int fd, const ip_endpoint& local);
 
   // network_change.cpp.
@@ -167,15 +140,25 @@ class manager_core {
   // if it is due now.
   clock::duration keepalive_due_in(const slot& s) const;
 
-  // keepalive.cpp: binding with failover, keep-alives, events.
+  // prewarm.cpp: mapping -> pooled, the pre-warmed cache.
+  void refill(port_type type);
+  void retry_refill(port_type type);
+
+  // keepalive.cpp: Binding with failover, keep-alives, events.
   // Tries candidates[i..] in turn until `deadline`; each server gets an
   // equal share of what is left, so a silent one cannot spend the budget.
-  void resolve(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
-               std::error_code last, clock::time_point deadline, resolved_fn done);
+  void bind_with_failover(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
+                          std::error_code last, clock::time_point deadline, resolved_fn done);
+  // Confirms the mapping the way it was made (slot::origin); reports
+  // mapping_changed / mapping_lost / mapping_restored for visible slots.
   void recheck(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
+  void recheck_stun(const std::shared_ptr<slot>& s, std::function<void(std::error_code)> done);
   void schedule_keepalive(const std::shared_ptr<slot>& s, bool first);
   void arm_keepalive(const std::shared_ptr<slot>& s, clock::duration after);
   void run_check(const std::shared_ptr<slot>& s);
+  // The keep-alive check now rather than when its timer fires (unless one
+  // is in flight already).
+  void recheck_now(const std::shared_ptr<slot>& s);
   // A server answered: clears its failures; server_recovered and an
   // immediate re-check of lost mappings if it had been down.
   void server_ok(const ip_endpoint& server);
@@ -184,7 +167,8 @@ class manager_core {
   // Background re-probes of down servers (server_list::probe_due).
   void schedule_probe();
   void probe(const ip_endpoint& server);
-  void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server);
+  void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server,
+                     mapping_origin how);
   void emit(const event& e);
 
   // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.

@@ -70,14 +70,15 @@ void manager_core::network_changed() {
   all.reserve(slots_.size());
   for (const auto& [id, s] : slots_) all.push_back(s);
   for (const auto& s : all) {
-    if (s->dead) continue;
+    if (s->released()) continue;
     if (is_pooled(*s)) {
       destroy(s);  // learnt on the old network; refilled below
       continue;
     }
     // Mappings being made right now (GetMapping, StartListen in flight)
     // finish or fail on their own within their call budget.
-    const bool settled = s->handed_out || s->listen_refs > 0 || (s->owner != 0 && !s->mapped);
+    const bool settled =
+        s->state == slot_state::handed_out || s->listen_refs > 0 || (s->owner != 0 && !s->mapped());
     if (!settled) continue;
     // A relayed mapping is the TURN server's address, not the NAT's: a
     // Binding would not confirm it. Its Refresh tells whether the
@@ -97,21 +98,20 @@ void manager_core::network_changed() {
 }
 
 bool manager_core::is_pooled(const slot& s) const {
-  const auto& pool = pool_[static_cast<std::size_t>(s.type)];
-  return std::find(pool.begin(), pool.end(), s.id) != pool.end();
+  return s.state == slot_state::pooled;  // in pool_ exactly then (manager_core::enter, destroy)
 }
 
 void manager_core::recheck_after_change(const std::shared_ptr<slot>& s, bool address_gone) {
-  const bool reported = s->handed_out || s->listen_key.has_value();
+  const bool reported = s->state == slot_state::handed_out || s->listen_key.has_value();
   const auto previous = s->external;
   bool rebound = false;
   if (address_gone) {
-    const auto ec = s->attached ? make_error_code(errc::socket_error) : rebind(s);
+    const auto ec = s->attached() ? make_error_code(errc::socket_error) : rebind(s);
     if (ec) {
       // An application-owned socket cannot be moved by the library, and
       // without any usable address there is nothing to move to: say so.
-      if (reported && !s->lost) {
-        s->lost = true;
+      if (reported && !s->lost()) {
+        s->health = mapping_health::lost;
         event e;
         e.type = event_type::mapping_lost;
         e.current = snapshot(*s);
@@ -123,9 +123,9 @@ void manager_core::recheck_after_change(const std::shared_ptr<slot>& s, bool add
     }
     rebound = true;
   }
-  if (!s->mapped) return;  // a reserved RTCP port: mapped when handed out
+  if (!s->mapped()) return;  // a reserved RTCP port: mapped when handed out
   recheck(s, [this, s, rebound, previous, reported](std::error_code ec) {
-    if (s->dead) return;
+    if (s->released()) return;
     if (!ec && rebound && reported && s->external == previous) {
       // Same external address through a new socket: the internal one
       // changed, which the application must learn too.
@@ -173,7 +173,7 @@ std::error_code manager_core::rebind(const std::shared_ptr<slot>& s) {
   s->sock->close();
   s->sock = make_socket(s, fd, *local);
   s->internal = *local;
-  s->lost = false;
+  if (s->lost()) s->health = mapping_health::confirmed;  // the new socket is re-checked next
   if (listed) {
     // The application may still name the mapping by its old internal
     // address (update_remote_address, release_mapping, send).

@@ -37,10 +37,10 @@ void manager_core::map_preferred(const std::shared_ptr<slot>& s, clock::time_poi
   // The first probe round may still run: wait for it once (it is bounded
   // by portmap_timeout); afterwards its answer is cached.
   portmap_->when_probed([this, s, deadline, done = std::move(done)]() mutable {
-    if (s->dead || stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+    if (s->released() || stopping_) return done(make_error_code(errc::shutting_down), mapping{});
     if (!portmap_->offers(s->internal.family)) return map_new(s, deadline, std::move(done));
     portmap_->map(s->id, s->internal, deadline, [this, s, deadline, done](std::error_code ec, const portmap_lease& l) {
-      if (s->dead || stopping_) return done(make_error_code(errc::shutting_down), mapping{});
+      if (s->released() || stopping_) return done(make_error_code(errc::shutting_down), mapping{});
       if (!ec) s->lease = l;
       map_new(s, deadline, done);
     });
@@ -52,35 +52,33 @@ bool manager_core::keep_explicit(const std::shared_ptr<slot>& s, const ip_endpoi
   if (mapped.same_ip(s->lease->external)) {
     // The STUN server sees the address the gateway reported: the gateway
     // is the outermost NAT (or, IPv6, no NAT at all) and the lease holds.
-    s->external = s->lease->external;
-    s->server = server;
-    s->mapped = true;
+    s->learn(s->lease->external, server, s->lease->origin);
     return true;
   }
   // The gateway is behind another NAT, or lies about its address: its
   // mapping is useless to peers. Delete it and use what STUN saw.
   portmap_->release(s->id);
   s->lease.reset();
+  s->origin = mapping_origin::stun;
   return false;
 }
 
 void manager_core::on_lease_change(std::uint64_t id, std::error_code ec, const portmap_lease& l) {
   const auto it = slots_.find(id);
-  if (it == slots_.end() || it->second->dead || !it->second->lease) return;
+  if (it == slots_.end() || it->second->released() || !it->second->lease) return;
   const auto& s = it->second;
   if (ec) {
     // The lease ran out without renewal: the next keep-alive re-learns the
     // mapping from STUN (and reports the change).
     s->lease.reset();
+    s->origin = mapping_origin::stun;
     return;
   }
   s->lease = l;
-  if (!s->mapped || s->external == l.external) return;
+  if (!s->mapped() || s->external == l.external) return;
   const auto previous = s->external;
-  s->former_externals.push_back(previous);
-  if (s->former_externals.size() > 8) s->former_externals.erase(s->former_externals.begin());
-  s->external = l.external;
-  if (s->handed_out || s->listen_key) {
+  s->move_external(l.external);
+  if (s->state == slot_state::handed_out || s->listen_key) {
     event e;
     e.type = event_type::mapping_changed;
     e.current = snapshot(*s);

@@ -109,7 +109,7 @@ void manager_core::map_relayed(const ip_endpoint& remote, port_type type, clock:
 void manager_core::try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last,
                              clock::time_point deadline, done_fn done) {
   while (i < relays_.size() && relays_[i].server.family != s->internal.family) ++i;
-  if (i >= relays_.size() || clock::now() >= deadline || s->dead) {
+  if (i >= relays_.size() || clock::now() >= deadline || s->released()) {
     destroy(s);
     return done(last, mapping{});
   }
@@ -125,18 +125,16 @@ void manager_core::try_relay(const std::shared_ptr<slot>& s, std::size_t i, std:
   s->relay = std::make_shared<turn_allocation>(io_, s->sock, std::move(cfg), relays_directory_, s->internal);
   const auto relay = s->relay;
   relay->allocate(deadline, [this, s, i, relay, deadline, done](std::error_code ec) {
-    if (s->dead || s->relay != relay) return done(make_error_code(errc::shutting_down), mapping{});
+    if (s->released() || s->relay != relay) return done(make_error_code(errc::shutting_down), mapping{});
     // A server that refused us (credentials, quota, capacity) or is down:
     // the next one, within the same budget.
     if (ec) return try_relay(s, i + 1, ec, deadline, done);
-    s->external = relay->relayed();
-    s->server = relay->server();
-    s->mapped = true;
+    s->learn(relay->relayed(), relay->server(), mapping_origin::turn);
     std::weak_ptr<slot> weak = s;
     relay->on_lost([this, weak](std::error_code why) {
       const auto sp = weak.lock();
-      if (!sp || sp->dead) return;
-      sp->lost = true;
+      if (!sp || sp->released()) return;
+      sp->health = mapping_health::lost;
       emit(event{event_type::mapping_lost, snapshot(*sp), {}, sp->server, why});
     });
     if (s->remote.is_unspecified()) {
@@ -146,7 +144,7 @@ void manager_core::try_relay(const std::shared_ptr<slot>& s, std::size_t i, std:
     // The remote's permission before the mapping is handed out: its first
     // packets through the relay are then delivered.
     relay->permit(s->remote, deadline, [this, s, done](std::error_code pec) {
-      if (s->dead) return done(make_error_code(errc::shutting_down), mapping{});
+      if (s->released()) return done(make_error_code(errc::shutting_down), mapping{});
       if (pec) {
         destroy(s);
         return done(pec, mapping{});
@@ -163,7 +161,7 @@ void manager_core::relay_update(const std::shared_ptr<slot>& s, const ip_endpoin
   // through the relay.
   s->remote = remote;
   s->relay->permit(remote, deadline, [this, s, done](std::error_code ec) {
-    if (s->dead) return done(make_error_code(errc::unknown_mapping), mapping{});
+    if (s->released()) return done(make_error_code(errc::unknown_mapping), mapping{});
     done(ec, snapshot(*s));
   });
 }
