@@ -1,6 +1,7 @@
 // server::bind / reload in-process over loopback: listeners added, kept
 // (same socket) and removed; a reload that cannot bind changes nothing;
 // settings the workers read take effect at once; workers stay as started.
+#include "outcome_util.hpp"
 #include "server.hpp"
 
 #include <gtest/gtest.h>
@@ -73,7 +74,7 @@ class ServerReload : public ::testing::Test {
   void start(const pd::config& cfg) {
     srv_.emplace(cfg);
     std::string error;
-    ASSERT_TRUE(srv_->bind(error)) << error;
+    ASSERT_TRUE(pd::succeeded(srv_->bind(), error)) << error;
     srv_->start();
   }
   void TearDown() override {
@@ -90,7 +91,7 @@ TEST_F(ServerReload, AddsAListenerAndKeepsTheSocketOfTheOneThatStays) {
   const auto first = at(0);
   ASSERT_TRUE(answers(peer_, first));
   std::string error;
-  ASSERT_TRUE(srv_->reload(one_worker({"127.0.0.1:0", "127.0.0.2:0"}), error)) << error;
+  ASSERT_TRUE(pd::succeeded(srv_->reload(one_worker({"127.0.0.1:0", "127.0.0.2:0"})), error)) << error;
   ASSERT_EQ(srv_->listeners().size(), 2U);
   EXPECT_EQ(at(0), first);  // kept: same port, same socket
   EXPECT_NE(at(1), first);
@@ -106,7 +107,7 @@ TEST_F(ServerReload, RemovesAListenerThatIsNoLongerConfigured) {
   const auto gone = at(1);
   ASSERT_TRUE(answers(peer_, gone));
   std::string error;
-  ASSERT_TRUE(srv_->reload(one_worker({"127.0.0.1:0"}), error)) << error;
+  ASSERT_TRUE(pd::succeeded(srv_->reload(one_worker({"127.0.0.1:0"})), error)) << error;
   ASSERT_EQ(srv_->listeners().size(), 1U);
   EXPECT_EQ(at(0), kept);
   EXPECT_TRUE(answers(peer_, kept));
@@ -122,7 +123,7 @@ TEST_F(ServerReload, ANewListenerThatCannotBeBoundRejectsTheWholeReload) {
   std::string error;
   auto next = one_worker({"127.0.0.1:0", "127.0.0.2:0", holder.local().to_string()});
   next.software = "changed";
-  EXPECT_FALSE(srv_->reload(next, error));
+  EXPECT_FALSE(pd::succeeded(srv_->reload(next), error));
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(error.find('\n'), std::string::npos);  // one line
   ASSERT_EQ(srv_->listeners().size(), 1U);
@@ -136,7 +137,7 @@ TEST_F(ServerReload, AnInvalidConfigIsRejectedWithTheValidatorsMessage) {
   auto bad = one_worker({"127.0.0.1:0"});
   bad.batch = 0;
   std::string error;
-  EXPECT_FALSE(srv_->reload(bad, error));
+  EXPECT_FALSE(pd::succeeded(srv_->reload(bad), error));
   EXPECT_EQ(error.rfind("config: ", 0), 0U) << error;
   EXPECT_EQ(srv_->effective_config().batch, pd::default_config().batch);
   EXPECT_TRUE(answers(peer_, at(0)));
@@ -148,7 +149,7 @@ TEST_F(ServerReload, WorkersAndBatchKeepTheirRunningValues) {
   next.workers = 3;
   next.batch = 8;
   std::string error;
-  ASSERT_TRUE(srv_->reload(next, error)) << error;
+  ASSERT_TRUE(pd::succeeded(srv_->reload(next), error)) << error;
   EXPECT_EQ(srv_->worker_count(), 1U);
   EXPECT_EQ(srv_->effective_config().workers, 1U);
   EXPECT_EQ(srv_->effective_config().batch, pd::default_config().batch);
@@ -159,7 +160,7 @@ TEST_F(ServerReload, WorkerSettingsTakeEffectAtOnce) {
   auto next = one_worker({"127.0.0.1:0"});
   next.software = "pinhole-reload-test";
   std::string error;
-  ASSERT_TRUE(srv_->reload(next, error)) << error;
+  ASSERT_TRUE(pd::succeeded(srv_->reload(next), error)) << error;
   std::vector<std::byte> storage;
   const auto m = ask(peer_, at(0), storage);
   ASSERT_TRUE(m);
@@ -170,7 +171,7 @@ TEST_F(ServerReload, WorkerSettingsTakeEffectAtOnce) {
   EXPECT_EQ(text, "pinhole-reload-test");
   // An ACL that leaves loopback out: dropped, and counted.
   next.allow = {"198.51.100.0/24"};
-  ASSERT_TRUE(srv_->reload(next, error)) << error;
+  ASSERT_TRUE(pd::succeeded(srv_->reload(next), error)) << error;
   EXPECT_FALSE(answers(peer_, at(0)));
   EXPECT_TRUE(settles([&] { return srv_->counters().total()[static_cast<std::size_t>(pd::counter::dropped_acl)] >= 1; }));
 }
@@ -179,7 +180,7 @@ TEST_F(ServerReload, DroppingSurvivesAReloadUntilCleared) {
   start(one_worker({"127.0.0.1:0"}));
   srv_->set_dropping(true);
   std::string error;
-  ASSERT_TRUE(srv_->reload(one_worker({"127.0.0.1:0"}), error)) << error;
+  ASSERT_TRUE(pd::succeeded(srv_->reload(one_worker({"127.0.0.1:0"})), error)) << error;
   EXPECT_TRUE(srv_->dropping());
   EXPECT_FALSE(answers(peer_, at(0)));
   srv_->set_dropping(false);
