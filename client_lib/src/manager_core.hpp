@@ -170,6 +170,11 @@ class manager_core {
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server,
                      mapping_origin how);
   void emit(const event& e);
+  // The one place a slot becomes lost to the application: health lost,
+  // then mapping_lost with `why`. Callers decide whether it is reported.
+  void report_lost(const std::shared_ptr<slot>& s, std::error_code why);
+  // mapping_changed from `previous` (the external address before the change).
+  void report_changed(const std::shared_ptr<slot>& s, const ip_endpoint& previous, const ip_endpoint& server);
 
   // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.
   void map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);

@@ -134,8 +134,7 @@ void manager_core::try_relay(const std::shared_ptr<slot>& s, std::size_t i, std:
     relay->on_lost([this, weak](std::error_code why) {
       const auto sp = weak.lock();
       if (!sp || sp->released()) return;
-      sp->health = mapping_health::lost;
-      emit(event{event_type::mapping_lost, snapshot(*sp), {}, sp->server, why});
+      report_lost(sp, why);
     });
     if (s->remote.is_unspecified()) {
       hand_out(s, s->remote);
