@@ -68,19 +68,25 @@ pinhole_port_manager* pinhole_port_manager_create(const pinhole_options* o, pinh
   return nullptr;
 }
 
+// The configuration's server list into `o` (none given: the defaults);
+// false if an entry is NULL.
+bool copy_servers(const pinhole_config& config, pinhole::options& o) {
+  if (config.servers == nullptr || config.server_count == 0) return true;
+  o.servers.clear();
+  for (std::size_t i = 0; i < config.server_count; ++i) {
+    if (config.servers[i] == nullptr) return false;
+    o.servers.emplace_back(config.servers[i]);
+  }
+  return true;
+}
+
 pinhole_port_manager* pinhole_port_manager_new(const pinhole_config* config, pinhole_errc* err) {
   try {
     pinhole::options o;
     if (config != nullptr) {
-      if (config->servers != nullptr && config->server_count > 0) {
-        o.servers.clear();
-        for (std::size_t i = 0; i < config->server_count; ++i) {
-          if (config->servers[i] == nullptr) {
-            set(err, PINHOLE_E_INVALID_ARGUMENT);
-            return nullptr;
-          }
-          o.servers.emplace_back(config->servers[i]);
-        }
+      if (!copy_servers(*config, o)) {
+        set(err, PINHOLE_E_INVALID_ARGUMENT);
+        return nullptr;
       }
       if (config->call_timeout_ms != 0) o.call_timeout = std::chrono::milliseconds(config->call_timeout_ms);
       if (config->keepalive_ms != 0) o.keepalive_interval = std::chrono::milliseconds(config->keepalive_ms);

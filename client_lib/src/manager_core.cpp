@@ -130,6 +130,8 @@ void manager_core::enter(slot& s, slot_state to) {
   if (s.attached()) step(slot_state::handed_out, attached_);
 }
 
+// By value, not a reference: callers pass references into slots_, which this erases.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void manager_core::destroy(std::shared_ptr<slot> s) {
   if (s->released()) return;
   s->keepalive.cancel();

@@ -46,7 +46,7 @@ class manager_core {
   void update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
                      clock::time_point deadline, done_fn done);
   std::error_code release(const ip_endpoint& internal, const ip_endpoint& external);
-  void start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done);
+  void start_listen(const ip_endpoint& internal, clock::time_point deadline, const done_fn& done);
   std::error_code stop_listen(const ip_endpoint& internal);
   // Takes `fd` (closed on failure too): a library-owned socket.
   void adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
@@ -109,7 +109,7 @@ class manager_core {
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
 
   // first_mapping.cpp: the first Binding of a slot in state `mapping`.
-  void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, const done_fn& done);
   void check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline, std::function<void()> done);
   // A Binding request to `server` with the manager's transaction, credential
   // and FINGERPRINT settings.

@@ -134,7 +134,7 @@ struct port_manager::impl {
         return client::caught_error();
       }
     }
-    return call([f](clock::time_point, manager_core::done_fn done) { done(f(), mapping{}); }, nullptr, undo::nothing);
+    return call([f](clock::time_point, const manager_core::done_fn& done) { done(f(), mapping{}); }, nullptr, undo::nothing);
   }
 };
 

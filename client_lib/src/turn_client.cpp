@@ -26,8 +26,12 @@ turn_allocation::turn_allocation(asio::io_context& io, std::shared_ptr<mapped_so
       refresh_timer_(io), permission_timer_(io) {}
 
 turn_allocation::~turn_allocation() {
-  refresh_timer_.cancel();
-  permission_timer_.cancel();
+  try {
+    refresh_timer_.cancel();
+    permission_timer_.cancel();
+  } catch (...) {
+    // asio's cancel() and close() throw only if the reactor fails; a destructor must not throw.
+  }
 }
 
 std::chrono::milliseconds turn_allocation::refresh_interval(std::uint32_t lifetime) noexcept {
