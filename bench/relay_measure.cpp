@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -55,12 +56,14 @@ int main(int argc, char** argv) {
   const int pfd = bound_socket(probe);
   ::close(pfd);
   const std::string port = std::to_string(probe.port);
+  // Not coturn's default /var/run/turnserver.pid: a system coturn's stays.
+  const std::string pidfile = "/tmp/pinhole-relay-measure-" + port + ".pid";
   const pid_t turn = ::fork();
   if (turn == 0) {
     ::execl(argv[1], argv[1], "-n", "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1", "--listening-port",
             port.c_str(), "--lt-cred-mech", "--user", "alice:secret", "--realm", "pinhole.test",
             "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls", "--no-tcp", "--log-file", "/dev/null",
-            static_cast<char*>(nullptr));
+            "--simple-log", "--no-stdout-log", "--pidfile", pidfile.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::this_thread::sleep_for(500ms);
@@ -75,8 +78,40 @@ int main(int argc, char** argv) {
     rx_last_cpu = thread_cpu_ns();
   };
   std::error_code ec;
-  auto pm = port_manager::create(o, ec);
   ip_endpoint peer;
+  // Cold relayed GetMappings: a new port manager each (no challenge cached),
+  // with prefer_relay, and by the fallback when STUN is unreachable (port 9:
+  // ICMP port unreachable at once) -- the path a blocked network takes.
+  for (const bool prefer : {true, false}) {
+    std::vector<double> ms;
+    for (int i = 0; i < 10; ++i) {
+      auto c = o;
+      c.prefer_relay = prefer;
+      c.on_datagram = nullptr;
+      auto cold_pm = port_manager::create(c, ec);
+      if (!cold_pm) break;
+      mapping cm;
+      const auto c0 = std::chrono::steady_clock::now();
+      ec = cold_pm->get_mapping(*ip_endpoint::parse("127.0.0.1:5004"), port_type::audio_rtp, cm);
+      const auto t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c0).count();
+      if (ec || !cm.relayed()) break;
+      ms.push_back(t);
+    }
+    if (ms.size() < 10) {
+      std::fprintf(stderr, "cold relayed GetMapping failed: %s\n", ec.message().c_str());
+      continue;
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("cold relayed GetMapping (%s, new port manager each, 10 runs): median %.2f ms, max %.2f ms\n",
+                prefer ? "prefer_relay" : "fallback, STUN port unreachable", (ms[4] + ms[5]) / 2, ms[9]);
+  }
+  auto pm = port_manager::create(o, ec);
+  if (!pm) {
+    std::fprintf(stderr, "port manager: %s\n", ec.message().c_str());
+    ::kill(turn, SIGTERM);
+    ::waitpid(turn, nullptr, 0);
+    return 1;
+  }
   const int peer_fd = bound_socket(peer);
   mapping m;
   const auto t0 = std::chrono::steady_clock::now();
@@ -85,6 +120,8 @@ int main(int argc, char** argv) {
   if (ec || !m.relayed()) {
     std::fprintf(stderr, "no relayed mapping: %s\n", ec.message().c_str());
     ::kill(turn, SIGTERM);
+    ::waitpid(turn, nullptr, 0);
+    ::unlink(pidfile.c_str());
     return 1;
   }
   std::printf("relayed GetMapping (cold, prefer_relay, Allocate 401 + retry + CreatePermission): %.2f ms\n", cold);
@@ -127,5 +164,6 @@ int main(int argc, char** argv) {
   ::close(peer_fd);
   ::kill(turn, SIGTERM);
   ::waitpid(turn, nullptr, 0);
+  ::unlink(pidfile.c_str());
   return 0;
 }
