@@ -18,9 +18,9 @@
 #     relay for 10 s at 50 packets/s each way: no loss, no duplicates.
 #  2. B, without a permission, sends to A's relayed address meanwhile: nothing
 #     of it is delivered. After UpdateRemoteAddress towards B it is.
-#  3. A asks for 6 s lifetimes (turn_lifetime; coturn's --max-allocate-lifetime
-#     grants 6 s to the Allocate, its Refresh answers say 600 s): A refreshes
-#     every 3 s, seen in coturn's log.
+#  3. A asks for 4 s lifetimes (turn_lifetime; coturn's --max-allocate-lifetime
+#     grants 4 s to the Allocate, its Refresh answers say 600 s): A refreshes
+#     every 2 s, seen in coturn's log.
 #  4. --user-quota 1: A's second GetMapping is allocation_quota_reached.
 #  5. ReleaseMapping deletes the allocation: coturn logs the Refresh with
 #     lifetime 0 and deletes the session at once (its last Refresh granted
@@ -39,7 +39,7 @@ D_IP=198.19.0.10
 TURN_IP=203.0.113.3
 TURN="turn:$TURN_IP:3478"
 REALM=lab.pinhole.test
-LIFETIME=6
+LIFETIME=4
 SECONDS_RTP=10
 PPS=50
 
@@ -74,7 +74,7 @@ lab_exec d ping -c1 -W1 "$TURN_IP" >/dev/null 2>&1 || fail "D cannot reach the T
 
 start_server
 # coturn: long-term credentials (alice for A, dave for D), one allocation per
-# user, 6 s lifetimes, relay ports from its own address, a log we read.
+# user, 4 s lifetimes for Allocate, relay ports from its own address, a log we read.
 lab_exec turn turnserver -n --listening-ip "$TURN_IP" --relay-ip "$TURN_IP" --listening-port 3478 \
   --min-port 49152 --max-port 49400 --lt-cred-mech --realm "$REALM" --user alice:secret --user dave:secret \
   --user-quota 1 --max-allocate-lifetime="$LIFETIME" --no-cli --no-tls --no-dtls --no-tcp --no-tcp-relay \
@@ -122,7 +122,7 @@ echo "$d_ext" >"$WORK/peer-of-a"
 echo "$a_ext" >"$WORK/peer-of-d"
 wait_line "$WORK/a.log" "^permitted " 100 || fail "A: no permission for D's relay"
 wait_line "$WORK/d.log" "^permitted " 100 || fail "D: no permission for A's relay"
-touch "$WORK/go"
+echo go >"$WORK/go"
 # 2. B sends to A's relayed address without a permission, during the call.
 sleep 2
 lab_exec b python3 -c '
@@ -159,11 +159,11 @@ wait_line "$WORK/a.log" "^late " 60 || fail "A: no late result"
 echo "A: $(grep '^late ' "$WORK/a.log")"
 grep -q "^late received=[1-9]" "$WORK/a.log" || fail "B's datagrams were not delivered after its permission"
 
-# 3. Refreshes of A's allocation (6 s granted: one every 3 s) during the call.
+# 3. Refreshes of A's allocation (4 s asked for: one every 2 s) during the call.
 # "refreshed" lines only (the "new" line of the allocation carries a lifetime too).
 refreshes=$(grep -c "refreshed, realm=<$REALM>, username=<alice>, lifetime=[1-9]" "$WORK/turnserver.log" || true)
 echo "coturn saw $refreshes Refreshes of A's allocation"
-[ "$refreshes" -ge 3 ] || fail "only $refreshes Refreshes of A's allocation in coturn's log (want >= 3 in ~15 s)"
+[ "$refreshes" -ge 4 ] || fail "only $refreshes Refreshes of A's allocation in coturn's log (want >= 4 in ~12 s)"
 
 # 5. ReleaseMapping: Refresh LIFETIME 0 and the session closed at once.
 wait "$APID" || fail "A failed: $(tail -3 "$WORK/a.log")"

@@ -49,7 +49,7 @@ bool inside(std::span<const std::byte> part, std::span<const std::byte> whole) {
   return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
 
-struct directory : ::testing::Test {
+struct RelayGate : ::testing::Test {
   relay_directory d;
   ip_endpoint got;
   std::span<const std::byte> payload;
@@ -61,7 +61,7 @@ struct directory : ::testing::Test {
 
 }  // namespace
 
-TEST_F(directory, NotRelayedOrNotFromTheServer) {
+TEST_F(RelayGate, NotRelayedOrNotFromTheServer) {
   const auto cd = channel_data(0x4000, 20);
   EXPECT_EQ(unwrap(server, cd, *ip_endpoint::parse("198.18.0.10:40001")), unwrapped::not_relayed);
   EXPECT_EQ(unwrap(stranger, cd), unwrapped::not_turn);  // direct traffic stays the application's
@@ -69,7 +69,7 @@ TEST_F(directory, NotRelayedOrNotFromTheServer) {
   EXPECT_EQ(unwrap(server, cd), unwrapped::not_relayed);
 }
 
-TEST_F(directory, ChannelDataOnRequestedAndBoundChannels) {
+TEST_F(RelayGate, ChannelDataOnRequestedAndBoundChannels) {
   const auto cd = channel_data(0x4000, 172);
   EXPECT_EQ(unwrap(server, cd), unwrapped::dropped);  // no channel: "silently discarded"
   d.expect_channel(internal, peer, 0x4000);
@@ -88,7 +88,7 @@ TEST_F(directory, ChannelDataOnRequestedAndBoundChannels) {
   EXPECT_EQ(unwrap(server, channel_data(0x4001, 10)), unwrapped::dropped);  // another channel
 }
 
-TEST_F(directory, HostileChannelDataIsDropped) {
+TEST_F(RelayGate, HostileChannelDataIsDropped) {
   d.set_channel(internal, peer, 0x4000);
   auto cd = channel_data(0x4000, 16);
   // A length past the datagram (RFC 8656 §12.6).
@@ -109,7 +109,7 @@ TEST_F(directory, HostileChannelDataIsDropped) {
   EXPECT_EQ(unwrap(server, junk), unwrapped::dropped);
 }
 
-TEST_F(directory, DataIndicationsNeedAPermission) {
+TEST_F(RelayGate, DataIndicationsNeedAPermission) {
   const auto di = data_indication(peer, 40);
   EXPECT_EQ(unwrap(server, di), unwrapped::dropped);         // §11.4: no permission for the peer's IP
   d.permit(internal, ip_endpoint{peer.family, peer.ip, 0});  // permissions are per IP
@@ -128,7 +128,7 @@ TEST_F(directory, DataIndicationsNeedAPermission) {
   EXPECT_NE(unwrap(server, cut), unwrapped::data);
 }
 
-TEST_F(directory, WildcardNameFindsTheRoute) {
+TEST_F(RelayGate, WildcardNameFindsTheRoute) {
   d.set_channel(internal, peer, 0x4002);
   const auto cd = channel_data(0x4002, 8);
   EXPECT_EQ(unwrap(server, cd, *ip_endpoint::parse("0.0.0.0:40000")), unwrapped::data);
