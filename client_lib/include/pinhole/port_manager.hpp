@@ -153,6 +153,9 @@ class PINHOLE_API port_manager {
   //   out; start the receive loop first when peers may already send.
   // `out.native_handle` is `fd`. Errors: invalid_argument (not a bound UDP
   // socket), address_in_use (already attached), and those of get_mapping.
+  // With options::relay_attached_sockets the mapping may be relayed (TURN,
+  // as for get_mapping): the receive loop then uses the unwrapping
+  // handle_datagram overload below, and sends to peers with send().
   std::error_code attach_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
                                 mapping& out) noexcept;
 
