@@ -99,8 +99,9 @@ relay_directory::unwrapped relay_directory::unwrap(const ip_endpoint& internal, 
   if (from != r.server) return unwrapped::not_turn;
   if (stun::looks_like_channel_data(datagram)) {
     stun::channel_data_view v;
-    // RFC 8656 §12.6: a length past the datagram, or a channel not bound
-    // to any peer: "the message is silently discarded".
+    // A length past the datagram is no ChannelData message (§12.4), and one
+    // on a channel "not bound to any peer" is "silently discarded" (RFC 8656
+    // §12.6, paraphrased from the receiving rules).
     if (stun::decode_channel_data(datagram, v)) return unwrapped::dropped;
     for (const auto& c : r.channels) {
       // A requested channel counts: the answer to our ChannelBind may still
