@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include "address_conv.hpp"
 #include "c_convert.hpp"
 #include "c_options.hpp"
 #include "pinhole/port_manager.hpp"
@@ -224,6 +225,27 @@ int pinhole_handle_datagram(pinhole_port_manager* pm, const struct sockaddr* loc
   ip_endpoint l, f;
   if (pm == nullptr || data == nullptr || !parse(local, l) || !parse(from, f)) return 0;
   return pm->pm->handle_datagram(l, f, std::span(static_cast<const std::byte*>(data), len)) ? 1 : 0;
+}
+
+int pinhole_handle_datagram_relayed(pinhole_port_manager* pm, const struct sockaddr* local, const struct sockaddr* from,
+                                    const void* data, size_t len, struct sockaddr_storage* peer, size_t* payload_offset,
+                                    size_t* payload_len) {
+  ip_endpoint l, f;
+  if (pm == nullptr || data == nullptr || payload_offset == nullptr || payload_len == nullptr || !parse(local, l) ||
+      !parse(from, f)) {
+    return 0;
+  }
+  const auto bytes = std::span(static_cast<const std::byte*>(data), len);
+  pinhole::relayed_datagram r;
+  switch (pm->pm->handle_datagram(l, f, bytes, r)) {
+    case pinhole::datagram_kind::application: return 0;
+    case pinhole::datagram_kind::library: return 1;
+    case pinhole::datagram_kind::relayed: break;
+  }
+  *payload_offset = static_cast<std::size_t>(r.payload.data() - bytes.data());
+  *payload_len = r.payload.size();
+  if (peer != nullptr) pinhole::client::to_sockaddr(r.peer, *peer);
+  return 2;
 }
 
 pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {

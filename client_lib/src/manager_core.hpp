@@ -203,6 +203,13 @@ class manager_core {
                     done_fn done);
   // True if the datagram was the relay's (then delivered unwrapped, or dropped).
   bool relay_receive(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  // An application-owned socket's datagram from the TURN server, handed in
+  // through handle_datagram: true if it was the relay's (an answer).
+  bool relay_answer(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  // attach_socket with options::relay_attached_sockets: STUN first (half
+  // the budget) unless prefer_relay, then the relay on the same socket.
+  void attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                      done_fn done);
   void relay_release(const std::shared_ptr<slot>& s);
 
   asio::io_context& io_;
