@@ -81,7 +81,7 @@ void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& i
   const auto s = find_internal(internal);
   if (!s || !s->known_as(external)) return done(make_error_code(errc::unknown_mapping), mapping{});
   if (remote.family != s->internal.family) return done(make_error_code(errc::family_not_supported), mapping{});
-  if (s->relay) return relay_update(s, remote, deadline, std::move(done));
+  if (s->relay) return relay_update(s, remote, deadline, done);
   s->remote = remote;
   ip_endpoint to = remote;
   if (to.port == 0) to.port = s->external.port;

@@ -198,9 +198,9 @@ class manager_core {
   bool has_relay(ip_family fam) const noexcept;
   void map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
   void try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last, clock::time_point deadline,
-                 done_fn done);
+                 const done_fn& done);
   void relay_update(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
-                    done_fn done);
+                    const done_fn& done);
   // True if the datagram was the relay's (then delivered unwrapped, or dropped).
   bool relay_receive(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
   // An application-owned socket's datagram from the TURN server, handed in

@@ -316,8 +316,8 @@ std::error_code port_manager::release_mapping(const ip_endpoint& internal, const
 }
 
 std::error_code port_manager::start_listen(const ip_endpoint& internal, mapping& out) noexcept {
-  return impl_->call([this, internal](clock::time_point d, manager_core::done_fn done) {
-    impl_->core.start_listen(internal, d, std::move(done));
+  return impl_->call([this, internal](clock::time_point d, const manager_core::done_fn& done) {
+    impl_->core.start_listen(internal, d, done);
   }, &out, impl::undo::stop_listen);
 }
 

@@ -51,7 +51,7 @@ std::optional<long_term> turn_allocation::known_challenge() const {
 
 void turn_allocation::request(turn_request r, clock::time_point deadline, reply_fn done) {
   auto p = std::make_shared<pending>(io_);
-  p->req = std::move(r);
+  p->req = r;
   p->give_up = deadline;
   p->done = std::move(done);
   p->rto = cfg_.tx.rto;
@@ -134,7 +134,7 @@ void turn_allocation::allocate(clock::time_point deadline, done_fn done) {
   turn_request r;
   r.method = stun::method::allocate;
   r.lifetime = cfg_.lifetime;
-  request(std::move(r), deadline, [self = shared_from_this(), done = std::move(done)](std::error_code ec,
+  request(r, deadline, [self = shared_from_this(), done = std::move(done)](std::error_code ec,
                                                                                     const turn_reply& rep) {
     if (self->stopped_) return done(make_error_code(errc::shutting_down));
     if (ec) return done(ec);
@@ -165,7 +165,7 @@ void turn_allocation::refresh() {
   r.method = stun::method::refresh;
   r.lifetime = cfg_.lifetime;
   const auto deadline = clock::now() + std::chrono::seconds(10);
-  request(std::move(r), deadline, [self = shared_from_this()](std::error_code ec, const turn_reply& rep) {
+  request(r, deadline, [self = shared_from_this()](std::error_code ec, const turn_reply& rep) {
     if (self->stopped_) return;
     if (!ec && rep.success) {
       ++self->refreshes_;
@@ -196,7 +196,7 @@ void turn_allocation::permit(const ip_endpoint& peer, clock::time_point deadline
   turn_request r;
   r.method = stun::method::create_permission;
   r.peer = peer;
-  request(std::move(r), deadline, [self = shared_from_this(), peer, done = std::move(done)](std::error_code ec,
+  request(r, deadline, [self = shared_from_this(), peer, done = std::move(done)](std::error_code ec,
                                                                                          const turn_reply& rep) {
     if (self->stopped_) return done(make_error_code(errc::shutting_down));
     if (ec) return done(ec);
@@ -223,7 +223,7 @@ void turn_allocation::bind_channel(const ip_endpoint& peer, clock::time_point de
   r.method = stun::method::channel_bind;
   r.peer = peer;
   r.channel = ch;
-  request(std::move(r), deadline, [self = shared_from_this(), peer, ch](std::error_code ec, const turn_reply& rep) {
+  request(r, deadline, [self = shared_from_this(), peer, ch](std::error_code ec, const turn_reply& rep) {
     if (self->stopped_ || ec || !rep.success) return;  // data keeps flowing in Send/Data indications
     for (auto& s : self->peers_) {
       if (s.peer == peer) s.channel = ch;
@@ -247,7 +247,7 @@ void turn_allocation::schedule_permissions() {
       turn_request r;
       r.method = stun::method::create_permission;
       r.peer = s.peer;
-      self->request(std::move(r), deadline, [](std::error_code, const turn_reply&) {});
+      self->request(r, deadline, [](std::error_code, const turn_reply&) {});
     }
     self->schedule_permissions();
   });

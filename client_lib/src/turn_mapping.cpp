@@ -103,11 +103,11 @@ void manager_core::map_relayed(const ip_endpoint& remote, port_type type, clock:
   std::shared_ptr<slot> s;
   if (const auto ec = open_slot(remote.family, type, std::nullopt, s); ec) return done(ec, mapping{});
   s->remote = remote;
-  try_relay(s, 0, make_error_code(errc::no_servers), deadline, std::move(done));
+  try_relay(s, 0, make_error_code(errc::no_servers), deadline, done);
 }
 
 void manager_core::try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last,
-                             clock::time_point deadline, done_fn done) {
+                             clock::time_point deadline, const done_fn& done) {
   while (i < relays_.size() && relays_[i].server.family != s->internal.family) ++i;
   if (i >= relays_.size() || clock::now() >= deadline || s->released()) {
     destroy(s);
@@ -155,7 +155,7 @@ void manager_core::try_relay(const std::shared_ptr<slot>& s, std::size_t i, std:
 }
 
 void manager_core::relay_update(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
-                                done_fn done) {
+                                const done_fn& done) {
   // RFC 8656 §9: a permission is needed for each peer IP that may send
   // through the relay.
   s->remote = remote;
@@ -193,7 +193,7 @@ bool manager_core::relay_answer(const std::shared_ptr<slot>& s, const ip_endpoin
 void manager_core::attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote,
                                   clock::time_point deadline, done_fn done) {
   s->remote = remote;
-  if (opts_.prefer_relay) return try_relay(s, 0, make_error_code(errc::no_servers), deadline, std::move(done));
+  if (opts_.prefer_relay) return try_relay(s, 0, make_error_code(errc::no_servers), deadline, done);
   // As GetMapping: STUN with half the budget, the relay when no direct
   // mapping can work. A failed first mapping destroyed its slot (the
   // descriptor stays the application's): the relay gets a new one on it.
