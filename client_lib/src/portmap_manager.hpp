@@ -1,5 +1,5 @@
 // Explicit port mappings from the gateway: the PCP (RFC 6887) and NAT-PMP
-// (RFC 6886) clients of the port manager. It probes the gateways (all
+// (RFC 6886) clients of the port manager, and UPnP-IGD through upnp_client. It probes the gateways (all
 // listed protocols in parallel, each bounded by options::portmap_timeout),
 // remembers what answered, and owns the leases it obtains: renewed at
 // half-life, re-created when the gateway lost its state (epoch check,
@@ -21,17 +21,10 @@
 #include "pcp_codec.hpp"
 #include "pinhole/options.hpp"
 #include "portmap_exchange.hpp"
+#include "portmap_lease.hpp"
+#include "upnp_client.hpp"
 
 namespace pinhole::client {
-
-struct portmap_lease {
-  mapping_origin origin = mapping_origin::stun;
-  ip_endpoint gateway;
-  ip_endpoint internal;
-  ip_endpoint external;
-  std::uint32_t lifetime = 0;  // seconds granted
-  std::chrono::system_clock::time_point end{};
-};
 
 struct gateway_info {
   ip_endpoint address;  // the server's address and port (5351)
@@ -52,7 +45,9 @@ class portmap_manager {
   // address, the gateway re-created it) or was lost (ec set).
   using change_fn = std::function<void(std::uint64_t key, std::error_code ec, const portmap_lease& now)>;
 
-  portmap_manager(asio::io_context& io, const options& opts, change_fn on_change);
+  // `upnp_backend`: the libminiupnpc one when null (tests pass a fake IGD).
+  portmap_manager(asio::io_context& io, const options& opts, change_fn on_change,
+                  std::shared_ptr<upnp::backend> upnp_backend = nullptr);
   ~portmap_manager();
   portmap_manager(const portmap_manager&) = delete;
   portmap_manager& operator=(const portmap_manager&) = delete;
@@ -73,9 +68,11 @@ class portmap_manager {
   void shutdown();
 
   const std::vector<gateway_info>& gateways() const noexcept { return gateways_; }
-  std::uint64_t renewals() const noexcept { return renewals_; }
+  std::uint64_t renewals() const noexcept { return renewals_ + (upnp_ ? upnp_->renewals() : 0); }
   std::uint64_t recreations() const noexcept { return recreations_; }
-  std::size_t leases() const noexcept { return leases_.size(); }
+  std::size_t leases() const noexcept { return leases_.size() + (upnp_ ? upnp_->leases() : 0); }
+  // The UPnP-IGD client (options::port_mapping lists upnp), else null.
+  const upnp_client* upnp() const noexcept { return upnp_.get(); }
 
  private:
   struct lease_state {
@@ -114,6 +111,7 @@ class portmap_manager {
   std::vector<std::shared_ptr<portmap_exchange>> probes_;
   std::map<std::uint64_t, std::shared_ptr<lease_state>> leases_;
   std::vector<std::shared_ptr<portmap_exchange>> deleting_;
+  std::unique_ptr<upnp_client> upnp_;
   std::uint64_t renewals_ = 0;
   std::uint64_t recreations_ = 0;
   bool stopped_ = false;

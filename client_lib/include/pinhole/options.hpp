@@ -129,7 +129,15 @@ struct options {
   // "IP:PORT", port 5351 by default; UPnP always uses SSDP discovery).
   std::vector<std::string> portmap_gateways;
   std::chrono::milliseconds portmap_timeout{250};
-  std::chrono::milliseconds portmap_upnp_timeout{1000};
+  // UPnP-IGD (libminiupnpc, on a worker thread of its own): the SSDP search
+  // waits half of this for answers (M-SEARCH for InternetGatewayDevice:1,
+  // which IGDv2 devices answer too), the IGD's description and
+  // GetExternalIPAddress get the rest; a slower IGD is still remembered when
+  // it answers. Also the budget of one AddPortMapping sequence, and what
+  // destruction waits at most for the DeletePortMapping calls. UPnP maps
+  // IPv4 only (WANIPConnection); the lease asked for is portmap_lifetime
+  // (a permanent one when the IGD answers 725 OnlyPermanentLeasesSupported).
+  std::chrono::milliseconds portmap_upnp_timeout{500};
   std::uint32_t portmap_lifetime = 7200;  // seconds asked for (RFC 6886 §3.3 recommends 7200)
   event_handler on_event;
   // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the

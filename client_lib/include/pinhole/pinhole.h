@@ -354,7 +354,7 @@ PINHOLE_API pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_sta
 
 /* ---- port mapping (PCP, NAT-PMP, UPnP-IGD) ------------------------------
  * By default GetMapping first asks the gateway for an explicit mapping
- * (PCP, then NAT-PMP), verified against the STUN server; see options.hpp
+ * (PCP, then NAT-PMP, then UPnP-IGD), verified against the STUN server; see options.hpp
  * (options::port_mapping) for the whole behaviour. */
 typedef enum pinhole_mapping_origin {
   PINHOLE_ORIGIN_STUN = 0,
@@ -381,6 +381,10 @@ PINHOLE_API pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, co
 /* Probes the gateways again now (after a network change); never waits. */
 PINHOLE_API pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm);
 PINHOLE_API const char* pinhole_mapping_origin_name(pinhole_mapping_origin o); /* never NULL */
+/* UPnP-IGD (PINHOLE_ORIGIN_UPNP): the bound of one discovery round (SSDP
+ * waits half of it; ms, > 0; default 500), of one AddPortMapping sequence,
+ * and of the DeletePortMapping calls at destruction. */
+PINHOLE_API pinhole_errc pinhole_options_set_portmap_upnp_timeout_ms(pinhole_options* o, uint32_t ms);
 
 /* Static English text; never NULL. */
 PINHOLE_API const char* pinhole_strerror(pinhole_errc e);
