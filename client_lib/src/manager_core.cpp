@@ -181,7 +181,9 @@ void manager_core::adopt(int fd, port_type type, const ip_endpoint& remote, cloc
   if (local.is_unspecified()) {
     if (const auto ip = local_ip_for(fam)) local = ip_endpoint{ip->family, ip->ip, local.port};
   }
-  map_and_hand_out(wrap(fd, local, type), remote, deadline, std::move(done));
+  // An explicit mapping from the gateway first, as for GetMapping: the
+  // gateway maps an address and port, whoever owns the descriptor.
+  map_and_hand_out(wrap(fd, local, type), remote, deadline, std::move(done), true);
 }
 
 void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline,
@@ -203,7 +205,7 @@ void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clo
   }
   if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
   map_and_hand_out(wrap(fd, *local, type, slot_state::mapping, socket_owner::application), remote, deadline,
-                   std::move(done));
+                   std::move(done), true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
 }
 
 std::error_code manager_core::detach(const ip_endpoint& internal) {

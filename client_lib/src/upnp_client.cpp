@@ -209,15 +209,15 @@ void upnp_client::map(std::uint64_t key, const ip_endpoint& internal, clock::tim
     auto gr = create(*b, g, client, 0, lifetime);
     post([this, alive, g, client, key, wc, gr] {
       if (alive.expired()) return;
-      const auto c = wc.lock();
-      if (c) c->timer.cancel();
-      if (!c || !c->done || stopped_) {  // too late: nobody holds this mapping
+      const auto pending = wc.lock();
+      if (pending) pending->timer.cancel();
+      if (!pending || !pending->done || stopped_) {  // too late: nobody holds this mapping
         if (!gr.ec) remove_on_gateway(g, gr.external_port);
         return;
       }
-      auto done = std::move(c->done);
-      c->done = nullptr;
-      if (gr.ec) return done(gr.ec, portmap_lease{});
+      auto finish = std::move(pending->done);
+      pending->done = nullptr;
+      if (gr.ec) return finish(gr.ec, portmap_lease{});
       auto l = std::make_shared<lease_state>(io_);
       l->key = key;
       l->igd = g;
@@ -225,7 +225,7 @@ void upnp_client::map(std::uint64_t key, const ip_endpoint& internal, clock::tim
       l->lease = make_lease(g, client, gr);
       leases_[key] = l;
       if (l->lease.lifetime != 0) schedule_renewal(l, std::chrono::milliseconds(l->lease.lifetime * 500ULL));
-      done({}, l->lease);
+      finish({}, l->lease);
     });
   });
 }
@@ -252,25 +252,25 @@ void upnp_client::renew(const std::shared_ptr<lease_state>& l) {
     auto gr = create(*b, g, client, port, lifetime);
     post([this, wl, g, gr, port, alive] {
       if (alive.expired()) return;
-      const auto l = wl.lock();
-      const auto it = l ? leases_.find(l->key) : leases_.end();
-      if (!l || stopped_ || it == leases_.end() || it->second != l) {  // released meanwhile
+      const auto held = wl.lock();
+      const auto it = held ? leases_.find(held->key) : leases_.end();
+      if (!held || stopped_ || it == leases_.end() || it->second != held) {  // released meanwhile
         if (!gr.ec && gr.external_port != port) remove_on_gateway(g, gr.external_port);
         return;
       }
-      l->renewing = false;
+      held->renewing = false;
       if (gr.ec) {
-        if (std::chrono::system_clock::now() >= l->lease.end) {
+        if (std::chrono::system_clock::now() >= held->lease.end) {
           leases_.erase(it);
-          if (on_change_) on_change_(l->key, make_error_code(errc::timeout), l->lease);
+          if (on_change_) on_change_(held->key, make_error_code(errc::timeout), held->lease);
           return;
         }
-        return schedule_renewal(l, std::chrono::seconds(1));  // again soon, until the lease runs out
+        return schedule_renewal(held, std::chrono::seconds(1));  // again soon, until the lease runs out
       }
       ++renewals_;
-      l->lease = make_lease(l->igd, l->internal, gr);
-      if (l->lease.lifetime != 0) schedule_renewal(l, std::chrono::milliseconds(l->lease.lifetime * 500ULL));
-      if (on_change_) on_change_(l->key, {}, l->lease);
+      held->lease = make_lease(held->igd, held->internal, gr);
+      if (held->lease.lifetime != 0) schedule_renewal(held, std::chrono::milliseconds(held->lease.lifetime * 500ULL));
+      if (on_change_) on_change_(held->key, {}, held->lease);
     });
   });
 }

@@ -70,7 +70,7 @@ std::optional<std::uint32_t> parse_lease(std::string_view text) {
 }
 
 bool confirms(const entry& e, const ip_endpoint& internal_client, std::uint16_t internal_port) {
-  const auto client = parse_external_ip(e.internal_client);  // same unicast IPv4 rules
+  const auto client = dotted_quad(e.internal_client) ? ip_endpoint::parse_ip(e.internal_client, 0) : std::nullopt;
   const auto port = parse_port(e.internal_port);
   // NewEnabled is a boolean: "1" (some IGDs send "true").
   const bool enabled = e.enabled == "1" || e.enabled == "true";

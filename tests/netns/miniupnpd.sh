@@ -25,6 +25,7 @@
 #     miniupnpd's forward chain: B's datagram to A's own address and port
 #     passes, and the rule is gone after the release (while a port without
 #     a pinhole stays closed).
+#  3b. attach_socket (the application-owned model) gets the UPnP mapping.
 #  4. miniupnpd without ext_perform_stun (forwarding refused): no explicit
 #     mapping, GetMapping falls back to STUN cleanly (the symmetric NAT is
 #     reported as destination-dependent), nothing left in the chains.
@@ -188,6 +189,22 @@ for proto in upnp pcp natpmp; do
   sleep 0.3
   [ "$(mu_rules)" -eq 0 ] || fail "$proto: $(mu_rules) rules left after release: $(lab_exec router nft list table inet filter)"
 done
+# The application-owned model (attach_socket): the agent's own socket and
+# receive loop get the UPnP mapping too; detach_socket deletes it.
+lab_exec a "$PMAGENT" --model attach --server "$SERVER" --peer "$B_IP:5004" --protocols upnp --seconds 3 \
+  >"$WORK/a-attach.log" 2>&1 &
+apid=$!
+wait_line "$WORK/a-attach.log" "^(ok|error)" 80 || fail "attach: no result"
+grep -q "^ok .*origin=upnp " "$WORK/a-attach.log" || fail "attach: not a UPnP mapping: $(cat "$WORK/a-attach.log")"
+ext=$(sed -n 's/^ok external=\([^ ]*\).*/\1/p' "$WORK/a-attach.log")
+b_send "$ext" "to-the-app"
+wait_line "$WORK/a-attach.log" "^datagram $B_IP:[0-9]+ to-the-app" 30 || fail "attach: B's datagram did not reach the app's socket"
+wait "$apid" || fail "attach: agent failed"
+grep -q "^released ok" "$WORK/a-attach.log" || fail "attach: detach failed"
+sleep 0.3
+[ "$(mu_rules)" -eq 0 ] || fail "attach: $(mu_rules) rules left after detach"
+echo "attach (application-owned) via miniupnpd: $(grep '^ok' "$WORK/a-attach.log")"
+
 # IPv6: PCP MAP opens a firewall pinhole (RFC 6887 §11: no NAT, the
 # external address is the internal one) in miniupnpd's forward chain.
 lab_exec a "$PMAGENT" --server "[$SRV6]:3478" --peer "[$B6]:5004" --protocols pcp --lifetime 60 --seconds 3 \

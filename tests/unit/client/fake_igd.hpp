@@ -22,6 +22,7 @@ struct fake_igd : upnp::backend {
   bool only_permanent = false;
   std::chrono::milliseconds discover_takes{0};
   std::map<std::uint16_t, std::pair<std::string, std::uint32_t>> table;  // port -> client, lease
+  std::map<std::uint16_t, std::uint16_t> internal_ports;                 // port -> internal port
   std::set<std::uint16_t> taken;                                         // another host's ports
   unsigned adds = 0, removes = 0, discovers = 0;
 
@@ -42,12 +43,13 @@ struct fake_igd : upnp::backend {
     out = external;
     return 0;
   }
-  int add(const upnp::igd&, std::uint16_t ext, std::uint16_t, const std::string& client, std::uint32_t lease) override {
+  int add(const upnp::igd&, std::uint16_t ext, std::uint16_t in, const std::string& client, std::uint32_t lease) override {
     std::lock_guard<std::mutex> lock(m);
     ++adds;
     if (only_permanent && lease != 0) return upnp::err_only_permanent;
     if (taken.count(ext) != 0) return upnp::err_conflict;
     table[ext] = {client, lease};
+    internal_ports[ext] = in;
     return 0;
   }
   int add_any(const upnp::igd& g, std::uint16_t ext, std::uint16_t in, const std::string& client, std::uint32_t lease,
@@ -74,7 +76,7 @@ struct fake_igd : upnp::backend {
     const auto it = table.find(ext);
     if (it == table.end()) return upnp::err_no_such_entry;
     out.internal_client = client_override.empty() ? it->second.first : client_override;
-    out.internal_port = "5004";
+    out.internal_port = std::to_string(internal_ports[ext]);
     out.enabled = "1";
     out.lease = std::to_string(it->second.second);
     return 0;
