@@ -2,6 +2,7 @@
 // UPnP-IGD) on a private io_context, a test mapping of a fresh socket, then its deletion.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 
 #include "pinhole/errors.hpp"
@@ -46,7 +47,7 @@ void probe_upnp(portmap_manager& pm, const portmap_probe_options& po, steady::ti
   (void)client::bind_udp(fd, local);
   if (const auto bound = client::local_endpoint(fd)) out.back().internal = *bound;
   const auto idx = out.size() - 1;
-  pm.map(1, out.back().internal, steady::now() + 4 * po.timeout,
+  pm.map(1, out.back().internal, steady::now() + std::max<std::chrono::milliseconds>(4 * po.timeout, std::chrono::seconds(2)),
          [&, idx](std::error_code e, const client::portmap_lease& l) {
            auto& res = out[idx];
            res.time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
@@ -68,7 +69,9 @@ std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, map
   o.portmap_gateways = po.gateways;
   o.portmap_timeout = po.timeout;
   o.portmap_lifetime = po.lifetime;
-  o.portmap_upnp_timeout = 2 * po.timeout;  // SSDP waits half of it
+  // libminiupnpc's SSDP search takes at least 1 s (MX >= 1 s): the
+  // diagnostic waits for it.
+  o.portmap_upnp_timeout = std::max<std::chrono::milliseconds>(8 * po.timeout, std::chrono::milliseconds(2000));
   const auto start = std::chrono::steady_clock::now();
   portmap_manager pm(io, o, nullptr);
   std::vector<portmap_probe_result> out;
@@ -118,7 +121,7 @@ std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, map
              });
     }
   });
-  io.run_for(8 * po.timeout + std::chrono::seconds(1));
+  io.run_for(o.portmap_upnp_timeout + 8 * po.timeout + std::chrono::seconds(1));
   pm.shutdown();  // before the sockets close: UPnP's DeletePortMapping gets its grace
   for (const int fd : fds) ::close(fd);
   return out;

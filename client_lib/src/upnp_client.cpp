@@ -10,9 +10,9 @@
 namespace pinhole::client {
 
 namespace {
-// upnpDiscover's delay: half of the probe's bound, between 50 and 500 ms
-// (250 ms by default, tailscale's and libnice's order of magnitude), so
-// that the description fetch and GetExternalIPAddress fit in the rest.
+// upnpDiscover's delay: half of the probe's bound, between 50 and 500 ms.
+// (libminiupnpc 2.2.4 sends MX = delay / 1000 and raises MX 0 to 1 s with
+// a 1 s wait: below 1 s the search takes 1 s whatever is asked.)
 std::chrono::milliseconds discovery_delay(std::chrono::milliseconds timeout) {
   return std::clamp(timeout / 2, std::chrono::milliseconds(50), std::chrono::milliseconds(500));
 }

@@ -108,7 +108,9 @@ allow 1024-65535 198.18.0.0/24 1024-65535
 deny 0-65535 0.0.0.0/0 0-65535
 CONF
   [ "$stun" = yes ] || sed -i '/^ext_stun/d' "$WORK/mu-$name.conf"
-  lab_exec router "$MINIUPNPD" -f "$WORK/mu-$name.conf" -d >"$WORK/mu-$name.log" 2>&1 &
+  # Not through the lab_exec function: $! must be miniupnpd itself (ip netns
+  # exec execs it), not a subshell, so that stop_miniupnpd can end it.
+  ip netns exec "$(ns router)" "$MINIUPNPD" -f "$WORK/mu-$name.conf" -d >"$WORK/mu-$name.log" 2>&1 &
   MU_PID=$!
   wait_line "$WORK/mu-$name.log" "HTTP listening on port" 100 || fail "miniupnpd $name did not start"
   wait_line "$WORK/mu-$name.log" "Listening for NAT-PMP/PCP" 50 || fail "miniupnpd $name: no NAT-PMP/PCP"
@@ -173,6 +175,7 @@ sleep 0.5
 # datagram; renewal of a 4 s lease; release.
 for proto in upnp pcp natpmp; do
   lab_exec a "$PMAGENT" --server "$SERVER" --peer "$B_IP:5004" --protocols "$proto" --lifetime 4 --seconds 7 \
+    --upnp-timeout 1500 \
     >"$WORK/a-$proto.log" 2>&1 &
   apid=$!
   wait_line "$WORK/a-$proto.log" "^(ok|error)" 80 || fail "$proto: no GetMapping result"
@@ -192,6 +195,7 @@ done
 # The application-owned model (attach_socket): the agent's own socket and
 # receive loop get the UPnP mapping too; detach_socket deletes it.
 lab_exec a "$PMAGENT" --model attach --server "$SERVER" --peer "$B_IP:5004" --protocols upnp --seconds 3 \
+  --upnp-timeout 1500 \
   >"$WORK/a-attach.log" 2>&1 &
 apid=$!
 wait_line "$WORK/a-attach.log" "^(ok|error)" 80 || fail "attach: no result"
@@ -242,8 +246,13 @@ stop_miniupnpd
 # miniupnpd, the client falls back to STUN.
 start_miniupnpd nostun no
 grep -q "Port forwarding is impossible" "$WORK/mu-nostun.log" || fail "miniupnpd did not refuse its reserved address"
+# What each protocol answers now (recorded; the agent's result is asserted).
+lab_exec a "$PROBE" --server "$SERVER" --portmap >"$WORK/probe-refused.log" 2>&1 || true
+grep '^portmap' "$WORK/probe-refused.log" | sed 's/^/refused: /'
+grep -q "^portmap upnp .* answered external=" "$WORK/probe-refused.log" && fail "refused: a UPnP mapping was reported"
 set +e
 lab_exec a "$PMAGENT" --server "$SERVER" --peer "$B_IP:5004" --protocols upnp,pcp,natpmp --seconds 0 \
+  --upnp-timeout 1500 \
   >"$WORK/a-refused.log" 2>&1
 set -e
 echo "refused: $(head -1 "$WORK/a-refused.log")"
