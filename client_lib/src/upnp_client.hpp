@@ -40,7 +40,7 @@ class upnp_client {
   // A lease renewed (maybe at another external port) or lost (ec set).
   using change_fn = std::function<void(std::uint64_t key, std::error_code ec, const portmap_lease& now)>;
   struct settings {
-    std::chrono::milliseconds timeout{500};  // the probe's bound (options::portmap_upnp_timeout)
+    std::chrono::milliseconds timeout{250};  // the probe's bound (options::portmap_upnp_timeout)
     std::uint32_t lifetime = 7200;           // lease asked for, seconds
   };
 

@@ -381,9 +381,11 @@ PINHOLE_API pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, co
 /* Probes the gateways again now (after a network change); never waits. */
 PINHOLE_API pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm);
 PINHOLE_API const char* pinhole_mapping_origin_name(pinhole_mapping_origin o); /* never NULL */
-/* UPnP-IGD (PINHOLE_ORIGIN_UPNP): the bound of one discovery round (SSDP
- * waits half of it; ms, > 0; default 500), of one AddPortMapping sequence,
- * and of the DeletePortMapping calls at destruction. */
+/* UPnP-IGD (PINHOLE_ORIGIN_UPNP): how long a probe round waits for the
+ * UPnP discovery (ms, > 0; default 250; the discovery takes >= 1 s with
+ * libminiupnpc and is cached when it ends, see options::portmap_upnp_timeout),
+ * the budget of one AddPortMapping sequence, and what destruction waits for
+ * the DeletePortMapping calls. */
 PINHOLE_API pinhole_errc pinhole_options_set_portmap_upnp_timeout_ms(pinhole_options* o, uint32_t ms);
 
 /* Static English text; never NULL. */

@@ -238,7 +238,7 @@ TEST(COptions, PortMappingOrderAndUpnpTimeout) {
   EXPECT_EQ(o.cxx().port_mapping, (std::vector<mapping_origin>{mapping_origin::upnp}));
   const pinhole_mapping_origin bad[] = {PINHOLE_ORIGIN_TURN};
   EXPECT_EQ(pinhole_options_set_port_mapping(o.p, bad, 1), PINHOLE_E_INVALID_ARGUMENT);
-  EXPECT_EQ(o.cxx().portmap_upnp_timeout, std::chrono::milliseconds(500));  // the default
+  EXPECT_EQ(o.cxx().portmap_upnp_timeout, std::chrono::milliseconds(250));  // the default
   EXPECT_EQ(pinhole_options_set_portmap_upnp_timeout_ms(o.p, 300), PINHOLE_OK);
   EXPECT_EQ(o.cxx().portmap_upnp_timeout, std::chrono::milliseconds(300));
   EXPECT_EQ(pinhole_options_set_portmap_upnp_timeout_ms(o.p, 0), PINHOLE_E_INVALID_ARGUMENT);
