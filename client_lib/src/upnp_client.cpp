@@ -39,39 +39,38 @@ void upnp_client::probe(std::function<void()> done) {
     if (ec || alive.expired() || round != round_) return;
     finish_probe();  // the IGD is slow: GetMapping goes on without it (its answer is kept when it comes)
   });
-  worker_.run(
-      [b = backend_, delay = discovery_delay(set_.timeout), alive, round, latest = latest_round_,
-       this](const upnp_worker::poster& post) {
-        if (latest->load() != round) return;  // a later round is queued: its discovery answers
-        auto g = b->discover(delay);
-        std::optional<ip_endpoint> ext;
-        std::string why;
-        if (!g) {
-          why = "no IGD answered the SSDP search";
-        } else if (!upnp::usable(*g)) {
-          why = "not a usable IGD (status " + std::to_string(g->status) + ")";
-        } else {
-          std::string text;
-          const int r = b->external_ip(*g, text);
-          ext = upnp::parse_external_ip(text);
-          if (r != 0)
-            why = "GetExternalIPAddress failed (" + std::to_string(r) + ")";
-          else if (!ext)
-            why = "GetExternalIPAddress gave no usable address";
-        }
-        post([this, alive, round, g = std::move(g), ext, why] {
-          if (alive.expired() || round != round_ || stopped_) return;
-          if (why.empty()) {
-            igd_ = g;
-            external_ = ext;
-          } else {
-            igd_.reset();
-            external_.reset();
-          }
-          why_not_ = why;
-          finish_probe();
-        });
-      });
+  worker_.run([b = backend_, delay = discovery_delay(set_.timeout), alive, round, latest = latest_round_,
+               this](const upnp_worker::poster& post) {
+    if (latest->load() != round) return;  // a later round is queued: its discovery answers
+    auto g = b->discover(delay);
+    std::optional<ip_endpoint> ext;
+    std::string why;
+    if (!g) {
+      why = "no IGD answered the SSDP search";
+    } else if (!upnp::usable(*g)) {
+      why = "not a usable IGD (status " + std::to_string(g->status) + ")";
+    } else {
+      std::string text;
+      const int r = b->external_ip(*g, text);
+      ext = upnp::parse_external_ip(text);
+      if (r != 0)
+        why = "GetExternalIPAddress failed (" + std::to_string(r) + ")";
+      else if (!ext)
+        why = "GetExternalIPAddress gave no usable address";
+    }
+    post([this, alive, round, g = std::move(g), ext, why] {
+      if (alive.expired() || round != round_ || stopped_) return;
+      if (why.empty()) {
+        igd_ = g;
+        external_ = ext;
+      } else {
+        igd_.reset();
+        external_.reset();
+      }
+      why_not_ = why;
+      finish_probe();
+    });
+  });
 }
 
 void upnp_client::finish_probe() {

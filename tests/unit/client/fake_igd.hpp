@@ -43,7 +43,8 @@ struct fake_igd : upnp::backend {
     out = external;
     return 0;
   }
-  int add(const upnp::igd&, std::uint16_t ext, std::uint16_t in, const std::string& client, std::uint32_t lease) override {
+  int add(const upnp::igd&, std::uint16_t ext, std::uint16_t in, const std::string& client,
+          std::uint32_t lease) override {
     std::lock_guard<std::mutex> lock(m);
     ++adds;
     if (only_permanent && lease != 0) return upnp::err_only_permanent;
