@@ -2,7 +2,7 @@
 //
 //   portmap-agent --server IP:PORT [--peer IP:PORT] [--protocols pcp,natpmp,upnp|none]
 //                 [--gateway IP[:PORT]] [--lifetime S] [--seconds N] [--model get|attach]
-//                 [--upnp-timeout MS]
+//                 [--upnp-timeout MS] [--call-timeout MS]
 //
 // Creates a port manager (port mapping as configured), GetMapping towards
 // --peer, prints "ok external=E origin=O lease_s=L t_ms=T" or "error NAME
@@ -56,7 +56,7 @@ std::vector<mapping_origin> protocols(const std::string& list) {
 int main(int argc, char** argv) {
   std::string server, peer, protos = "pcp,natpmp,upnp", gateway, model = "get";
   unsigned lifetime = 7200, seconds = 3;
-  unsigned long upnp_timeout = 0;
+  unsigned long upnp_timeout = 0, call_timeout = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--server") server = v;
@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     else if (k == "--seconds") seconds = static_cast<unsigned>(std::stoul(v));
     else if (k == "--model") model = v;
     else if (k == "--upnp-timeout") upnp_timeout = std::stoul(v);
+    else if (k == "--call-timeout") call_timeout = std::stoul(v);
     else return say("usage: see the header of portmap_agent.cpp"), 2;
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
   if (!gateway.empty()) o.portmap_gateways = {gateway};
   o.portmap_lifetime = lifetime;
   if (upnp_timeout != 0) o.portmap_upnp_timeout = std::chrono::milliseconds(upnp_timeout);
+  if (call_timeout != 0) o.call_timeout = std::chrono::milliseconds(call_timeout);
   o.on_datagram = [&](const mapping&, const ip_endpoint& from, std::span<const std::byte> data) {
     say("datagram " + from.to_string() + " " + std::string(reinterpret_cast<const char*>(data.data()), data.size()) +
         " t_ms=" + ms());
