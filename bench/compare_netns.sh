@@ -62,16 +62,8 @@ teardown() {
   ip netns del "$G" 2>/dev/null || true
 }
 trap teardown EXIT
-ip netns add "$S"
-ip netns add "$G"
-ip link add "${ID}v0" type veth peer name "${ID}v1"
-ip link set "${ID}v0" netns "$S" name eth0
-ip link set "${ID}v1" netns "$G" name eth0
-for n in "$S" "$G"; do ip -n "$n" link set lo up; ip -n "$n" link set eth0 up; done
-ip -n "$S" addr add 198.51.100.1/24 dev eth0
-ip -n "$G" addr add 198.51.100.2/24 dev eth0
-ip netns exec "$G" ethtool -K eth0 tx off >/dev/null
-ip -n "$G" link set dev eth0 xdp obj "$PASS_OBJ" sec xdp
+source "$ROOT/tests/netns/veth_pair.sh"
+veth_pair "$S" "$G" "${ID}v" "$PASS_OBJ"
 
 start() {  # start NAME COMMAND...: in the server namespace, waits for its port
   local name=$1

@@ -228,37 +228,84 @@ cli_result fail(std::string message) {
   return r;
 }
 
+// argv into `vm` (the visible options, and any positional argument caught
+// to be refused); a failure to report, or nothing.
+std::optional<cli_result> read_argv(int argc, const char* const* argv, const po::options_description& visible,
+                                    po::variables_map& vm) {
+  po::options_description all;
+  all.add(visible);
+  all.add_options()("positional", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+
+  if (const char* bad = placeholder_trap(all, argc, argv)) {
+    return fail("unrecognised option " + quote(bad) + " (see --help)");
+  }
+  const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+  // command_line_parser skips argv[0] itself.
+  static const char* const no_args[] = {"pinholed", nullptr};
+  const bool empty = argc < 1 || argv == nullptr;
+  po::store(po::command_line_parser(empty ? 1 : argc, empty ? no_args : argv)
+                .options(all)
+                .positional(positional)
+                .style(style)
+                .run(),
+            vm);
+  po::notify(vm);
+  if (const auto it = vm.find("positional"); it != vm.end()) {
+    return fail("unexpected argument " + quote(it->second.as<std::vector<std::string>>().front()) + " (see --help)");
+  }
+  return std::nullopt;
+}
+
+// The configuration: defaults, then the file (--config), then the flags,
+// validated and checked against the machine's memory; a failure to report,
+// or nothing.
+std::optional<cli_result> make_config(const po::variables_map& vm, config& cfg) {
+  cfg = default_config();
+  // The default listeners are for plain mode: RFC 5780 mode binds its four
+  // sockets plus only the listen addresses the file or --listen set. A
+  // listen_spec with no text never parses, so it marks "file left
+  // listen alone".
+  const auto default_listen = cfg.listen;
+  cfg.listen = {listen_spec{}};
+  const std::string* const path = get(vm, "config");
+  if (path != nullptr) {
+    if (const outcome st = load_file(*path, cfg); !st) return fail(st.message());
+  }
+  bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].text.empty());
+  if (!listen_set) cfg.listen = default_listen;
+  listen_set = listen_set || vm.count("listen") != 0;
+  const config from_file = cfg;
+  apply_flags(vm, cfg);
+  if (cfg.rfc5780.enabled && !listen_set) cfg.listen.clear();
+  // A problem the file has on its own is reported as "FILE: key: message",
+  // like the file's other errors; one the flags bring in as "config: ...".
+  auto blame = [&](const outcome& st, const std::function<outcome(const config&)>& test) {
+    std::string error = st.message();
+    if (path != nullptr && test(from_file).message() == error) {
+      constexpr std::string_view prefix = "config: ";
+      if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
+      return fail(*path + ": " + error);
+    }
+    return fail(error);
+  };
+  if (const outcome st = validate(cfg); !st) return blame(st, validate);
+  auto memory = [](const config& c) -> outcome {
+    const outcome fits = check_memory(estimate_resources(c));
+    return fits ? fits : outcome{fits.code(), "config: " + fits.message()};
+  };
+  if (const outcome st = memory(cfg); !st) return blame(st, memory);
+  return std::nullopt;
+}
+
 }  // namespace
 
 cli_result parse_cli(int argc, const char* const* argv) {
   try {
     const po::options_description visible = visible_options();
-    po::options_description all;
-    all.add(visible);
-    all.add_options()("positional", po::value<std::vector<std::string>>(), "");
-    po::positional_options_description positional;
-    positional.add("positional", -1);
-
-    if (const char* bad = placeholder_trap(all, argc, argv)) {
-      return fail("unrecognised option " + quote(bad) + " (see --help)");
-    }
     po::variables_map vm;
-    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    // command_line_parser skips argv[0] itself.
-    static const char* const no_args[] = {"pinholed", nullptr};
-    const bool empty = argc < 1 || argv == nullptr;
-    po::store(po::command_line_parser(empty ? 1 : argc, empty ? no_args : argv)
-                  .options(all)
-                  .positional(positional)
-                  .style(style)
-                  .run(),
-              vm);
-    po::notify(vm);
-
-    if (const auto it = vm.find("positional"); it != vm.end()) {
-      return fail("unexpected argument " + quote(it->second.as<std::vector<std::string>>().front()) +
-                  " (see --help)");
-    }
+    if (auto failed = read_argv(argc, argv, visible, vm)) return *failed;
 
     cli_result r;
     if (vm.count("help") != 0) {
@@ -277,46 +324,12 @@ cli_result parse_cli(int argc, const char* const* argv) {
     const bool print = vm.count("print-config") != 0;
     if (check && print) return fail("--check-config and --print-config are mutually exclusive");
 
-    config cfg = default_config();
-    // The default listeners are for plain mode: RFC 5780 mode binds its four
-    // sockets plus only the listen addresses the file or --listen set. A
-    // listen_spec with no text never parses, so it marks "file left
-    // listen alone".
-    const auto default_listen = cfg.listen;
-    cfg.listen = {listen_spec{}};
-    const std::string* const path = get(vm, "config");
-    if (path != nullptr) {
-      if (const outcome st = load_file(*path, cfg); !st) return fail(st.message());
-    }
-    bool listen_set = !(cfg.listen.size() == 1 && cfg.listen[0].text.empty());
-    if (!listen_set) cfg.listen = default_listen;
-    listen_set = listen_set || vm.count("listen") != 0;
-    const config from_file = cfg;
-    apply_flags(vm, cfg);
-    if (cfg.rfc5780.enabled && !listen_set) cfg.listen.clear();
-    // A problem the file has on its own is reported as "FILE: key: message",
-    // like the file's other errors; one the flags bring in as "config: ...".
-    auto blame = [&](const outcome& st, const std::function<outcome(const config&)>& test) {
-      std::string error = st.message();
-      if (path != nullptr && test(from_file).message() == error) {
-        constexpr std::string_view prefix = "config: ";
-        if (error.rfind(prefix, 0) == 0) error.erase(0, prefix.size());
-        return fail(*path + ": " + error);
-      }
-      return fail(error);
-    };
-    if (const outcome st = validate(cfg); !st) return blame(st, validate);
-    const resource_needs needs = estimate_resources(cfg);
-    auto memory = [](const config& c) -> outcome {
-      const outcome fits = check_memory(estimate_resources(c));
-      return fits ? fits : outcome{fits.code(), "config: " + fits.message()};
-    };
-    if (const outcome st = memory(cfg); !st) return blame(st, memory);
-
+    config cfg;
+    if (auto failed = make_config(vm, cfg)) return *failed;
     r.exit_code = 0;
     if (check) {
       r.what = cli_result::action::check_config;
-      r.message = "pinholed: configuration OK (" + describe(needs) + ")";
+      r.message = "pinholed: configuration OK (" + describe(estimate_resources(cfg)) + ")";
     } else if (print) {
       r.what = cli_result::action::print_config;
       r.message = to_json(cfg);

@@ -191,10 +191,12 @@ bool is_section(std::string_view key) {
 
 // The keys of one JSON object: `section` "" is the document itself.
 void apply_object(const json& obj, std::string_view section, config& cfg) {
-  const std::string base = section.empty() ? "" : "/" + std::string(section);
+  std::string base;
+  if (!section.empty()) base.append("/").append(section);
   expect_object(obj, base);
   for (const auto& [key, v] : obj.items()) {
-    const std::string path = base + "/" + key;
+    std::string path = base;
+    path.append("/").append(key);
     if (const option* o = find_option(section, key)) {
       apply_value(*o, v, path, cfg);
     } else if (section.empty() && is_section(key)) {

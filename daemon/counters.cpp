@@ -20,7 +20,7 @@ std::string_view to_string(counter c) noexcept {
     case counter::send_failed: return "send_failed";
     case counter::bytes_in: return "bytes_in";
     case counter::bytes_out: return "bytes_out";
-    case counter::count_: break;
+    case counter::count: break;
   }
   return "unknown";
 }

@@ -34,9 +34,9 @@ enum class counter : std::uint8_t {
   send_failed,
   bytes_in,
   bytes_out,
-  count_
+  count  // the number of counters, not a counter
 };
-inline constexpr std::size_t counter_count = static_cast<std::size_t>(counter::count_);
+inline constexpr std::size_t counter_count = static_cast<std::size_t>(counter::count);
 std::string_view to_string(counter c) noexcept;
 
 // Adds to a counter only one thread writes (readers on other threads load

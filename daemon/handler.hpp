@@ -25,6 +25,18 @@ constexpr socket_role flip(socket_role r, bool change_ip, bool change_port) noex
   return static_cast<socket_role>(v);
 }
 
+// The role as RFC 5780 §4 writes it (logs, /metrics labels).
+constexpr const char* role_name(socket_role r) noexcept {
+  switch (r) {
+    case socket_role::pp: return "PP";
+    case socket_role::pa: return "PA";
+    case socket_role::ap: return "AP";
+    case socket_role::aa: return "AA";
+    case socket_role::single: break;
+  }
+  return "single";
+}
+
 struct handler_config {
   std::string_view software;  // SOFTWARE attribute; empty = omitted
   // RFC 5780: advertised address of each role's socket (index = role), used

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "handler.hpp"
 #include "server.hpp"
 
 #ifndef PINHOLE_VERSION
@@ -12,17 +13,6 @@ namespace pinhole::daemon {
 namespace {
 
 std::uint64_t get(const counter_values& v, counter c) { return v[static_cast<std::size_t>(c)]; }
-
-const char* role_name(socket_role r) noexcept {
-  switch (r) {
-    case socket_role::pp: return "PP";
-    case socket_role::pa: return "PA";
-    case socket_role::ap: return "AP";
-    case socket_role::aa: return "AA";
-    case socket_role::single: break;
-  }
-  return "single";
-}
 
 std::string number(double v) {
   char buf[64];

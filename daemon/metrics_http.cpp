@@ -134,10 +134,10 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
     } catch (const std::exception&) {
       r = http_response{500, "text/plain; charset=utf-8", "internal error\n"};
     }
-    respond(std::move(r), head);
+    respond(r, head);
   }
 
-  void respond(http_response r, bool head) {
+  void respond(const http_response& r, bool head) {
     responding_ = true;
     out_ = "HTTP/1.1 " + std::string(http_status_text(r.status)) + "\r\nContent-Type: " + r.content_type +
            "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n";
@@ -172,7 +172,13 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
 metrics_http::metrics_http(asio::io_context& io, http_handler handler, http_limits limits)
     : io_(io), handler_(std::move(handler)), limits_(limits), acceptor_(io), pause_(io) {}
 
-metrics_http::~metrics_http() { close(); }
+metrics_http::~metrics_http() {
+  try {
+    close();
+  } catch (...) {
+    // asio's cancel() and close() throw only if the reactor fails; a destructor must not throw.
+  }
+}
 
 std::error_code metrics_http::listen(const std::string& address) {
   const auto spec = stun::transport_address::parse(address);
@@ -206,7 +212,7 @@ std::error_code metrics_http::listen(const stun::transport_address& spec) {
   return {};
 }
 
-std::uint16_t metrics_http::port() const noexcept {
+std::uint16_t metrics_http::port() const {
   boost::system::error_code ec;
   const auto ep = acceptor_.local_endpoint(ec);
   return ec ? 0 : ep.port();

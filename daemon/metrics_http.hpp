@@ -61,7 +61,7 @@ class metrics_http {
   // Listens on "IP:PORT" ("[v6]:port"); port 0 picks a free one.
   std::error_code listen(const std::string& address);
   std::error_code listen(const stun::transport_address& address);  // already parsed (the config's metrics_listen)
-  std::uint16_t port() const noexcept;
+  std::uint16_t port() const;
   void close();
 
   std::size_t open_connections() const noexcept { return shared_->live.size(); }

@@ -18,6 +18,8 @@ constexpr std::string_view k_xdp_modes[] = {"native", "generic"};
 // Field accessors: one non-capturing lambda per setting.
 #define PH_FIELD(member) [](config& c) -> option_field { return &c.member; }  // NOLINT
 
+// One option per entry, its fields in the struct's order, packed as written.
+// clang-format off
 const std::array<option, 28> k_options = {{
     {"", "listen", "listen", "ADDR:PORT", g::network, 0, 0, false, "", true, false,
      "bind exactly these addresses (repeatable; replaces the configured list); IPv6 as [addr]:port",
@@ -81,6 +83,7 @@ const std::array<option, 28> k_options = {{
     {"", "xdp_required", "xdp-required", "", g::network, 0, 0, false, "", false, false,
      "exit 2 if the XDP fast path cannot be attached", PH_FIELD(xdp_required), {}, ""},
 }};
+// clang-format on
 
 #undef PH_FIELD
 

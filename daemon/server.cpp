@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "handler.hpp"
 #include "log.hpp"
 #include "udp_socket.hpp"
 
@@ -34,17 +35,6 @@ std::vector<wanted> plan(const config& cfg) {
     if (!dup) out.push_back({a, socket_role::single});
   }
   return out;
-}
-
-const char* role_name(socket_role r) noexcept {
-  switch (r) {
-    case socket_role::pp: return "PP";
-    case socket_role::pa: return "PA";
-    case socket_role::ap: return "AP";
-    case socket_role::aa: return "AA";
-    case socket_role::single: break;
-  }
-  return "single";
 }
 
 void close_all(const std::vector<std::vector<int>>& fds) {

@@ -33,22 +33,69 @@ counter drop_counter(verdict v) noexcept {
 
 bool same_listener(const listener& a, const listener& b) noexcept { return a.bound == b.bound && a.role == b.role; }
 
+// Every datagram is counted received; then drain mode, truncation and abuse
+// control, before any parsing: the allow-list, then the per-source budget
+// (every datagram from a source costs, answered or not). false: dropped
+// and counted.
+bool admit(const packet_batch::incoming& d, const stun::transport_address& source, const runtime_state& state,
+           std::uint64_t t_rx, counter_block& c) noexcept {
+  c.add(counter::received);
+  c.add(counter::bytes_in, d.payload.size());
+  if (state.drop_all) {  // drain mode past its grace
+    c.add(counter::dropped_draining);
+    return false;
+  }
+  if (d.truncated) {
+    c.add(counter::dropped_malformed);
+    return false;
+  }
+  if (!state.allow.allows(source)) {
+    c.add(counter::dropped_acl);
+    return false;
+  }
+  if (state.per_source && !state.per_source->allow(key_of(source), t_rx)) {
+    c.add(counter::dropped_rate_limited);
+    return false;
+  }
+  return true;
+}
+
+// Sends what the batch queued; each answer ends in its counter (tagged when
+// queued) once the kernel took it, else in send_failed.
+void flush_and_count(packet_batch& b, int fd, counter_block& c) noexcept {
+  const std::size_t queued = b.queued();
+  b.flush(fd);
+  for (std::size_t k = 0; k < queued; ++k) {
+    if (!b.flushed_ok(k)) {
+      c.add(counter::send_failed);
+      continue;
+    }
+    c.add(static_cast<counter>(b.flushed_tag(k)));
+    c.add(counter::bytes_out, b.flushed_size(k));
+  }
+}
+
 }  // namespace
 
 worker::worker(std::size_t id, const state_ref& state, std::size_t batch) : id_(id), state_(state), batch_(batch) {}
 
 worker::~worker() {
-  stop();
-  // Close every socket, then let the aborted waits run so they release their
-  // references while the io_context is still alive.
-  for (auto& s : slots_) {
-    s->closed = true;
-    boost::system::error_code ignored;
-    s->sock.close(ignored);
+  try {
+    stop();
+    // Close every socket, then let the aborted waits run so they release their
+    // references while the io_context is still alive.
+    for (auto& s : slots_) {
+      s->closed = true;
+      boost::system::error_code ignored;
+      s->sock.close(ignored);
+    }
+    slots_.clear();
+    io_.restart();
+    io_.poll();
+  } catch (...) {
+    // std::thread::join and asio's poll throw only on a broken thread or
+    // reactor; a destructor must not throw.
   }
-  slots_.clear();
-  io_.restart();
-  io_.poll();
 }
 
 void worker::add_socket(int fd, const listener& l, counter_block& c) {
@@ -177,10 +224,7 @@ std::size_t worker::drain(slot& s) noexcept {
   const socket_role role = s.info.role;
   const runtime_state& state = state_.get();  // one uncontended load per wakeup, not per packet
   const handler_config& hcfg = state.handler;
-  const acl& allow = state.allow;
-  rate_limiter* const per_source = state.per_source.get();
   global_limiter* const global = state.global.get();
-  const bool drop_all = state.drop_all;  // drain mode past its grace
   std::uint32_t credit = 0;  // responses granted by the global cap and not used yet
   std::size_t total = 0;
 
@@ -194,16 +238,6 @@ std::size_t worker::drain(slot& s) noexcept {
     total += static_cast<std::size_t>(n);
     for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
       const auto& d = b.at(k);
-      c.add(counter::received);
-      c.add(counter::bytes_in, d.payload.size());
-      if (drop_all) {
-        c.add(counter::dropped_draining);
-        continue;
-      }
-      if (d.truncated) {
-        c.add(counter::dropped_malformed);
-        continue;
-      }
       // An IPv4 client of a dual-stack IPv6 socket shows up as ::ffff:a.b.c.d;
       // it is an IPv4 client. RFC 8489 §14.1: "the address family of the IP
       // address ... MUST be set to 0x01 if IPv4": XOR-MAPPED-ADDRESS, the
@@ -211,16 +245,7 @@ std::size_t worker::drain(slot& s) noexcept {
       // back through the socket in its own (mapped) form.
       const bool mapped = d.peer.is_v4_mapped();
       const stun::transport_address source = mapped ? d.peer.unmap_v4() : d.peer;
-      // Abuse control before any parsing: the allow-list, then the
-      // per-source budget (every datagram from a source costs, answered or not).
-      if (!allow.allows(source)) {
-        c.add(counter::dropped_acl);
-        continue;
-      }
-      if (per_source != nullptr && !per_source->allow(key_of(source), t_rx)) {
-        c.add(counter::dropped_rate_limited);
-        continue;
-      }
+      if (!admit(d, source, state, t_rx, c)) continue;
       const auto out = b.tx_buffer();
       const handler_result r = handle_request(d.payload, source, role, hcfg, out);
       if (!r.answered()) {
@@ -255,16 +280,7 @@ std::size_t worker::drain(slot& s) noexcept {
         }
       }
     }
-    const std::size_t queued = b.queued();
-    b.flush(fd);
-    for (std::size_t k = 0; k < queued; ++k) {
-      if (!b.flushed_ok(k)) {
-        c.add(counter::send_failed);
-        continue;
-      }
-      c.add(static_cast<counter>(b.flushed_tag(k)));
-      c.add(counter::bytes_out, b.flushed_size(k));
-    }
+    flush_and_count(b, fd, c);
     latency_.observe(monotonic_ns() - t_rx, static_cast<std::uint64_t>(n));
     if (static_cast<std::size_t>(n) < b.capacity()) break;  // drained
   }

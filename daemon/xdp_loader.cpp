@@ -164,7 +164,8 @@ bool xdp_fast_path::attach(const config& cfg, const std::vector<listener>& liste
     if (const std::uint32_t old = attached_id(ifindex); old != 0) {
       const std::string owner = prog_name_of(old);
       if (owner != prog_name) {
-        error = name + " already has an XDP program (\"" + owner + "\", id " + std::to_string(old) + ")";
+        error = name;
+        error.append(" already has an XDP program (\"").append(owner).append("\", id ").append(std::to_string(old)).append(")");
         detach();
         return false;
       }

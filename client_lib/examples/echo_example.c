@@ -11,7 +11,7 @@
  *                        [--linger-ms 0] [--until mapping_lost]
  * Exit status: 0 when every echo came back (and the --until event arrived),
  * 1 otherwise, 2 for bad arguments. */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L  // NOLINT(bugprone-reserved-identifier,readability-identifier-naming): feature test
 #include <pinhole/pinhole.h>
 
 #include <pthread.h>
@@ -110,7 +110,7 @@ static int usage(const char* why) {
   return 2;
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) {  // NOLINT(readability-function-size): an example reads top to bottom
   const char* server = NULL;
   const char* peer = NULL;
   long count = 100, rate = 1000, keepalive_ms = 0, linger_ms = 0;

@@ -305,7 +305,7 @@ static int usage(void) {
   return 2;
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) {  // NOLINT(readability-function-size): an example reads top to bottom
   struct app a;
   const char *server = NULL, *local = NULL, *remote = NULL, *signal_arg = NULL;
   long keepalive_ms = 0, seconds = 12, signal_port = 0;

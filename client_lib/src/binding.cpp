@@ -83,64 +83,44 @@ bool is_new_challenge(const binding_result& r, const std::optional<long_term>& u
   return r.error_code == 401 && !(used && *used == *r.challenge);
 }
 
-verdict validate_response(std::span<const std::byte> data, const ip_endpoint& from, const expectation& expect,
-                          binding_result& out) noexcept {
-  stun::message_view m;
-  if (const auto ec = stun::message_view::parse(data, m); ec) {
-    // A datagram carrying our transaction ID that does not parse (e.g. a
-    // FINGERPRINT with the wrong CRC, RFC 8489 §14.7) is a forged or
-    // corrupted reply.
-    return txid_matches(data, expect.txid) && stun::looks_like_stun(data) ? verdict::rejected : verdict::not_ours;
-  }
-  if (m.classic()) return verdict::not_ours;  // we only send RFC 8489 requests
-  if (m.type() != stun::binding_success && m.type() != stun::binding_error) return verdict::not_ours;
-  // RFC 8489 §6.3: a response is matched to its request by transaction ID;
-  // anything else belongs to another transaction (or to nobody).
-  const auto id = m.transaction_id();
-  if (!std::equal(id.begin(), id.end(), expect.txid.begin())) return verdict::not_ours;
-  // A reply over UDP comes from the address the request was sent to (or, for
-  // RFC 5780 CHANGE-REQUEST, the changed one the caller expects): anything
-  // else is an off-path forgery guessing our transaction ID.
-  if (from != expect.source) return verdict::rejected;
+namespace {
 
-  if (expect.auth) {
-    // RFC 8489 §9.1.4: with credentials, a response whose MESSAGE-INTEGRITY
-    // is missing or wrong is discarded. Error responses without it are
-    // still accepted as errors (never as a mapping).
-    std::array<std::byte, 16> lt_key{};
-    if (expect.challenge) lt_key = stun::long_term_key(expect.auth->username, expect.challenge->realm, expect.auth->password);
-    const auto ec = stun::verify_integrity(m, expect.challenge ? std::span<const std::byte>(lt_key)
-                                                               : stun::short_term_key(expect.auth->password));
-    const bool is_error = m.type() == stun::binding_error;
-    if (ec && !(is_error && ec == stun::errc::integrity_missing)) return verdict::rejected;
-  }
+// RFC 8489 §9.1.4: with credentials, a response whose MESSAGE-INTEGRITY is
+// missing or wrong is discarded. Error responses without it are still
+// accepted as errors (never as a mapping).
+bool integrity_ok(const stun::message_view& m, const expectation& expect) {
+  if (!expect.auth) return true;
+  std::array<std::byte, 16> lt_key{};
+  if (expect.challenge) lt_key = stun::long_term_key(expect.auth->username, expect.challenge->realm, expect.auth->password);
+  const auto ec = stun::verify_integrity(m, expect.challenge ? std::span<const std::byte>(lt_key)
+                                                             : stun::short_term_key(expect.auth->password));
+  const bool is_error = m.type() == stun::binding_error;
+  return !ec || (is_error && ec == stun::errc::integrity_missing);
+}
 
-  binding_result r;
-  r.from = from;
-  if (m.type() == stun::binding_error) {
-    const auto raw = m.find(stun::attr::error_code);
-    stun::error_code_value ev;
-    if (!raw || stun::decode_error_code(*raw, ev)) return verdict::rejected;
-    r.error_code = ev.code;
-    r.reason.assign(ev.reason.begin(), ev.reason.end());
-    ip_endpoint alt;
-    if (ev.code == 300 && read_address(m, stun::attr::alternate_server, alt)) r.alternate_server = alt;
-    if (ev.code == 401 || ev.code == 438) {
-      // RFC 8489 §9.2.4: the challenge carries REALM and NONCE (§14.9: REALM
-      // under 128 characters; §14.10: NONCE under 128 characters).
-      const auto realm = m.find(stun::attr::realm);
-      const auto nonce = m.find(stun::attr::nonce);
-      std::string_view rv, nv;
-      if (realm && nonce && !stun::decode_text(*realm, stun::limits::text_bytes, rv) &&
-          !stun::decode_text(*nonce, stun::limits::text_bytes, nv) && !rv.empty() &&
-          !nv.empty()) {
-        r.challenge = long_term{std::string(rv), std::string(nv)};
-      }
+verdict accept_error(const stun::message_view& m, binding_result& r) {
+  const auto raw = m.find(stun::attr::error_code);
+  stun::error_code_value ev;
+  if (!raw || stun::decode_error_code(*raw, ev)) return verdict::rejected;
+  r.error_code = ev.code;
+  r.reason.assign(ev.reason.begin(), ev.reason.end());
+  ip_endpoint alt;
+  if (ev.code == 300 && read_address(m, stun::attr::alternate_server, alt)) r.alternate_server = alt;
+  if (ev.code == 401 || ev.code == 438) {
+    // RFC 8489 §9.2.4: the challenge carries REALM and NONCE (§14.9: REALM
+    // under 128 characters; §14.10: NONCE under 128 characters).
+    const auto realm = m.find(stun::attr::realm);
+    const auto nonce = m.find(stun::attr::nonce);
+    std::string_view rv, nv;
+    if (realm && nonce && !stun::decode_text(*realm, stun::limits::text_bytes, rv) &&
+        !stun::decode_text(*nonce, stun::limits::text_bytes, nv) && !rv.empty() && !nv.empty()) {
+      r.challenge = long_term{std::string(rv), std::string(nv)};
     }
-    out = std::move(r);
-    return verdict::accepted;
   }
+  return verdict::accepted;
+}
 
+verdict accept_success(const stun::message_view& m, const expectation& expect, binding_result& r) {
   r.success = true;
   // RFC 8489 §14.2: XOR-MAPPED-ADDRESS; RFC 5389-era servers that only send
   // MAPPED-ADDRESS are accepted for backwards compatibility (§14.1).
@@ -165,8 +145,37 @@ verdict validate_response(std::span<const std::byte> data, const ip_endpoint& fr
       r.other = addr;
     }
   }
-  out = std::move(r);
   return verdict::accepted;
+}
+
+}  // namespace
+
+verdict validate_response(std::span<const std::byte> data, const ip_endpoint& from, const expectation& expect,
+                          binding_result& out) noexcept {
+  stun::message_view m;
+  if (const auto ec = stun::message_view::parse(data, m); ec) {
+    // A datagram carrying our transaction ID that does not parse (e.g. a
+    // FINGERPRINT with the wrong CRC, RFC 8489 §14.7) is a forged or
+    // corrupted reply.
+    return txid_matches(data, expect.txid) && stun::looks_like_stun(data) ? verdict::rejected : verdict::not_ours;
+  }
+  if (m.classic()) return verdict::not_ours;  // we only send RFC 8489 requests
+  if (m.type() != stun::binding_success && m.type() != stun::binding_error) return verdict::not_ours;
+  // RFC 8489 §6.3: a response is matched to its request by transaction ID;
+  // anything else belongs to another transaction (or to nobody).
+  const auto id = m.transaction_id();
+  if (!std::equal(id.begin(), id.end(), expect.txid.begin())) return verdict::not_ours;
+  // A reply over UDP comes from the address the request was sent to (or, for
+  // RFC 5780 CHANGE-REQUEST, the changed one the caller expects): anything
+  // else is an off-path forgery guessing our transaction ID.
+  if (from != expect.source) return verdict::rejected;
+  if (!integrity_ok(m, expect)) return verdict::rejected;
+
+  binding_result r;
+  r.from = from;
+  const verdict v = m.type() == stun::binding_error ? accept_error(m, r) : accept_success(m, expect, r);
+  if (v == verdict::accepted) out = std::move(r);
+  return v;
 }
 
 }  // namespace pinhole::client

@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include "address_conv.hpp"
 #include "c_convert.hpp"
 #include "c_options.hpp"
 #include "pinhole/port_manager.hpp"
@@ -68,19 +69,25 @@ pinhole_port_manager* pinhole_port_manager_create(const pinhole_options* o, pinh
   return nullptr;
 }
 
+// The configuration's server list into `o` (none given: the defaults);
+// false if an entry is NULL.
+bool copy_servers(const pinhole_config& config, pinhole::options& o) {
+  if (config.servers == nullptr || config.server_count == 0) return true;
+  o.servers.clear();
+  for (std::size_t i = 0; i < config.server_count; ++i) {
+    if (config.servers[i] == nullptr) return false;
+    o.servers.emplace_back(config.servers[i]);
+  }
+  return true;
+}
+
 pinhole_port_manager* pinhole_port_manager_new(const pinhole_config* config, pinhole_errc* err) {
   try {
     pinhole::options o;
     if (config != nullptr) {
-      if (config->servers != nullptr && config->server_count > 0) {
-        o.servers.clear();
-        for (std::size_t i = 0; i < config->server_count; ++i) {
-          if (config->servers[i] == nullptr) {
-            set(err, PINHOLE_E_INVALID_ARGUMENT);
-            return nullptr;
-          }
-          o.servers.emplace_back(config->servers[i]);
-        }
+      if (!copy_servers(*config, o)) {
+        set(err, PINHOLE_E_INVALID_ARGUMENT);
+        return nullptr;
       }
       if (config->call_timeout_ms != 0) o.call_timeout = std::chrono::milliseconds(config->call_timeout_ms);
       if (config->keepalive_ms != 0) o.keepalive_interval = std::chrono::milliseconds(config->keepalive_ms);
@@ -218,6 +225,27 @@ int pinhole_handle_datagram(pinhole_port_manager* pm, const struct sockaddr* loc
   ip_endpoint l, f;
   if (pm == nullptr || data == nullptr || !parse(local, l) || !parse(from, f)) return 0;
   return pm->pm->handle_datagram(l, f, std::span(static_cast<const std::byte*>(data), len)) ? 1 : 0;
+}
+
+int pinhole_handle_datagram_relayed(pinhole_port_manager* pm, const struct sockaddr* local, const struct sockaddr* from,
+                                    const void* data, size_t len, struct sockaddr_storage* peer, size_t* payload_offset,
+                                    size_t* payload_len) {
+  ip_endpoint l, f;
+  if (pm == nullptr || data == nullptr || payload_offset == nullptr || payload_len == nullptr || !parse(local, l) ||
+      !parse(from, f)) {
+    return 0;
+  }
+  const auto bytes = std::span(static_cast<const std::byte*>(data), len);
+  pinhole::relayed_datagram r;
+  switch (pm->pm->handle_datagram(l, f, bytes, r)) {
+    case pinhole::datagram_kind::application: return 0;
+    case pinhole::datagram_kind::library: return 1;
+    case pinhole::datagram_kind::relayed: break;
+  }
+  *payload_offset = static_cast<std::size_t>(r.payload.data() - bytes.data());
+  *payload_len = r.payload.size();
+  if (peer != nullptr) pinhole::client::to_sockaddr(r.peer, *peer);
+  return 2;
 }
 
 pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port) {

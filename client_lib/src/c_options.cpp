@@ -274,6 +274,10 @@ pinhole_errc pinhole_options_set_prefer_relay(pinhole_options* o, int on) {
   return set_flag(o, on, &pinhole::options::prefer_relay);
 }
 
+pinhole_errc pinhole_options_set_relay_attached_sockets(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::relay_attached_sockets);
+}
+
 pinhole_errc pinhole_options_set_turn_lifetime_s(pinhole_options* o, uint32_t seconds) {
   return with(o, [&](pinhole_options& c) {
     if (seconds == 0) return PINHOLE_E_INVALID_ARGUMENT;

@@ -7,7 +7,7 @@
 
 namespace pinhole::client {
 
-void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done) {
+void manager_core::map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, const done_fn& done) {
   const auto race = first_answer::race(s->budget, deadline, [this, s, done] {
     if (s->mapped()) {
       // The mapping is known; only the destination-dependence check ran out

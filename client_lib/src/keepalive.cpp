@@ -157,15 +157,7 @@ void manager_core::recheck_stun(const std::shared_ptr<slot>& s, std::function<vo
       [this, s, done = std::move(done)](std::error_code ec, const ip_endpoint& mapped, const ip_endpoint& server) {
         if (s->released()) return;
         if (ec) {
-          if (ec != errc::shutting_down && !s->lost() && s->visible()) {
-            s->health = mapping_health::lost;
-            event e;
-            e.type = event_type::mapping_lost;
-            e.current = snapshot(*s);
-            e.server = s->server;
-            e.error = ec;
-            emit(e);
-          }
+          if (ec != errc::shutting_down && !s->lost() && s->visible()) report_lost(s, ec);
           done(ec);
           return;
         }
@@ -186,14 +178,7 @@ void manager_core::apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoi
                                  mapping_origin how) {
   if (keep_explicit(s, mapped, server)) return;
   const auto previous = s->external;
-  if (s->learn(mapped, server, how) && s->visible()) {
-    event e;
-    e.type = event_type::mapping_changed;
-    e.current = snapshot(*s);
-    e.previous_external = previous;
-    e.server = server;
-    emit(e);
-  }
+  if (s->learn(mapped, server, how) && s->visible()) report_changed(s, previous, server);
 }
 
 void manager_core::schedule_keepalive(const std::shared_ptr<slot>& s, bool first) {
@@ -260,6 +245,26 @@ void manager_core::run_check(const std::shared_ptr<slot>& s) {
     if (!result) keepalives_.fetch_add(1, std::memory_order_relaxed);
     schedule_keepalive(s, false);
   });
+}
+
+void manager_core::report_lost(const std::shared_ptr<slot>& s, std::error_code why) {
+  s->health = mapping_health::lost;
+  event e;
+  e.type = event_type::mapping_lost;
+  e.current = snapshot(*s);
+  e.server = s->server;
+  e.error = why;
+  emit(e);
+}
+
+void manager_core::report_changed(const std::shared_ptr<slot>& s, const ip_endpoint& previous,
+                                  const ip_endpoint& server) {
+  event e;
+  e.type = event_type::mapping_changed;
+  e.current = snapshot(*s);
+  e.previous_external = previous;
+  e.server = server;
+  emit(e);
 }
 
 void manager_core::emit(const event& e) {

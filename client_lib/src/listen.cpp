@@ -4,7 +4,7 @@
 
 namespace pinhole::client {
 
-void manager_core::start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done) {
+void manager_core::start_listen(const ip_endpoint& internal, clock::time_point deadline, const done_fn& done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
   if (internal.port != 0) {
     for (auto& [id, s] : slots_) {

@@ -130,6 +130,8 @@ void manager_core::enter(slot& s, slot_state to) {
   if (s.attached()) step(slot_state::handed_out, attached_);
 }
 
+// By value, not a reference: callers pass references into slots_, which this erases.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void manager_core::destroy(std::shared_ptr<slot> s) {
   if (s->released()) return;
   s->keepalive.cancel();
@@ -204,8 +206,9 @@ void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clo
     if (const auto ip = local_ip_for(local->family)) local = ip_endpoint{ip->family, ip->ip, local->port};
   }
   if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
-  map_and_hand_out(wrap(fd, *local, type, slot_state::mapping, socket_owner::application), remote, deadline,
-                   std::move(done), true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
+  const auto s = wrap(fd, *local, type, slot_state::mapping, socket_owner::application);
+  if (opts_.relay_attached_sockets && has_relay(local->family)) return attach_relayed(s, remote, deadline, std::move(done));
+  map_and_hand_out(s, remote, deadline, std::move(done), true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
 }
 
 std::error_code manager_core::detach(const ip_endpoint& internal) {
@@ -219,7 +222,11 @@ std::error_code manager_core::detach(const ip_endpoint& internal) {
 void manager_core::deliver(std::uint64_t owner, const ip_endpoint& from, std::span<const std::byte> data) {
   const auto it = slots_.find(owner);
   if (it == slots_.end() || it->second->released()) return;
-  it->second->sock->deliver(data, from);
+  const auto& s = it->second;
+  // An answer to the relay's own transactions (the application unwraps
+  // relayed data itself, in handle_datagram).
+  if (s->relay && relay_answer(s, from, data)) return;
+  s->sock->deliver(data, from);
 }
 
 void manager_core::replace_servers(std::vector<ip_endpoint> servers, bool initial) {

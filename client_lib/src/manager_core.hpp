@@ -46,7 +46,7 @@ class manager_core {
   void update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
                      clock::time_point deadline, done_fn done);
   std::error_code release(const ip_endpoint& internal, const ip_endpoint& external);
-  void start_listen(const ip_endpoint& internal, clock::time_point deadline, done_fn done);
+  void start_listen(const ip_endpoint& internal, clock::time_point deadline, const done_fn& done);
   std::error_code stop_listen(const ip_endpoint& internal);
   // Takes `fd` (closed on failure too): a library-owned socket.
   void adopt(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done);
@@ -109,7 +109,7 @@ class manager_core {
   std::optional<ip_endpoint> local_ip_for(ip_family fam);
 
   // first_mapping.cpp: the first Binding of a slot in state `mapping`.
-  void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
+  void map_new(const std::shared_ptr<slot>& s, clock::time_point deadline, const done_fn& done);
   void check_dependence(const std::shared_ptr<slot>& s, clock::time_point deadline, std::function<void()> done);
   // A Binding request to `server` with the manager's transaction, credential
   // and FINGERPRINT settings.
@@ -170,6 +170,11 @@ class manager_core {
   void apply_mapping(const std::shared_ptr<slot>& s, const ip_endpoint& mapped, const ip_endpoint& server,
                      mapping_origin how);
   void emit(const event& e);
+  // The one place a slot becomes lost to the application: health lost,
+  // then mapping_lost with `why`. Callers decide whether it is reported.
+  void report_lost(const std::shared_ptr<slot>& s, std::error_code why);
+  // mapping_changed from `previous` (the external address before the change).
+  void report_changed(const std::shared_ptr<slot>& s, const ip_endpoint& previous, const ip_endpoint& server);
 
   // portmap_hooks.cpp: explicit mappings (PCP, NAT-PMP) first, then STUN.
   void map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done);
@@ -198,6 +203,13 @@ class manager_core {
                     done_fn done);
   // True if the datagram was the relay's (then delivered unwrapped, or dropped).
   bool relay_receive(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  // An application-owned socket's datagram from the TURN server, handed in
+  // through handle_datagram: true if it was the relay's (an answer).
+  bool relay_answer(const std::shared_ptr<slot>& s, const ip_endpoint& from, std::span<const std::byte> data);
+  // attach_socket with options::relay_attached_sockets: STUN first (half
+  // the budget) unless prefer_relay, then the relay on the same socket.
+  void attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                      done_fn done);
   void relay_release(const std::shared_ptr<slot>& s);
 
   asio::io_context& io_;

@@ -86,6 +86,15 @@ class mapped_socket : public std::enable_shared_from_this<mapped_socket> {
   void close();
 
   void set_datagram_handler(datagram_fn f) { on_datagram_ = std::move(f); }
+  // Transactions other than this socket's Bindings (TURN, turn_client.cpp)
+  // on an application-owned socket: their answers come back through
+  // handle_datagram, which must know the IDs. No-ops when library-owned.
+  void track(const txid_t& id) {
+    if (app_reads_ != nullptr) app_reads_->add(id, local_, owner_);
+  }
+  void untrack(const txid_t& id) {
+    if (app_reads_ != nullptr) app_reads_->finish(id);
+  }
   int native_handle() noexcept { return fd_; }
   bool application_owned() const noexcept { return app_reads_ != nullptr; }
   const ip_endpoint& local() const noexcept { return local_; }

@@ -101,7 +101,13 @@ netmon_summary netmon_parse(std::span<const std::byte> datagram) noexcept {
 netmon::netmon(boost::asio::io_context& io, std::chrono::milliseconds debounce, changed_fn on_change)
     : sock_(io), debounce_timer_(io), debounce_(debounce), on_change_(std::move(on_change)), buf_(16384) {}
 
-netmon::~netmon() { stop(); }
+netmon::~netmon() {
+  try {
+    stop();
+  } catch (...) {
+    // asio's cancel() and close() throw only if the reactor fails; a destructor must not throw.
+  }
+}
 
 std::error_code netmon::start() {
   const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);

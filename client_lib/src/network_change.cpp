@@ -102,7 +102,7 @@ bool manager_core::is_pooled(const slot& s) const {
 }
 
 void manager_core::recheck_after_change(const std::shared_ptr<slot>& s, bool address_gone) {
-  const bool reported = s->state == slot_state::handed_out || s->listen_key.has_value();
+  const bool reported = s->announced();
   const auto previous = s->external;
   bool rebound = false;
   if (address_gone) {
@@ -110,15 +110,7 @@ void manager_core::recheck_after_change(const std::shared_ptr<slot>& s, bool add
     if (ec) {
       // An application-owned socket cannot be moved by the library, and
       // without any usable address there is nothing to move to: say so.
-      if (reported && !s->lost()) {
-        s->health = mapping_health::lost;
-        event e;
-        e.type = event_type::mapping_lost;
-        e.current = snapshot(*s);
-        e.server = s->server;
-        e.error = ec;
-        emit(e);
-      }
+      if (reported && !s->lost()) report_lost(s, ec);
       return;
     }
     rebound = true;
@@ -129,12 +121,7 @@ void manager_core::recheck_after_change(const std::shared_ptr<slot>& s, bool add
     if (!ec && rebound && reported && s->external == previous) {
       // Same external address through a new socket: the internal one
       // changed, which the application must learn too.
-      event e;
-      e.type = event_type::mapping_changed;
-      e.current = snapshot(*s);
-      e.previous_external = previous;
-      e.server = s->server;
-      emit(e);
+      report_changed(s, previous, s->server);
     }
     if (!ec) keepalives_.fetch_add(1, std::memory_order_relaxed);
     schedule_keepalive(s, false);  // the interval starts again from this check

@@ -134,7 +134,7 @@ struct port_manager::impl {
         return client::caught_error();
       }
     }
-    return call([f](clock::time_point, manager_core::done_fn done) { done(f(), mapping{}); }, nullptr, undo::nothing);
+    return call([f](clock::time_point, const manager_core::done_fn& done) { done(f(), mapping{}); }, nullptr, undo::nothing);
   }
 };
 
@@ -381,6 +381,26 @@ bool port_manager::handle_datagram(const ip_endpoint& local, const ip_endpoint& 
     // Out of memory: the transaction retransmits and the next answer comes.
   }
   return true;
+}
+
+datagram_kind port_manager::handle_datagram(const ip_endpoint& local, const ip_endpoint& from,
+                                            std::span<const std::byte> data, relayed_datagram& out) noexcept {
+  if (data.empty()) return datagram_kind::application;
+  const auto first = std::to_integer<unsigned>(data[0]);
+  // RFC 7983 §7: 0..3 STUN, 64..79 TURN ChannelData; media returns at once.
+  if (first > 3 && (first < 64 || first > 79)) return datagram_kind::application;
+  switch (impl_->core.relays().unwrap(local, from, data, out.peer, out.payload)) {
+    case client::relay_directory::unwrapped::data: return datagram_kind::relayed;
+    case client::relay_directory::unwrapped::dropped: return datagram_kind::library;
+    case client::relay_directory::unwrapped::control:
+      // The TURN server's STUN: an answer goes to its transaction (by ID);
+      // anything else it sends this socket is no one else's either.
+      (void)handle_datagram(local, from, data);
+      return datagram_kind::library;
+    case client::relay_directory::unwrapped::not_relayed:
+    case client::relay_directory::unwrapped::not_turn: break;
+  }
+  return handle_datagram(local, from, data) ? datagram_kind::library : datagram_kind::application;
 }
 
 std::error_code port_manager::detach_socket(const ip_endpoint& internal) noexcept {

@@ -78,14 +78,7 @@ void manager_core::on_lease_change(std::uint64_t id, std::error_code ec, const p
   if (!s->mapped() || s->external == l.external) return;
   const auto previous = s->external;
   s->move_external(l.external);
-  if (s->state == slot_state::handed_out || s->listen_key) {
-    event e;
-    e.type = event_type::mapping_changed;
-    e.current = snapshot(*s);
-    e.previous_external = previous;
-    e.server = s->server;
-    emit(e);
-  }
+  if (s->announced()) report_changed(s, previous, s->server);
 }
 
 }  // namespace pinhole::client

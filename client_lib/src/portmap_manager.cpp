@@ -61,7 +61,13 @@ portmap_manager::portmap_manager(asio::io_context& io, const options& opts, chan
   reprobe();
 }
 
-portmap_manager::~portmap_manager() { shutdown(); }
+portmap_manager::~portmap_manager() {
+  try {
+    shutdown();
+  } catch (...) {
+    // asio's cancel() and close() throw only if the reactor fails; a destructor must not throw.
+  }
+}
 
 void portmap_manager::reprobe() {
   if (stopped_) return;

@@ -6,6 +6,7 @@
 #include "pinhole/errors.hpp"
 #include "random.hpp"
 #include "stun/channel_data.hpp"
+#include "stun/reader.hpp"
 #include "turn_message.hpp"
 #include "udp_io.hpp"
 
@@ -27,9 +28,26 @@ constexpr std::size_t send_indication_overhead(std::size_t n, const ip_endpoint&
 
 std::uint16_t relay_directory::route::find(const ip_endpoint& peer) const noexcept {
   for (const auto& c : channels) {
-    if (c.number != 0 && c.peer == peer) return c.number;
+    if (c.number != 0 && c.bound && c.peer == peer) return c.number;
   }
   return 0;
+}
+
+void relay_directory::route::put(const ip_endpoint& peer, std::uint16_t number, bool bound) noexcept {
+  for (auto& c : channels) {
+    if (c.number == 0 || c.peer == peer) {
+      c = channel{peer, number, bound || (c.bound && c.number == number && c.peer == peer)};
+      return;
+    }
+  }
+}
+
+const relay_directory::route* relay_directory::find_route(const ip_endpoint& internal) const noexcept {
+  if (const auto it = routes_.find(internal); it != routes_.end()) return &it->second;
+  for (const auto& [key, r] : routes_) {
+    if (key.family == internal.family && key.port == internal.port) return &r;
+  }
+  return nullptr;
 }
 
 void relay_directory::add(const ip_endpoint& internal, int fd, const ip_endpoint& server) {
@@ -50,16 +68,60 @@ bool relay_directory::contains(const ip_endpoint& internal) const noexcept {
   return routes_.count(internal) != 0;
 }
 
+void relay_directory::expect_channel(const ip_endpoint& internal, const ip_endpoint& peer, std::uint16_t number) {
+  std::unique_lock lk(m_);
+  if (const auto it = routes_.find(internal); it != routes_.end()) it->second.put(peer, number, false);
+}
+
 void relay_directory::set_channel(const ip_endpoint& internal, const ip_endpoint& peer, std::uint16_t number) {
+  std::unique_lock lk(m_);
+  if (const auto it = routes_.find(internal); it != routes_.end()) it->second.put(peer, number, true);
+}
+
+void relay_directory::permit(const ip_endpoint& internal, const ip_endpoint& peer) {
   std::unique_lock lk(m_);
   const auto it = routes_.find(internal);
   if (it == routes_.end()) return;
-  for (auto& c : it->second.channels) {
-    if (c.number == 0 || c.peer == peer) {
-      c = channel{peer, number};
-      return;
-    }
+  auto& r = it->second;
+  for (std::size_t i = 0; i < r.permitted; ++i) {
+    if (r.permissions[i].same_ip(peer)) return;
   }
+  if (r.permitted < r.permissions.size()) r.permissions[r.permitted++] = peer;
+}
+
+relay_directory::unwrapped relay_directory::unwrap(const ip_endpoint& internal, const ip_endpoint& from,
+                                                   std::span<const std::byte> datagram, ip_endpoint& peer,
+                                                   std::span<const std::byte>& payload) const noexcept {
+  std::shared_lock lk(m_);
+  const auto* found = find_route(internal);
+  if (found == nullptr) return unwrapped::not_relayed;
+  const auto& r = *found;
+  if (from != r.server) return unwrapped::not_turn;
+  if (stun::looks_like_channel_data(datagram)) {
+    stun::channel_data_view v;
+    // A length past the datagram is no ChannelData message (§12.4), and one
+    // on a channel "not bound to any peer" is "silently discarded" (RFC 8656
+    // §12.6, paraphrased from the receiving rules).
+    if (stun::decode_channel_data(datagram, v)) return unwrapped::dropped;
+    for (const auto& c : r.channels) {
+      // A requested channel counts: the answer to our ChannelBind may still
+      // be queued behind the server's first ChannelData on it.
+      if (c.number != 0 && c.number == v.channel) {
+        peer = c.peer;
+        payload = v.data;
+        return unwrapped::data;
+      }
+    }
+    return unwrapped::dropped;
+  }
+  if (!stun::looks_like_stun(datagram)) return unwrapped::dropped;
+  if (!decode_data_indication(datagram, peer, payload)) return unwrapped::control;
+  // RFC 8656 §11.4: discard a Data indication from a peer without an active
+  // permission (a server that relays what it should not).
+  for (std::size_t i = 0; i < r.permitted; ++i) {
+    if (r.permissions[i].same_ip(peer)) return unwrapped::data;
+  }
+  return unwrapped::dropped;
 }
 
 std::optional<std::error_code> relay_directory::send(const ip_endpoint& internal, const ip_endpoint& to,

@@ -64,6 +64,28 @@ std::error_code literal_servers(const std::vector<std::string>& specs, std::vect
   return {};
 }
 
+namespace {
+
+// RFC 8489 §8.1: SRV service "stun", protocol "udp"; RFC 2782 names the
+// record _Service._Proto.Name. Adds the targets' addresses in SRV order;
+// true if there was at least one.
+template <typename Add>
+bool add_srv_targets(dns_resolver& dns, const std::string& host, Add& add) {
+  std::vector<srv_record> records;
+  if (dns.srv("_stun._udp." + host, records) || records.empty()) return false;
+  bool found = false;
+  for (const auto& r : order_srv(std::move(records), [](std::uint32_t n) { return random_below(n); })) {
+    std::vector<ip_endpoint> addrs;
+    if (!dns.host(r.target, r.port, addrs)) {
+      for (const auto& a : addrs) add(a);
+      found = found || !addrs.empty();
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
 std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_srv, dns_resolver& dns,
                                 std::vector<ip_endpoint>& out, bool* complete) {
   out.clear();
@@ -83,23 +105,7 @@ std::error_code resolve_servers(const std::vector<std::string>& specs, bool use_
       add(*ip_endpoint::parse_ip(spec->host, spec->port));
       continue;
     }
-    bool found = false;
-    if (use_srv && !spec->explicit_port) {
-      // RFC 8489 §8.1: SRV service "stun", protocol "udp"; RFC 2782 names
-      // the record _Service._Proto.Name.
-      std::vector<srv_record> records;
-      if (!dns.srv("_stun._udp." + spec->host, records) && !records.empty()) {
-        for (const auto& r : order_srv(std::move(records), [](std::uint32_t n) {
-               return random_below(n);
-             })) {
-          std::vector<ip_endpoint> addrs;
-          if (!dns.host(r.target, r.port, addrs)) {
-            for (const auto& a : addrs) add(a);
-            found = found || !addrs.empty();
-          }
-        }
-      }
-    }
+    const bool found = use_srv && !spec->explicit_port && add_srv_targets(dns, spec->host, add);
     if (!found) {
       // RFC 8489 §8.1: without SRV records, fall back to A/AAAA records of
       // the name itself with the default port.

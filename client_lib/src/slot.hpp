@@ -106,6 +106,9 @@ struct slot {
   bool attached() const noexcept { return owned_by == socket_owner::application; }
   // The application knows this mapping, so its changes are reported as events.
   bool visible() const noexcept { return state == slot_state::handed_out || state == slot_state::listening; }
+  // Handed out, or a listen port (listening, or still being mapped for the
+  // StartListen call that will announce it): a change must reach the application.
+  bool announced() const noexcept { return state == slot_state::handed_out || listen_key.has_value(); }
   bool known_as(const ip_endpoint& ext) const {
     if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
     return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();

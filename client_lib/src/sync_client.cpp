@@ -27,6 +27,24 @@ bool readable(int fd, clock::time_point until) noexcept {
   return ::poll(&p, 1, ms_until(until)) > 0;
 }
 
+// Reads what the socket holds into the transaction until it is no longer
+// waiting or nothing is left; ICMP unreachable counts only from the server
+// (or unattributed).
+transaction::step read_answers(int fd, std::vector<std::byte>& buf, const ip_endpoint& to, transaction& tx) {
+  auto s = transaction::step::wait;
+  while (s == transaction::step::wait) {
+    const auto r = receive_udp(fd, buf);
+    if (r.kind == received::datagram) {
+      s = tx.on_datagram(std::span<const std::byte>(buf).first(r.size), r.peer);
+    } else if (r.kind == received::unreachable) {
+      if (r.peer.port == 0 || r.peer == to) s = tx.on_unreachable();
+    } else {
+      break;
+    }
+  }
+  return s;
+}
+
 std::error_code sync_binding_once(int fd, ip_family fam, const sync_request& req, const std::optional<long_term>& lt,
                                   binding_result& out) noexcept {
   try {
@@ -69,19 +87,7 @@ std::error_code sync_binding_once(int fd, ip_family fam, const sync_request& req
       if (clock::now() >= end) {
         return make_error_code(tx.rejected() > 0 ? errc::bad_response : errc::timeout);
       }
-      if (readable(fd, std::min(tx.deadline(), end))) {
-        for (;;) {
-          const auto r = receive_udp(fd, buf);
-          if (r.kind == received::datagram) {
-            s = tx.on_datagram(std::span<const std::byte>(buf).first(r.size), r.peer);
-          } else if (r.kind == received::unreachable) {
-            if (r.peer.port == 0 || r.peer == req.to) s = tx.on_unreachable();
-          } else {
-            break;
-          }
-          if (s != transaction::step::wait) break;
-        }
-      }
+      if (readable(fd, std::min(tx.deadline(), end))) s = read_answers(fd, buf, req.to, tx);
       if (s == transaction::step::wait) s = tx.on_timer(clock::now());
     }
   } catch (...) {

@@ -7,7 +7,6 @@
 
 #include "pinhole/errors.hpp"
 #include "random.hpp"
-#include "stun/channel_data.hpp"
 #include "stun/reader.hpp"
 #include "stun/turn.hpp"
 
@@ -26,8 +25,12 @@ turn_allocation::turn_allocation(asio::io_context& io, std::shared_ptr<mapped_so
       refresh_timer_(io), permission_timer_(io) {}
 
 turn_allocation::~turn_allocation() {
-  refresh_timer_.cancel();
-  permission_timer_.cancel();
+  try {
+    refresh_timer_.cancel();
+    permission_timer_.cancel();
+  } catch (...) {
+    // asio's cancel() and close() throw only if the reactor fails; a destructor must not throw.
+  }
 }
 
 std::chrono::milliseconds turn_allocation::refresh_interval(std::uint32_t lifetime) noexcept {
@@ -61,7 +64,10 @@ void turn_allocation::request(turn_request r, clock::time_point deadline, reply_
 void turn_allocation::transmit(const std::shared_ptr<pending>& p) {
   if (p->sent == 0) {
     // A new transaction (first try, or the retry after a challenge).
+    if (p->tracked) sock_->untrack(p->req.txid);
     p->req.txid = new_transaction_id();
+    sock_->track(p->req.txid);
+    p->tracked = true;
     p->req.auth = &cfg_.auth;
     p->req.challenge = challenge_ ? &*challenge_ : nullptr;
     p->req.fingerprint = cfg_.fingerprint;
@@ -89,6 +95,8 @@ void turn_allocation::complete(const std::shared_ptr<pending>& p, std::error_cod
   const auto it = std::find(pending_.begin(), pending_.end(), p);
   if (it != pending_.end()) pending_.erase(it);
   p->timer.cancel();
+  if (p->tracked) sock_->untrack(p->req.txid);  // a late answer is still ours
+  p->tracked = false;
   if (!p->done) return;
   asio::post(io_, [done = std::move(p->done), ec, r] { done(ec, r); });
   p->done = nullptr;
@@ -141,7 +149,11 @@ void turn_allocation::allocate(clock::time_point deadline, done_fn done) {
 }
 
 void turn_allocation::schedule_refresh(std::uint32_t lifetime) {
-  refresh_timer_.expires_after(refresh_interval(lifetime));
+  // The shorter of what was granted and what we asked for: a server that
+  // grants more than asked (coturn 4.6 answers every Refresh with 600 s,
+  // whatever its --max-allocate-lifetime) is refreshed as the application
+  // wanted; refreshing early is harmless.
+  refresh_timer_.expires_after(refresh_interval(std::min(lifetime, cfg_.lifetime)));
   refresh_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || self->stopped_) return;
     self->refresh();
@@ -180,6 +192,7 @@ void turn_allocation::permit(const ip_endpoint& peer, clock::time_point deadline
   if (peer.family != relayed_.family) return done(make_error_code(errc::family_not_supported));
   const bool known = std::any_of(peers_.begin(), peers_.end(), [&](const peer_state& s) { return s.peer == peer; });
   if (!known) peers_.push_back(peer_state{peer, 0});
+  routes_.permit(internal_, peer);
   turn_request r;
   r.method = stun::method::create_permission;
   r.peer = peer;
@@ -204,6 +217,7 @@ void turn_allocation::bind_channel(const ip_endpoint& peer, clock::time_point de
     if (bound >= relay_directory::max_channels || next_channel_ > stun::channel_max) return;  // Send indications
     ch = it->requested != 0 ? it->requested : next_channel_++;
     it->requested = ch;
+    routes_.expect_channel(internal_, peer, ch);
   }
   turn_request r;
   r.method = stun::method::channel_bind;
@@ -239,29 +253,19 @@ void turn_allocation::schedule_permissions() {
   });
 }
 
-bool turn_allocation::permitted(const ip_endpoint& peer) const noexcept {
-  return std::any_of(peers_.begin(), peers_.end(), [&](const peer_state& s) { return s.peer.same_ip(peer); });
-}
-
 turn_allocation::rx turn_allocation::on_datagram(const ip_endpoint& from, std::span<const std::byte> datagram,
                                                  ip_endpoint& peer, std::span<const std::byte>& payload) noexcept {
   if (from != cfg_.server) return rx::not_turn;
-  if (stun::looks_like_channel_data(datagram)) {
-    stun::channel_data_view v;
-    if (stun::decode_channel_data(datagram, v)) return rx::consumed;  // silently discarded (§12.4)
-    for (const auto& s : peers_) {
-      // The answer to our ChannelBind may still be queued behind the
-      // server's first ChannelData on it: a requested channel counts too.
-      if (s.channel == v.channel || s.requested == v.channel) {
-        peer = s.peer;
-        payload = v.data;
-        return rx::data;
-      }
-    }
-    return rx::consumed;  // "not bound to any peer ... silently discarded"
+  // ChannelData and Data indications: the same unwrapping as the hand-in
+  // call of application-owned sockets (relay_directory::unwrap).
+  switch (routes_.unwrap(internal_, from, datagram, peer, payload)) {
+    case relay_directory::unwrapped::data: return rx::data;
+    case relay_directory::unwrapped::dropped: return rx::consumed;
+    case relay_directory::unwrapped::not_turn:
+    case relay_directory::unwrapped::not_relayed:  // allocating or deallocated: no route (yet)
+    case relay_directory::unwrapped::control: break;
   }
   if (!stun::looks_like_stun(datagram)) return rx::consumed;
-  if (decode_data_indication(datagram, peer, payload)) return permitted(peer) ? rx::data : rx::consumed;
   try {
     answer(from, datagram);
   } catch (...) {
@@ -291,6 +295,9 @@ void turn_allocation::deallocate() {
   r.challenge = challenge_ ? &*challenge_ : nullptr;
   r.fingerprint = cfg_.fingerprint;
   std::vector<std::byte> bytes;
+  // Its answer, read by the application after we are gone, is still ours.
+  sock_->track(r.txid);
+  sock_->untrack(r.txid);
   if (!build_turn_request(r, bytes)) (void)sock_->send(bytes, cfg_.server);
 }
 

@@ -92,6 +92,7 @@ class turn_allocation : public std::enable_shared_from_this<turn_allocation> {
     clock::time_point give_up;
     reply_fn done;
     int challenges_left = max_challenge_retries;
+    bool tracked = false;  // req.txid is in the socket's registry (application-owned)
   };
   void request(turn_request r, clock::time_point deadline, reply_fn done);
   void transmit(const std::shared_ptr<pending>& p);
@@ -101,7 +102,6 @@ class turn_allocation : public std::enable_shared_from_this<turn_allocation> {
   void refresh();
   void schedule_permissions();
   void bind_channel(const ip_endpoint& peer, clock::time_point deadline);
-  bool permitted(const ip_endpoint& peer) const noexcept;
   std::optional<long_term> known_challenge() const;
 
   asio::io_context& io_;

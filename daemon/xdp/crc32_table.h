@@ -1,5 +1,6 @@
 /* CRC-32 (ISO-HDLC, reflected 0xEDB88320) byte table for FINGERPRINT
  * (RFC 8489 §14.7); generated once, the same polynomial as protocol/src/crc32.cpp. */
+/* clang-format off */
 static const __u32 crc32_table[256] = {
   0x00000000U, 0x77073096U, 0xee0e612cU, 0x990951baU, 0x076dc419U, 0x706af48fU, 0xe963a535U, 0x9e6495a3U,
   0x0edb8832U, 0x79dcb8a4U, 0xe0d5e91eU, 0x97d2d988U, 0x09b64c2bU, 0x7eb17cbdU, 0xe7b82d07U, 0x90bf1d91U,
@@ -34,3 +35,4 @@ static const __u32 crc32_table[256] = {
   0xbdbdf21cU, 0xcabac28aU, 0x53b39330U, 0x24b4a3a6U, 0xbad03605U, 0xcdd70693U, 0x54de5729U, 0x23d967bfU,
   0xb3667a2eU, 0xc4614ab8U, 0x5d681b02U, 0x2a6f2b94U, 0xb40bbe37U, 0xc30c8ea1U, 0x5a05df1bU, 0x2d02ef8dU,
 };
+/* clang-format on */

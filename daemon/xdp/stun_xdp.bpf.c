@@ -6,6 +6,8 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
+
+/* libbpf's headers need the kernel's types above. */
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 

@@ -2,6 +2,8 @@
  * the load generator's end of a veth pair, because veth only takes frames
  * sent with XDP_TX from its peer when an XDP program runs on it. */
 #include <linux/bpf.h>
+
+/* libbpf's header needs the kernel's types above. */
 #include <bpf/bpf_helpers.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

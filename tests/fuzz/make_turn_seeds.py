@@ -77,6 +77,16 @@ SEEDS = [
     (0, bytes.fromhex("40010005") + b"\x80abcd\0\0\0"),
     (0, bytes.fromhex("4000ffff") + b"\x80abc"),  # length past the datagram
     (0, bytes.fromhex("50000000")),
+    # From the server: the unwrapping gate (relay_directory::unwrap; the
+    # target binds 0x4000 to 198.51.100.20:5004, requests 0x4001, permits
+    # 198.51.100.20).
+    (16, msg(0x0017, [PEER, attr(0x0013, b"\x80\x00rtp")])),  # permitted IP
+    (16, msg(0x0017, [xaddr(0x0012, ip4=[198, 51, 100, 66], port=40000), attr(0x0013, b"\x80")])),  # no permission
+    (16, bytes.fromhex("40000004") + b"\x80abc"),
+    (16, bytes.fromhex("40010005") + b"\x80abcd\0\0\0"),  # requested channel
+    (16, bytes.fromhex("40020004") + b"\x80abc"),  # unbound channel
+    (16, bytes.fromhex("4000ffff") + b"\x80abc"),  # length past the datagram
+    (16, bytes.fromhex("400000")),  # shorter than the header
 ]
 
 

@@ -13,6 +13,9 @@
 // and a LIFETIME above 0; with a challenge an accepted success carries a
 // valid MESSAGE-INTEGRITY; a rejected datagram leaves the result untouched;
 // decoded ChannelData and Data indication payloads lie inside the datagram.
+// The unwrapping gate of both socket models (relay_directory::unwrap, with
+// channel 0x4000 bound and 0x4001 requested, a permission for one IP): data
+// only from the server, only from a peer it knows, inside the datagram.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +26,7 @@
 #include "stun/integrity.hpp"
 #include "stun/reader.hpp"
 #include "stun/turn.hpp"
+#include "relay_directory.hpp"
 #include "turn_message.hpp"
 
 namespace {
@@ -84,5 +88,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ip_endpoint peer;
   std::span<const std::byte> payload;
   if (decode_data_indication(dgram, peer, payload)) FUZZ_CHECK(inside(payload, dgram) && peer.port != 0);
+
+  static relay_directory routes;
+  static const ip_endpoint internal = *ip_endpoint::parse("198.18.0.10:40000");
+  static const ip_endpoint bound = *ip_endpoint::parse("198.51.100.20:5004");
+  static const ip_endpoint requested = *ip_endpoint::parse("198.51.100.21:5004");
+  static const bool ready = [] {
+    routes.add(internal, -1, *ip_endpoint::parse("192.0.2.1:3478"));
+    routes.set_channel(internal, bound, 0x4000);
+    routes.expect_channel(internal, requested, 0x4001);
+    routes.permit(internal, bound);
+    return true;
+  }();
+  (void)ready;
+  const auto u = routes.unwrap(internal, from, dgram, peer, payload);
+  if (from != e.server) FUZZ_CHECK(u == relay_directory::unwrapped::not_turn);
+  if (u == relay_directory::unwrapped::data) {
+    FUZZ_CHECK(inside(payload, dgram));
+    FUZZ_CHECK(peer == bound || peer == requested || peer.same_ip(bound));
+  }
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "client_support.hpp"
+#include "event_log.hpp"
 #include "pinhole/port_manager.hpp"
 
 using namespace pinhole;
@@ -22,6 +23,7 @@ using namespace std::chrono_literals;
 using test::ep;
 using fake = test::fake_stun_server;
 using clk = std::chrono::steady_clock;
+using test::event_log;
 
 namespace {
 
@@ -30,35 +32,6 @@ const ip_endpoint remote_v4 = ep("127.0.0.1:5004");
 long long ms_since(clk::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clk::now() - t0).count();
 }
-
-struct event_log {
-  std::mutex m;
-  std::condition_variable cv;
-  std::vector<std::pair<event, clk::time_point>> events;
-  event_handler handler() {
-    return [this](const event& e) {
-      std::lock_guard lk(m);
-      events.emplace_back(e, clk::now());
-      cv.notify_all();
-    };
-  }
-  // The first event of type `t` at or after `since`.
-  std::optional<std::pair<event, clk::time_point>> wait_for(event_type t, clk::time_point since,
-                                                           std::chrono::milliseconds timeout) {
-    std::unique_lock lk(m);
-    std::optional<std::pair<event, clk::time_point>> found;
-    cv.wait_for(lk, timeout, [&] {
-      for (const auto& e : events) {
-        if (e.first.type == t && e.second >= since) {
-          found = e;
-          return true;
-        }
-      }
-      return false;
-    });
-    return found;
-  }
-};
 
 std::unique_ptr<port_manager> make(options o) {
   std::error_code ec;
@@ -146,7 +119,7 @@ TEST(Failover, SilentFirstServerCostsPartOfOneCallOnly) {
   const auto first_ms = ms_since(t0);
   EXPECT_EQ(m.server, good.address());
   EXPECT_LT(first_ms, o.call_timeout.count());
-  const auto down = log.wait_for(event_type::server_unreachable, t0, 1s);
+  const auto down = log.wait_since(event_type::server_unreachable, t0, 1s);
   ASSERT_TRUE(down);
   EXPECT_EQ(down->first.server, silent.address());
   EXPECT_EQ(down->first.error, errc::timeout);
@@ -178,11 +151,11 @@ TEST(Failover, SilentServerIsReprobedAndRecovers) {
   const auto t0 = clk::now();
   mapping m;
   ASSERT_FALSE(pm->get_mapping(remote_v4, port_type::sip, m));
-  ASSERT_TRUE(log.wait_for(event_type::server_unreachable, t0, 1s));
+  ASSERT_TRUE(log.wait_since(event_type::server_unreachable, t0, 1s));
   flaky.set_mode(fake::mode::normal);
   // Re-probed in the background (first after 5 s): server_recovered, and the
   // next call uses it again.
-  const auto back = log.wait_for(event_type::server_recovered, t0, 10s);
+  const auto back = log.wait_since(event_type::server_recovered, t0, 10s);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->first.server, flaky.address());
   mapping again;
@@ -232,19 +205,19 @@ TEST(HealthEvents, MappingLostAndRestoredWithinTheDocumentedBound) {
   const auto slack = 1500ms;
   srv.set_mode(fake::mode::silent);  // what SIGSTOP looks like from outside
   const auto t0 = clk::now();
-  const auto lost = log.wait_for(event_type::mapping_lost, t0, bound + slack);
+  const auto lost = log.wait_since(event_type::mapping_lost, t0, bound + slack);
   ASSERT_TRUE(lost) << "no mapping_lost within " << (bound + slack).count() << " ms";
   const auto lost_ms = std::chrono::duration_cast<std::chrono::milliseconds>(lost->second - t0).count();
   EXPECT_EQ(lost->first.current.internal, m.internal);
   EXPECT_EQ(lost->first.error, errc::timeout);
   srv.set_mode(fake::mode::normal);
   const auto t1 = clk::now();
-  const auto restored = log.wait_for(event_type::mapping_restored, t1, bound + slack);
+  const auto restored = log.wait_since(event_type::mapping_restored, t1, bound + slack);
   ASSERT_TRUE(restored) << "no mapping_restored";
   const auto restored_ms = std::chrono::duration_cast<std::chrono::milliseconds>(restored->second - t1).count();
   EXPECT_EQ(restored->first.current.internal, m.internal);
   EXPECT_EQ(restored->first.current.external, m.external);
-  EXPECT_TRUE(log.wait_for(event_type::server_recovered, t1, 1s));
+  EXPECT_TRUE(log.wait_since(event_type::server_recovered, t1, 1s));
   std::printf("[measure] 1 s keep-alives, default budget: mapping_lost after %lld ms (bound %lld), "
               "mapping_restored %lld ms after the server came back\n",
               static_cast<long long>(lost_ms), static_cast<long long>(bound.count()), static_cast<long long>(restored_ms));

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "client_support.hpp"
+#include "event_log.hpp"
 #include "fake_resolver.hpp"
 #include "pinhole/port_manager.hpp"
 #include "port_manager_factory.hpp"
@@ -20,41 +21,9 @@ using namespace std::chrono_literals;
 using test::ep;
 using fake = test::fake_stun_server;
 using clk = std::chrono::steady_clock;
+using test::event_log;
 
 namespace {
-
-// Collects events from the library's thread.
-struct event_log {
-  std::mutex m;
-  std::condition_variable cv;
-  std::vector<event> events;
-
-  event_handler handler() {
-    return [this](const event& e) {
-      std::lock_guard lk(m);
-      events.push_back(e);
-      cv.notify_all();
-    };
-  }
-  std::optional<event> wait_for(event_type t, std::chrono::milliseconds timeout = 5000ms) {
-    std::unique_lock lk(m);
-    std::optional<event> found;
-    cv.wait_for(lk, timeout, [&] {
-      for (const auto& e : events) {
-        if (e.type == t) {
-          found = e;
-          return true;
-        }
-      }
-      return false;
-    });
-    return found;
-  }
-  std::size_t count(event_type t) {
-    std::lock_guard lk(m);
-    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [&](const event& e) { return e.type == t; }));
-  }
-};
 
 options opts_for(std::initializer_list<ip_endpoint> servers) {
   options o;

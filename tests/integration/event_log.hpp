@@ -1,6 +1,5 @@
-// Collects a port manager's events from the library's thread, for tests
-// that wait for one (tests/integration; client_port_manager_test and
-// client_failover_test still carry their own copies).
+// Collects a port manager's events from the library's thread, with the time
+// each arrived, for the integration tests that wait for one.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "pinhole/events.hpp"
@@ -15,25 +15,48 @@
 namespace pinhole::test {
 
 struct event_log {
+  using clock = std::chrono::steady_clock;
+  using timed_event = std::pair<event, clock::time_point>;
+
   std::mutex m;
   std::condition_variable cv;
-  std::vector<event> events;
+  std::vector<timed_event> events;
 
   event_handler handler() {
     return [this](const event& e) {
       std::lock_guard lk(m);
-      events.push_back(e);
+      events.emplace_back(e, clock::now());
       cv.notify_all();
     };
   }
   // The n-th (1-based) event of type `t`, waiting up to `timeout` for it.
   std::optional<event> wait_for(event_type t, std::chrono::milliseconds timeout, std::size_t n = 1) {
+    std::size_t seen = 0;
+    const auto found = wait_until_seen(timeout, [&](const timed_event& e) { return e.first.type == t && ++seen == n; },
+                                       [&] { seen = 0; });
+    if (!found) return std::nullopt;
+    return found->first;
+  }
+  // The first event of type `t` that arrived at or after `since`, with its time.
+  std::optional<timed_event> wait_since(event_type t, clock::time_point since, std::chrono::milliseconds timeout) {
+    return wait_until_seen(timeout, [&](const timed_event& e) { return e.first.type == t && e.second >= since; }, [] {});
+  }
+  std::size_t count(event_type t) {
+    std::lock_guard lk(m);
+    return static_cast<std::size_t>(
+        std::count_if(events.begin(), events.end(), [&](const timed_event& e) { return e.first.type == t; }));
+  }
+
+ private:
+  // Waits until `match` holds for an event; `restart` runs before each scan.
+  template <typename Match, typename Restart>
+  std::optional<timed_event> wait_until_seen(std::chrono::milliseconds timeout, Match match, Restart restart) {
     std::unique_lock lk(m);
-    std::optional<event> found;
+    std::optional<timed_event> found;
     cv.wait_for(lk, timeout, [&] {
-      std::size_t seen = 0;
+      restart();
       for (const auto& e : events) {
-        if (e.type == t && ++seen == n) {
+        if (match(e)) {
           found = e;
           return true;
         }
@@ -41,10 +64,6 @@ struct event_log {
       return false;
     });
     return found;
-  }
-  std::size_t count(event_type t) {
-    std::lock_guard lk(m);
-    return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [&](const event& e) { return e.type == t; }));
   }
 };
 

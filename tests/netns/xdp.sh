@@ -44,23 +44,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$S"
-ip netns add "$C"
-ip link add "${ID}x0" type veth peer name "${ID}x1"
-ip link set "${ID}x0" netns "$S" name eth0
-ip link set "${ID}x1" netns "$C" name eth0
-for n in "$S" "$C"; do ip -n "$n" link set lo up; ip -n "$n" link set eth0 up; done
-ip -n "$S" addr add 198.51.100.1/24 dev eth0
-ip -n "$C" addr add 198.51.100.2/24 dev eth0
-ip -n "$S" addr add 2001:db8:16::1/64 dev eth0 nodad
-ip -n "$C" addr add 2001:db8:16::2/64 dev eth0 nodad
-ip -n "$C" link set dev eth0 xdp obj "$PASS_OBJ" sec xdp
-# Locally sent datagrams leave veth with a partial checksum (offload) that
-# the XDP program would reject (it checks UDP checksums as the kernel does):
-# a real NIC delivers complete ones; so does veth with tx offload off.
-ip netns exec "$C" ethtool -K eth0 tx off >/dev/null
-# The same on the server side, so that tshark sees complete checksums on the
-# socket path's answers too.
+source "$(dirname "$0")/veth_pair.sh"
+veth_pair "$S" "$C" "${ID}x" "$PASS_OBJ"
+# The server's tx offload off too, so that tshark sees complete checksums on
+# the socket path's answers.
 ip netns exec "$S" ethtool -K eth0 tx off >/dev/null
 
 metric() {  # metric NAME_AND_LABELS: the value in /metrics, 0 if absent

@@ -1,7 +1,7 @@
 /* Integration guide, C, application-owned model: the RTP stack keeps its
  * socket and receive loop; STUN is handed in. Compiled and linked by ctest
  * (capi.snippet_c_application_owned). */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L  // NOLINT(bugprone-reserved-identifier,readability-identifier-naming): feature test
 #include <pinhole/pinhole.h>
 
 #include <netinet/in.h>

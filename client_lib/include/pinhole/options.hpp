@@ -193,8 +193,15 @@ struct options {
   std::vector<turn_server> turn_servers;
   bool prefer_relay = false;
   // LIFETIME asked for in Allocate/Refresh (RFC 8656 default 600 s); the
-  // allocation is refreshed at half of what the server grants.
+  // allocation is refreshed at half of the shorter of this and what the
+  // server grants.
   std::chrono::seconds turn_lifetime{600};
+  // Relays for application-owned sockets (attach_socket) too, under the same
+  // rules as GetMapping. Off by default: the application's receive loop must
+  // then hand every datagram from the TURN server (ChannelData, first byte
+  // 64..79, and STUN) to the handle_datagram overload that unwraps relayed
+  // data, and send through port_manager::send(), which wraps it.
+  bool relay_attached_sockets = false;
 };
 
 }  // namespace pinhole

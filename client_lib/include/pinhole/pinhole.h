@@ -238,6 +238,10 @@ PINHOLE_API pinhole_errc pinhole_options_add_turn_server(pinhole_options* o, con
 PINHOLE_API pinhole_errc pinhole_options_set_prefer_relay(pinhole_options* o, int on);
 /* LIFETIME asked for in Allocate/Refresh, seconds (default 600). */
 PINHOLE_API pinhole_errc pinhole_options_set_turn_lifetime_s(pinhole_options* o, uint32_t seconds);
+/* Relays for attached (application-owned) sockets too (default off): the
+ * receive loop then passes every datagram whose first byte is 0..3 or 64..79
+ * to pinhole_handle_datagram_relayed, and sends with pinhole_send. */
+PINHOLE_API pinhole_errc pinhole_options_set_relay_attached_sockets(pinhole_options* o, int on);
 
 /* ---- the port manager ------------------------------------------------- */
 
@@ -319,6 +323,20 @@ PINHOLE_API pinhole_errc pinhole_attach_socket(pinhole_port_manager* pm, int fd,
  * allocate unless the datagram is the library's. */
 PINHOLE_API int pinhole_handle_datagram(pinhole_port_manager* pm, const struct sockaddr* local,
                                         const struct sockaddr* from, const void* data, size_t len);
+struct sockaddr_storage; /* <sys/socket.h> */
+/* pinhole_handle_datagram for relayed attached sockets too
+ * (pinhole_options_set_relay_attached_sockets): pass every datagram whose
+ * first byte is 0..3 (STUN) or 64..79 (TURN ChannelData, RFC 7983).
+ * Returns 0: the application's, process it as read; 1: the library's
+ * (STUN/TURN answers, relay messages with nothing to deliver), drop it;
+ * 2: data a peer sent through the relay, unwrapped: its bytes are
+ * (const char*)data + *payload_offset, *payload_len long, and *peer (may be
+ * NULL) gets the peer's address. Send to the peer with pinhole_send (it
+ * wraps). Any thread; never blocks; no allocation unless it is an answer. */
+PINHOLE_API int pinhole_handle_datagram_relayed(pinhole_port_manager* pm, const struct sockaddr* local,
+                                                const struct sockaddr* from, const void* data, size_t len,
+                                                struct sockaddr_storage* peer, size_t* payload_offset,
+                                                size_t* payload_len);
 /* Ends pinhole_attach_socket: keep-alives stop, the mapping is forgotten, the
  * descriptor stays open. PINHOLE_E_UNKNOWN_MAPPING: not attached;
  * PINHOLE_E_INVALID_ARGUMENT: a library-owned mapping (use

@@ -60,6 +60,20 @@ struct port_manager_stats {
   std::uint64_t network_changes = 0;     // network changes acted on (monitor or network_changed())
 };
 
+// What handle_datagram (the unwrapping overload) found a datagram to be.
+enum class datagram_kind : std::uint8_t {
+  application = 0,  // not the library's: process it as read (media, SIP, the stack's own STUN)
+  library = 1,      // the library's (STUN/TURN answers, relay traffic with nothing to deliver): drop it
+  relayed = 2,      // relayed data (ChannelData or a Data indication) unwrapped: see relayed_datagram
+};
+
+// A datagram a peer sent to a relayed mapping, unwrapped: `payload` points
+// into the buffer given to handle_datagram (no copy).
+struct relayed_datagram {
+  ip_endpoint peer;
+  std::span<const std::byte> payload;
+};
+
 class PINHOLE_API port_manager {
  public:
   // Starts the internal thread, resolves the server names (getaddrinfo,
@@ -139,6 +153,9 @@ class PINHOLE_API port_manager {
   //   out; start the receive loop first when peers may already send.
   // `out.native_handle` is `fd`. Errors: invalid_argument (not a bound UDP
   // socket), address_in_use (already attached), and those of get_mapping.
+  // With options::relay_attached_sockets the mapping may be relayed (TURN,
+  // as for get_mapping): the receive loop then uses the unwrapping
+  // handle_datagram overload below, and sends to peers with send().
   std::error_code attach_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
                                 mapping& out) noexcept;
 
@@ -154,6 +171,21 @@ class PINHOLE_API port_manager {
   // Any thread, including the library's callbacks; never blocks; no
   // allocation unless the datagram is the library's.
   bool handle_datagram(const ip_endpoint& local, const ip_endpoint& from, std::span<const std::byte> data) noexcept;
+
+  // The same for every datagram of an application-owned socket, relayed
+  // mappings included (options::relay_attached_sockets): pass each one read
+  // whose first byte is 0..3 (STUN) or 64..79 (TURN ChannelData, RFC 7983).
+  // Returns datagram_kind::relayed for data a peer sent through the relay
+  // (ChannelData on a channel of the mapping, or a Data indication from a
+  // peer with a permission, coming from the TURN server): `out.peer` is the
+  // peer and `out.payload` the data, inside `data`. library for the rest of
+  // the relay's and STUN's traffic (also malformed or unpermitted relay
+  // messages: dropped), application otherwise. The bool overload above does
+  // not unwrap (relayed data is `false` there). Any thread; never blocks;
+  // no allocation unless the datagram is an answer to the library.
+  // Sending to a peer through the relay: send(), which wraps.
+  datagram_kind handle_datagram(const ip_endpoint& local, const ip_endpoint& from, std::span<const std::byte> data,
+                                relayed_datagram& out) noexcept;
 
   // Ends attach_socket: stops keep-alives, forgets the mapping, never
   // closes the descriptor. unknown_mapping if `internal` is not attached,

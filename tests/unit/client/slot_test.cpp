@@ -61,6 +61,20 @@ TEST(Slot, EnterReturnsTheStateLeftAndVisibilityFollowsTheState) {
   EXPECT_FALSE(s.visible());
 }
 
+TEST(Slot, AnnouncedCoversAListenPortBeingMapped) {
+  asio::io_context io;
+  slot s(io);
+  EXPECT_FALSE(s.announced());
+  s.listen_key = test::ep("198.51.100.7:5060");
+  // Still mapping for StartListen: not visible yet, but its changes must
+  // reach the application that is about to get it.
+  EXPECT_FALSE(s.visible());
+  EXPECT_TRUE(s.announced());
+  slot h(io);
+  h.enter(slot_state::handed_out);
+  EXPECT_TRUE(h.announced());
+}
+
 TEST(Slot, LearnConfirmsAndKeepsFormerExternals) {
   asio::io_context io;
   slot s(io);

@@ -204,3 +204,21 @@ TEST(TurnMessage, SendAndDataIndicationsRoundTrip) {
   std::array<std::byte, 16> small{};
   EXPECT_EQ(encode_send_indication(id, peer, payload, small), 0U);
 }
+
+TEST(TurnMessage, ErrorWithAWrongMessageIntegrityIsRejected) {
+  // RFC 8489 §9.2.5 (paraphrased): a response whose MESSAGE-INTEGRITY does
+  // not verify is not authenticated and is not acted on -- a forged 437 or
+  // 486 must not end or refuse an allocation. Unsigned error responses are
+  // accepted (coturn's 486 is one).
+  const auto err = [](bool sign, bool wrong_key) {
+    return reply(stun::make_type(stun::method::refresh, stun::msg_class::error),
+                 [](auto& w) { w.add_error_code(437, "Allocation Mismatch"); }, sign, wrong_key);
+  };
+  turn_reply r;
+  EXPECT_EQ(validate_turn_response(err(true, true), server, expect(stun::method::refresh), r), verdict::rejected);
+  EXPECT_EQ(r.error_code, 0);
+  ASSERT_EQ(validate_turn_response(err(true, false), server, expect(stun::method::refresh), r), verdict::accepted);
+  EXPECT_EQ(r.error_code, 437);
+  ASSERT_EQ(validate_turn_response(err(false, false), server, expect(stun::method::refresh), r), verdict::accepted);
+  EXPECT_EQ(r.error_code, 437);
+}

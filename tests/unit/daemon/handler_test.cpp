@@ -85,6 +85,15 @@ handler_config rfc5780_config() {
 
 }  // namespace
 
+TEST(Handler, RoleNamesAreRfc5780s) {
+  EXPECT_STREQ(role_name(socket_role::pp), "PP");
+  EXPECT_STREQ(role_name(socket_role::pa), "PA");
+  EXPECT_STREQ(role_name(socket_role::ap), "AP");
+  EXPECT_STREQ(role_name(socket_role::aa), "AA");
+  EXPECT_STREQ(role_name(socket_role::single), "single");
+  static_assert(role_name(flip(socket_role::pp, true, true))[0] == 'A');  // constexpr
+}
+
 TEST(Handler, BindingIpv4GetsXorMappedAddressFirst) {
   const auto a = run(plain_request(), {});
   ASSERT_EQ(a.result.what, verdict::success);
