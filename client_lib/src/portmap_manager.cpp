@@ -103,7 +103,7 @@ void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
   const auto deadline = clock::now() + opts_.portmap_timeout;
   const auto gw = gateways_[index].address;
   auto start = [&](std::vector<std::byte> req_bytes,
-                   std::function<bool(std::size_t, gateway_info&, std::span<const std::byte>)> on) {
+                   const std::function<bool(std::size_t, gateway_info&, std::span<const std::byte>)>& on) {
     std::error_code ec;
     auto ex = std::make_shared<portmap_exchange>(io_, gw, ec);
     if (ec) return;
@@ -275,7 +275,8 @@ void portmap_manager::request(mapping_origin proto, std::size_t gw, const ip_end
           });
 }
 
-void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline, map_done done) {
+void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline,
+                          const map_done& done) {
   if (stopped_) return done(make_error_code(errc::shutting_down), portmap_lease{});
   std::vector<std::pair<mapping_origin, std::size_t>> order;
   for (const auto proto : opts_.port_mapping) {
@@ -286,12 +287,12 @@ void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock:
       if ((proto == mapping_origin::pcp && g.pcp) || (proto == mapping_origin::natpmp && g.natpmp)) order.emplace_back(proto, i);
     }
   }
-  try_next(key, internal, std::move(order), 0, deadline, std::move(done), {});
+  try_next(key, internal, std::move(order), 0, deadline, done, {});
 }
 
 void portmap_manager::try_next(std::uint64_t key, const ip_endpoint& internal,
                                std::vector<std::pair<mapping_origin, std::size_t>> order, std::size_t i,
-                               clock::time_point deadline, map_done done, std::error_code last) {
+                               clock::time_point deadline, const map_done& done, std::error_code last) {
   if (i >= order.size()) return done(last ? last : make_error_code(errc::timeout), portmap_lease{});
   const auto [proto, gw] = order[i];
   if (proto == mapping_origin::upnp) {

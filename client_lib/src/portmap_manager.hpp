@@ -61,7 +61,7 @@ class portmap_manager {
   bool offers(ip_family fam) const;
   // Asks the gateways that answered for a mapping of `internal` (its port,
   // from the gateway's view of this host) under `key`.
-  void map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline, map_done done);
+  void map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline, const map_done& done);
   // Deletes the lease of `key` on the gateway (lifetime 0), in the background.
   void release(std::uint64_t key);
   // Deletes every lease (one datagram each, no wait) and stops.
@@ -96,7 +96,7 @@ class portmap_manager {
   bool epoch_lost(gateway_info& g, std::uint32_t epoch);
   void on_state_lost(std::size_t gw, std::uint64_t except);
   void try_next(std::uint64_t key, const ip_endpoint& internal, std::vector<std::pair<mapping_origin, std::size_t>> order,
-                std::size_t i, clock::time_point deadline, map_done done, std::error_code last);
+                std::size_t i, clock::time_point deadline, const map_done& done, std::error_code last);
   void schedule_renewal(const std::shared_ptr<lease_state>& l);
   void renew(const std::shared_ptr<lease_state>& l);
   std::optional<std::size_t> gateway_index(const ip_endpoint& gw) const;

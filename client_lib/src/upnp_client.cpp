@@ -21,7 +21,13 @@ std::chrono::milliseconds discovery_delay(std::chrono::milliseconds timeout) {
 upnp_client::upnp_client(asio::io_context& io, std::shared_ptr<upnp::backend> backend, settings s, change_fn on_change)
     : io_(io), backend_(std::move(backend)), set_(s), on_change_(std::move(on_change)), worker_(io), probe_timer_(io) {}
 
-upnp_client::~upnp_client() { shutdown(std::chrono::milliseconds(0)); }
+upnp_client::~upnp_client() {
+  try {
+    shutdown(std::chrono::milliseconds(0));
+  } catch (...) {
+    // asio's cancel() and std::thread's join() throw only on system failure; a destructor must not throw.
+  }
+}
 
 void upnp_client::probe(std::function<void()> done) {
   if (stopped_) return done();
