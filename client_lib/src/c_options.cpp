@@ -290,4 +290,8 @@ pinhole_errc pinhole_options_set_portmap_timeout_ms(pinhole_options* o, uint32_t
   return set_ms(o, ms, false, &pinhole::options::portmap_timeout);
 }
 
+pinhole_errc pinhole_options_set_portmap_upnp_timeout_ms(pinhole_options* o, uint32_t ms) {
+  return set_ms(o, ms, false, &pinhole::options::portmap_upnp_timeout);
+}
+
 }  // extern "C"

@@ -183,7 +183,9 @@ void manager_core::adopt(int fd, port_type type, const ip_endpoint& remote, cloc
   if (local.is_unspecified()) {
     if (const auto ip = local_ip_for(fam)) local = ip_endpoint{ip->family, ip->ip, local.port};
   }
-  map_and_hand_out(wrap(fd, local, type), remote, deadline, std::move(done));
+  // An explicit mapping from the gateway first, as for GetMapping: the
+  // gateway maps an address and port, whoever owns the descriptor.
+  map_and_hand_out(wrap(fd, local, type), remote, deadline, std::move(done), true);
 }
 
 void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline,
@@ -206,7 +208,7 @@ void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clo
   if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
   const auto s = wrap(fd, *local, type, slot_state::mapping, socket_owner::application);
   if (opts_.relay_attached_sockets && has_relay(local->family)) return attach_relayed(s, remote, deadline, std::move(done));
-  map_and_hand_out(s, remote, deadline, std::move(done));
+  map_and_hand_out(s, remote, deadline, std::move(done), true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
 }
 
 std::error_code manager_core::detach(const ip_endpoint& internal) {

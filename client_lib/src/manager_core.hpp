@@ -120,7 +120,7 @@ class manager_core {
 
   // hand_out.cpp: mapping -> handed_out, the reserved RTCP ports, snapshots.
   // `gateway_first`: a lease from the gateway before STUN (map_preferred),
-  // as GetMapping asks; adopted, attached and reserved RTCP sockets use STUN.
+  // as GetMapping, adopt and attach ask; reserved RTCP sockets use STUN.
   void map_and_hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
                         done_fn done, bool gateway_first = false);
   void hand_out(const std::shared_ptr<slot>& s, const ip_endpoint& remote);

@@ -1,4 +1,4 @@
-// manager_core: explicit port mappings. GetMapping and StartListen ask the
+// manager_core: explicit port mappings (PCP, NAT-PMP, UPnP-IGD). GetMapping and StartListen ask the
 // gateway (portmap_manager) for a lease on the new socket first; the STUN
 // transaction that follows verifies the gateway's external address, and a
 // verified lease then replaces what STUN saw (so a symmetric NAT's
@@ -11,7 +11,7 @@ namespace pinhole::client {
 
 void manager_core::start_portmap() {
   const bool wanted = std::any_of(opts_.port_mapping.begin(), opts_.port_mapping.end(), [](mapping_origin o) {
-    return o == mapping_origin::pcp || o == mapping_origin::natpmp;
+    return o == mapping_origin::pcp || o == mapping_origin::natpmp || o == mapping_origin::upnp;
   });
   if (!wanted) return;
   portmap_ = std::make_unique<portmap_manager>(io_, opts_, [this](std::uint64_t id, std::error_code ec,

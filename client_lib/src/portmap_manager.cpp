@@ -45,10 +45,19 @@ std::chrono::system_clock::time_point lease_end(std::uint32_t lifetime) {
 }
 }  // namespace
 
-portmap_manager::portmap_manager(asio::io_context& io, const options& opts, change_fn on_change)
+portmap_manager::portmap_manager(asio::io_context& io, const options& opts, change_fn on_change,
+                                 std::shared_ptr<upnp::backend> upnp_backend)
     : io_(io), opts_(opts), on_change_(std::move(on_change)) {
   opts_.on_event = nullptr;  // never called from here
   opts_.on_datagram = nullptr;
+  if (listed(opts_, mapping_origin::upnp)) {
+    if (!upnp_backend) upnp_backend = upnp::make_miniupnpc_backend();
+    upnp_ = std::make_unique<upnp_client>(
+        io_, std::move(upnp_backend), upnp_client::settings{opts_.portmap_upnp_timeout, opts_.portmap_lifetime},
+        [this](std::uint64_t key, std::error_code ec, const portmap_lease& l) {
+          if (on_change_) on_change_(key, ec, l);
+        });
+  }
   reprobe();
 }
 
@@ -78,6 +87,15 @@ void portmap_manager::reprobe() {
   }
   gateways_ = std::move(fresh);
   for (std::size_t i = 0; i < gateways_.size(); ++i) probe_gateway(i, round);
+  if (upnp_) {
+    // In parallel with PCP and NAT-PMP, bounded by portmap_upnp_timeout
+    // (the discovery itself blocks the UPnP worker thread, not this one).
+    ++probes_in_flight_;
+    upnp_->probe([this, round] {
+      --probes_in_flight_;
+      if (probes_in_flight_ == 0) probe_finished(round);
+    });
+  }
   if (probes_in_flight_ == 0) probe_finished(round);
 }
 
@@ -85,7 +103,7 @@ void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
   const auto deadline = clock::now() + opts_.portmap_timeout;
   const auto gw = gateways_[index].address;
   auto start = [&](std::vector<std::byte> req_bytes,
-                   std::function<bool(std::size_t, gateway_info&, std::span<const std::byte>)> on) {
+                   const std::function<bool(std::size_t, gateway_info&, std::span<const std::byte>)>& on) {
     std::error_code ec;
     auto ex = std::make_shared<portmap_exchange>(io_, gw, ec);
     if (ec) return;
@@ -149,6 +167,7 @@ void portmap_manager::when_probed(std::function<void()> fn) {
 }
 
 bool portmap_manager::offers(ip_family fam) const {
+  if (upnp_ && upnp_->offers(fam)) return true;
   return std::any_of(gateways_.begin(), gateways_.end(), [fam](const gateway_info& g) {
     return g.address.family == fam && (g.pcp || g.natpmp);
   });
@@ -256,24 +275,36 @@ void portmap_manager::request(mapping_origin proto, std::size_t gw, const ip_end
           });
 }
 
-void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline, map_done done) {
+void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline,
+                          const map_done& done) {
   if (stopped_) return done(make_error_code(errc::shutting_down), portmap_lease{});
   std::vector<std::pair<mapping_origin, std::size_t>> order;
   for (const auto proto : opts_.port_mapping) {
+    if (proto == mapping_origin::upnp && upnp_ && upnp_->offers(internal.family)) order.emplace_back(proto, 0);
     for (std::size_t i = 0; i < gateways_.size(); ++i) {
       const auto& g = gateways_[i];
       if (g.address.family != internal.family) continue;
       if ((proto == mapping_origin::pcp && g.pcp) || (proto == mapping_origin::natpmp && g.natpmp)) order.emplace_back(proto, i);
     }
   }
-  try_next(key, internal, std::move(order), 0, deadline, std::move(done), {});
+  try_next(key, internal, std::move(order), 0, deadline, done, {});
 }
 
 void portmap_manager::try_next(std::uint64_t key, const ip_endpoint& internal,
                                std::vector<std::pair<mapping_origin, std::size_t>> order, std::size_t i,
-                               clock::time_point deadline, map_done done, std::error_code last) {
+                               clock::time_point deadline, const map_done& done, std::error_code last) {
   if (i >= order.size()) return done(last ? last : make_error_code(errc::timeout), portmap_lease{});
   const auto [proto, gw] = order[i];
+  if (proto == mapping_origin::upnp) {
+    // upnp_client keeps, renews and deletes its own leases.
+    const auto budget = std::min(deadline, clock::now() + std::max(3 * opts_.portmap_timeout, opts_.portmap_upnp_timeout));
+    return upnp_->map(key, internal, budget,
+                      [this, key, internal, order, i, deadline, done](std::error_code ec, const portmap_lease& lease) {
+                        if (stopped_) return done(make_error_code(errc::shutting_down), lease);
+                        if (ec) return try_next(key, internal, order, i + 1, deadline, done, ec);
+                        done({}, lease);
+                      });
+  }
   auto l = std::make_shared<lease_state>(io_);
   l->key = key;
   l->nonce = new_nonce();
@@ -354,6 +385,7 @@ void portmap_manager::on_state_lost(std::size_t gw, std::uint64_t except) {
 }
 
 void portmap_manager::release(std::uint64_t key) {
+  if (upnp_ && upnp_->holds(key)) return upnp_->release(key);
   const auto it = leases_.find(key);
   if (it == leases_.end()) return;
   auto l = it->second;
@@ -379,6 +411,8 @@ void portmap_manager::shutdown() {
   for (const auto& [k, l] : leases_) keys.push_back(k);
   stopped_ = true;
   for (const auto k : keys) release(k);
+  // DeletePortMapping of every UPnP lease, waiting up to the UPnP timeout.
+  if (upnp_) upnp_->shutdown(opts_.portmap_upnp_timeout);
   auto waiting = std::move(waiting_);
   for (auto& fn : waiting) fn();
 }

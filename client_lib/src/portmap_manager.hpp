@@ -1,5 +1,5 @@
 // Explicit port mappings from the gateway: the PCP (RFC 6887) and NAT-PMP
-// (RFC 6886) clients of the port manager. It probes the gateways (all
+// (RFC 6886) clients of the port manager, and UPnP-IGD through upnp_client. It probes the gateways (all
 // listed protocols in parallel, each bounded by options::portmap_timeout),
 // remembers what answered, and owns the leases it obtains: renewed at
 // half-life, re-created when the gateway lost its state (epoch check,
@@ -21,17 +21,10 @@
 #include "pcp_codec.hpp"
 #include "pinhole/options.hpp"
 #include "portmap_exchange.hpp"
+#include "portmap_lease.hpp"
+#include "upnp_client.hpp"
 
 namespace pinhole::client {
-
-struct portmap_lease {
-  mapping_origin origin = mapping_origin::stun;
-  ip_endpoint gateway;
-  ip_endpoint internal;
-  ip_endpoint external;
-  std::uint32_t lifetime = 0;  // seconds granted
-  std::chrono::system_clock::time_point end{};
-};
 
 struct gateway_info {
   ip_endpoint address;  // the server's address and port (5351)
@@ -52,7 +45,9 @@ class portmap_manager {
   // address, the gateway re-created it) or was lost (ec set).
   using change_fn = std::function<void(std::uint64_t key, std::error_code ec, const portmap_lease& now)>;
 
-  portmap_manager(asio::io_context& io, const options& opts, change_fn on_change);
+  // `upnp_backend`: the libminiupnpc one when null (tests pass a fake IGD).
+  portmap_manager(asio::io_context& io, const options& opts, change_fn on_change,
+                  std::shared_ptr<upnp::backend> upnp_backend = nullptr);
   ~portmap_manager();
   portmap_manager(const portmap_manager&) = delete;
   portmap_manager& operator=(const portmap_manager&) = delete;
@@ -66,16 +61,18 @@ class portmap_manager {
   bool offers(ip_family fam) const;
   // Asks the gateways that answered for a mapping of `internal` (its port,
   // from the gateway's view of this host) under `key`.
-  void map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline, map_done done);
+  void map(std::uint64_t key, const ip_endpoint& internal, clock::time_point deadline, const map_done& done);
   // Deletes the lease of `key` on the gateway (lifetime 0), in the background.
   void release(std::uint64_t key);
   // Deletes every lease (one datagram each, no wait) and stops.
   void shutdown();
 
   const std::vector<gateway_info>& gateways() const noexcept { return gateways_; }
-  std::uint64_t renewals() const noexcept { return renewals_; }
+  std::uint64_t renewals() const noexcept { return renewals_ + (upnp_ ? upnp_->renewals() : 0); }
   std::uint64_t recreations() const noexcept { return recreations_; }
-  std::size_t leases() const noexcept { return leases_.size(); }
+  std::size_t leases() const noexcept { return leases_.size() + (upnp_ ? upnp_->leases() : 0); }
+  // The UPnP-IGD client (options::port_mapping lists upnp), else null.
+  const upnp_client* upnp() const noexcept { return upnp_.get(); }
 
  private:
   struct lease_state {
@@ -99,7 +96,7 @@ class portmap_manager {
   bool epoch_lost(gateway_info& g, std::uint32_t epoch);
   void on_state_lost(std::size_t gw, std::uint64_t except);
   void try_next(std::uint64_t key, const ip_endpoint& internal, std::vector<std::pair<mapping_origin, std::size_t>> order,
-                std::size_t i, clock::time_point deadline, map_done done, std::error_code last);
+                std::size_t i, clock::time_point deadline, const map_done& done, std::error_code last);
   void schedule_renewal(const std::shared_ptr<lease_state>& l);
   void renew(const std::shared_ptr<lease_state>& l);
   std::optional<std::size_t> gateway_index(const ip_endpoint& gw) const;
@@ -114,6 +111,7 @@ class portmap_manager {
   std::vector<std::shared_ptr<portmap_exchange>> probes_;
   std::map<std::uint64_t, std::shared_ptr<lease_state>> leases_;
   std::vector<std::shared_ptr<portmap_exchange>> deleting_;
+  std::unique_ptr<upnp_client> upnp_;
   std::uint64_t renewals_ = 0;
   std::uint64_t recreations_ = 0;
   bool stopped_ = false;

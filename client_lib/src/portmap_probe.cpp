@@ -1,7 +1,8 @@
-// probe_port_mapping(): one portmap_manager per protocol on a private
-// io_context, a test mapping of a fresh socket, then its deletion.
+// probe_port_mapping(): one portmap_manager per protocol (PCP, NAT-PMP,
+// UPnP-IGD) on a private io_context, a test mapping of a fresh socket, then its deletion.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 
 #include "pinhole/errors.hpp"
@@ -14,6 +15,53 @@ namespace pinhole {
 namespace {
 using client::portmap_manager;
 
+using steady = std::chrono::steady_clock;
+
+// UPnP: the IGD that SSDP found (or the SSDP group asked, if none), a test
+// mapping of a fresh socket on the address the IGD sees, then its deletion.
+void probe_upnp(portmap_manager& pm, const portmap_probe_options& po, steady::time_point start,
+                std::vector<portmap_probe_result>& out, std::vector<int>& fds) {
+  portmap_probe_result r;
+  r.protocol = mapping_origin::upnp;
+  const auto* u = pm.upnp();
+  r.gateway = ip_endpoint::parse("239.255.255.250:1900").value_or(ip_endpoint{});
+  if (u != nullptr && u->gateway()) r.gateway = *u->gateway();
+  r.answered = u != nullptr && u->offers(ip_family::v4);
+  if (r.answered && u->external()) r.external = *u->external();
+  out.push_back(r);
+  if (!r.answered) {
+    out.back().error = u != nullptr ? u->why_not() : "off";
+    out.back().time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+    return;
+  }
+  std::error_code ec;
+  const int fd = client::open_udp(ip_family::v4, ec);
+  if (fd < 0) {
+    out.back().error = ec.message();
+    return;
+  }
+  fds.push_back(fd);
+  const auto src = client::route_source(r.gateway);
+  ip_endpoint local = src ? *src : ip_endpoint::any(ip_family::v4);
+  local.port = 0;
+  (void)client::bind_udp(fd, local);
+  if (const auto bound = client::local_endpoint(fd)) out.back().internal = *bound;
+  const auto idx = out.size() - 1;
+  pm.map(1, out.back().internal, steady::now() + std::max<std::chrono::milliseconds>(4 * po.timeout, std::chrono::seconds(2)),
+         [&, idx](std::error_code e, const client::portmap_lease& l) {
+           auto& res = out[idx];
+           res.time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+           if (e) {
+             res.error = e.message();
+             return;
+           }
+           res.mapped = true;
+           res.external = l.external;
+           res.lease_s = l.lifetime;
+           pm.release(1);  // DeletePortMapping at once (on the UPnP worker; shutdown waits for it)
+         });
+}
+
 std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, mapping_origin proto) {
   boost::asio::io_context io;
   options o;
@@ -21,12 +69,16 @@ std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, map
   o.portmap_gateways = po.gateways;
   o.portmap_timeout = po.timeout;
   o.portmap_lifetime = po.lifetime;
+  // libminiupnpc's SSDP search takes at least 1 s (MX >= 1 s): the
+  // diagnostic waits for it.
+  o.portmap_upnp_timeout = std::max<std::chrono::milliseconds>(8 * po.timeout, std::chrono::milliseconds(2000));
   const auto start = std::chrono::steady_clock::now();
   portmap_manager pm(io, o, nullptr);
   std::vector<portmap_probe_result> out;
   std::vector<int> fds;
   pm.when_probed([&] {
     std::uint64_t key = 1;
+    if (proto == mapping_origin::upnp) return probe_upnp(pm, po, start, out, fds);
     for (const auto& g : pm.gateways()) {
       portmap_probe_result r;
       r.protocol = proto;
@@ -69,7 +121,8 @@ std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, map
              });
     }
   });
-  io.run_for(8 * po.timeout + std::chrono::seconds(1));
+  io.run_for(o.portmap_upnp_timeout + 8 * po.timeout + std::chrono::seconds(1));
+  pm.shutdown();  // before the sockets close: UPnP's DeletePortMapping gets its grace
   for (const int fd : fds) ::close(fd);
   return out;
 }
@@ -79,6 +132,7 @@ std::vector<portmap_probe_result> probe_port_mapping(const portmap_probe_options
   try {
     auto out = probe_one(o, mapping_origin::pcp);
     for (auto& r : probe_one(o, mapping_origin::natpmp)) out.push_back(std::move(r));
+    for (auto& r : probe_one(o, mapping_origin::upnp)) out.push_back(std::move(r));
     return out;
   } catch (...) {
     return {};

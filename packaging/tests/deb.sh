@@ -84,7 +84,7 @@ if [[ "$needed" == *boost* || "$needed" == *systemd* ]]; then fail "libpinhole.s
 readelf -d "$so" | grep -q 'SONAME.*\[libpinhole.so.0\]' || fail "SONAME is not libpinhole.so.0"
 [[ "$(field libpinhole-dev Depends)" == *"libpinhole0 (= $VER)"* ]] || fail "libpinhole-dev Depends: $(field libpinhole-dev Depends)"
 [[ "$(field pinhole-tools Depends)" == *"libpinhole0 (= $VER)"* ]] || fail "pinhole-tools Depends: $(field pinhole-tools Depends)"
-echo "ok: Depends (libpinhole0 needs only libc6, libgcc-s1, libstdc++6)"
+echo "ok: Depends (libpinhole0 needs only libc6, libgcc-s1, libstdc++6 and libminiupnpc17)"
 
 grep -qxF 'activate-noawait ldconfig' "$WORK/control-libpinhole0/triggers" || fail "libpinhole0 has no ldconfig trigger"
 grep -q "^libpinhole 0 libpinhole0" "$WORK/control-libpinhole0/shlibs" || fail "libpinhole0 has no shlibs"

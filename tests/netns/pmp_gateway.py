@@ -13,6 +13,11 @@ switches for the client's robustness tests: --lie-external, --unbounded,
 Usage: pmp_gateway.py --listen 198.18.0.1 --external 203.0.113.254 --wan wan
                       [--no-iptables] [--port 5351] [--max-lifetime S] [--table F]
                       [--no-pcp] [--no-natpmp]
+       pmp_gateway.py --listen 2001:db8:1::1 --external pinhole --wan wan --table F
+  (IPv6 firewall without NAT: PCP MAP opens an ip6tables FORWARD pinhole
+  (chain PH-PMP-FWD6) to the client's own address and port, which the
+  answer reports as the external address and port, as a PCP-controlled
+  firewall without NAT does; the test sets FORWARD's policy to DROP.)
 """
 import argparse, ipaddress, json, os, random, select, signal, socket, struct, subprocess, sys, time
 
@@ -32,6 +37,7 @@ P.add_argument("--garbage-first", action="store_true")
 A = P.parse_args()
 
 START = time.monotonic()
+PINHOLE6 = A.external == "pinhole"
 EXT = A.lie_external or A.external
 mappings = {}  # (proto, internal_ip, internal_port) -> dict(ext_port, expiry, nonce)
 log = lambda *a: print(*a, flush=True)
@@ -47,7 +53,20 @@ def ipt(*args):
     subprocess.run(["iptables", "-t", "nat", *args], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def ip6t(*args):
+    if A.no_iptables:
+        return
+    subprocess.run(["ip6tables", "-t", "filter", *args], check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
 def ipt_init():
+    if PINHOLE6:
+        ip6t("-N", "PH-PMP-FWD6")
+        ip6t("-F", "PH-PMP-FWD6")
+        ip6t("-D", "FORWARD", "-j", "PH-PMP-FWD6")
+        ip6t("-I", "FORWARD", "1", "-j", "PH-PMP-FWD6")
+        return
     for chain, parent in (("PH-PMP-PRE", "PREROUTING"), ("PH-PMP-POST", "POSTROUTING")):
         ipt("-N", chain)
         ipt("-F", chain)  # a (re)start has no state: RFC 6887 §8.5's case
@@ -57,6 +76,9 @@ def ipt_init():
 
 def rules(op, proto, ip, port, ext_port):
     p = "udp" if proto == 17 else "tcp"
+    if PINHOLE6:  # no NAT: let the WAN reach the client's own address and port
+        ip6t(op, "PH-PMP-FWD6", "-i", A.wan, "-d", ip, "-p", p, "--dport", str(port), "-j", "ACCEPT")
+        return
     ipt(op, "PH-PMP-PRE", "-i", A.wan, "-d", A.external, "-p", p, "--dport", str(ext_port),
         "-j", "DNAT", "--to-destination", f"{ip}:{port}")
     ipt(op, "PH-PMP-POST", "-o", A.wan, "-s", ip, "-p", p, "--sport", str(port),
@@ -89,6 +111,8 @@ def expire():
 
 
 def allocate(key, suggested):
+    if PINHOLE6:
+        return key[2]  # a pinhole: the external port is the internal one
     taken = {v["ext_port"] for k, v in mappings.items() if k != key and k[0] == key[0]}
     for p in (suggested, key[2]):
         if p and p not in taken:
@@ -130,6 +154,8 @@ def natpmp(data, src):
     if ver != 0:
         return struct.pack("!BBHI", 0, 128 + op, 1, epoch())  # Unsupported Version
     if op == 0:
+        if PINHOLE6:
+            return struct.pack("!BBHI", 0, 128, 3, epoch())  # Network Failure: NAT-PMP is IPv4 only
         return struct.pack("!BBHI4s", 0, 128, 0, epoch(), socket.inet_aton(EXT))
     if op in (1, 2):
         if len(data) < 12:
@@ -167,7 +193,7 @@ def pcp(data, src):
     if proto not in (6, 17):
         return pcp_header(op, 9, 1800) + data[24:60]  # UNSUPP_PROTOCOL
     res, granted, eport = upsert((proto, src[0], iport), sport, life, nonce)
-    ext = ipaddress.ip_address(EXT)
+    ext = ipaddress.ip_address(src[0] if PINHOLE6 else EXT)
     ext16 = (b"\0" * 10 + b"\xff\xff" + ext.packed) if ext.version == 4 else ext.packed
     body = nonce + bytes([proto, 0, 0, 0]) + struct.pack("!HH", iport, eport) + ext16
     return pcp_header(1, res, granted if res == 0 else 30) + body

@@ -13,6 +13,9 @@
 #     reports destination_dependent_mapping.
 #  5. A gateway that lies about its external address is caught by the STUN
 #     check: the mapping is STUN's (here: destination-dependent, refused).
+#  6. IPv6 without NAT: PCP MAP opens a firewall pinhole (ip6tables) that
+#     lets B's unsolicited datagram reach A's own address and port, and is
+#     removed on release.
 # usage: portmap.sh PINHOLED PROBE AGENT PORTMAP_AGENT
 source "$(dirname "$0")/common.sh"
 PMAGENT=${4:?usage: $0 PINHOLED PROBE AGENT PORTMAP_AGENT}
@@ -134,4 +137,54 @@ lab_exec a "$PMAGENT" --server "$SERVER" --peer "$B_IP:5004" --seconds 0 >"$WORK
 grep -q "^ok .*origin=pcp" "$WORK/a-garbage.log" || fail "no PCP mapping past the malformed answers"
 echo "garbage: $(head -1 "$WORK/a-garbage.log")"
 stop_gateway
-echo "PASS: port mapping behind a symmetric NAT (PCP, NAT-PMP), renewal, release, restart, liar"
+# IPv6 without NAT (2001:db8::/32): the router is a firewall (FORWARD
+# policy DROP, replies and LAN traffic allowed), the test gateway opens PCP
+# pinholes in it (ip6tables chain PH-PMP-FWD6). B reaches the mapped socket
+# at A's own address; after the release the pinhole is gone.
+A6=2001:db8:1::10
+B6=2001:db8:2::20
+SRV6=2001:db8:2::1
+lab_exec router sysctl -qw net.ipv6.conf.all.forwarding=1
+lab_exec router ip -6 addr add 2001:db8:1::1/64 dev lan nodad
+lab_exec router ip -6 addr add 2001:db8:2::fe/64 dev wan nodad
+lab_exec a ip -6 addr add "$A6/64" dev eth0 nodad
+lab_exec a ip -6 route add default via 2001:db8:1::1
+lab_exec b ip -6 addr add "$B6/64" dev eth0 nodad
+lab_exec b ip -6 route add default via 2001:db8:2::fe
+lab_exec srv ip -6 addr add "$SRV6/64" dev eth0 nodad
+lab_exec srv ip -6 route add default via 2001:db8:2::fe
+lab_exec router ip6tables -P FORWARD DROP
+lab_exec router ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+lab_exec router ip6tables -A FORWARD -i lan -j ACCEPT
+for _ in $(seq 1 30); do lab_exec a ping -6 -c1 -W1 "$SRV6" >/dev/null 2>&1 && break; done
+lab_exec srv "$PINHOLED" --listen "[$SRV6]:3478" --workers 1 >"$WORK/pinholed6.log" 2>&1 &
+b_send6() { lab_exec b python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6,2); s.bind(("::",0)); h,p=sys.argv[1].rsplit(":",1); s.sendto(sys.argv[2].encode(),(h.strip("[]"),int(p)))' "$1" "$2"; }
+start_gateway pcp6 --listen 2001:db8:1::1 --external pinhole
+lab_exec a "$PMAGENT" --server "[$SRV6]:3478" --peer "[$B6]:5004" --protocols pcp --lifetime 3600 --seconds 3 \
+  >"$WORK/a-pcp6.log" 2>&1 &
+apid=$!
+wait_line "$WORK/a-pcp6.log" "^(ok|error)" 50 || fail "pcp6: no GetMapping result"
+grep -q "^ok external=\[$A6\]:[0-9]* .*origin=pcp " "$WORK/a-pcp6.log" || fail "pcp6: not a PCP pinhole: $(cat "$WORK/a-pcp6.log")"
+ext6=$(sed -n 's/^ok external=\([^ ]*\).*/\1/p' "$WORK/a-pcp6.log")
+rules6=$(lab_exec router ip6tables -S PH-PMP-FWD6 | grep -c ACCEPT || true)
+[ "$rules6" -eq 1 ] || fail "pcp6: $rules6 pinhole rules (want 1)"
+b_send6 "$ext6" "INVITE-v6"
+wait_line "$WORK/a-pcp6.log" "^datagram \[$B6\]:[0-9]+ INVITE-v6" 30 || fail "pcp6: B's datagram did not pass the pinhole"
+wait "$apid" || fail "pcp6: agent failed"
+grep -q "^released ok" "$WORK/a-pcp6.log" || fail "pcp6: release failed"
+sleep 0.5
+[ "$(cat "$WORK/table.json")" = "[]" ] || fail "pcp6: gateway table not empty after release: $(cat "$WORK/table.json")"
+rules6=$(lab_exec router ip6tables -S PH-PMP-FWD6 | grep -c ACCEPT || true)
+[ "$rules6" -eq 0 ] || fail "pcp6: $rules6 pinhole rules left after release"
+echo "pcp6: $(grep '^ok' "$WORK/a-pcp6.log")"
+# Without a pinhole the firewall drops B's datagrams (what the pinhole opened).
+lab_exec a python3 -c 'import socket; s=socket.socket(socket.AF_INET6,2); s.bind(("'"$A6"'",40998)); s.settimeout(1.5)
+try: s.recvfrom(100); print("got")
+except OSError: print("nothing")' >"$WORK/a-closed6.log" 2>&1 &
+cpid=$!
+sleep 0.3
+b_send6 "[$A6]:40998" "unsolicited"
+wait "$cpid" || true
+[ "$(cat "$WORK/a-closed6.log")" = nothing ] || fail "pcp6: the firewall let an unsolicited datagram through"
+stop_gateway
+echo "PASS: port mapping behind a symmetric NAT (PCP, NAT-PMP), renewal, release, restart, liar; PCP IPv6 pinhole"

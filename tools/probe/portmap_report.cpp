@@ -18,7 +18,8 @@ std::string portmap_text(const std::vector<portmap_probe_result>& rs) {
     if (r.mapped) {
       out += "answered external=" + r.external.to_string() + " lease=" + std::to_string(r.lease_s) + "s";
     } else {
-      out += (r.answered ? "answered, no mapping: " : "no answer") + (r.answered ? r.error : std::string());
+      out += r.answered ? "answered, no mapping: " + r.error : std::string("no answer");
+      if (!r.answered && !r.error.empty() && r.error != "no answer") out += " (" + r.error + ")";  // UPnP says why
     }
     out += " time=" + std::to_string(r.time_to_mapping.count()) + "ms\n";
   }

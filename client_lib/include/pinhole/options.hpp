@@ -129,7 +129,23 @@ struct options {
   // "IP:PORT", port 5351 by default; UPnP always uses SSDP discovery).
   std::vector<std::string> portmap_gateways;
   std::chrono::milliseconds portmap_timeout{250};
-  std::chrono::milliseconds portmap_upnp_timeout{1000};
+  // UPnP-IGD (libminiupnpc, on a worker thread of its own): how long a probe
+  // round (and so the first GetMapping) waits for the UPnP discovery. The
+  // discovery itself goes on in the background and its answer is cached
+  // when it comes: an SSDP search with libminiupnpc 2.2.4 takes at least
+  // 1 s (it rounds MX up to 1 s and waits all of it, measured 1.05 s with
+  // an IGD answering at once), so with this default (the PCP/NAT-PMP
+  // round's 250 ms: UPnP makes no call wait longer than before) the first
+  // GetMapping after creation (or after a network change) uses PCP,
+  // NAT-PMP or STUN, and UPnP from the next one on. Set it to 1500 or more
+  // where UPnP is the only gateway protocol and the first mapping must be
+  // explicit (the first GetMapping then waits up to that long when no IGD
+  // answers, and needs a call_timeout to match). Also
+  // the budget of one AddPortMapping sequence, and what destruction waits
+  // at most for the DeletePortMapping calls. UPnP maps IPv4 only
+  // (WANIPConnection); the lease asked for is portmap_lifetime (a permanent
+  // one when the IGD answers 725 OnlyPermanentLeasesSupported).
+  std::chrono::milliseconds portmap_upnp_timeout{250};
   std::uint32_t portmap_lifetime = 7200;  // seconds asked for (RFC 6886 §3.3 recommends 7200)
   event_handler on_event;
   // Library-owned sockets only (GetMapping, StartListen, adopt_socket): the

@@ -372,7 +372,7 @@ PINHOLE_API pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_sta
 
 /* ---- port mapping (PCP, NAT-PMP, UPnP-IGD) ------------------------------
  * By default GetMapping first asks the gateway for an explicit mapping
- * (PCP, then NAT-PMP), verified against the STUN server; see options.hpp
+ * (PCP, then NAT-PMP, then UPnP-IGD), verified against the STUN server; see options.hpp
  * (options::port_mapping) for the whole behaviour. */
 typedef enum pinhole_mapping_origin {
   PINHOLE_ORIGIN_STUN = 0,
@@ -399,6 +399,12 @@ PINHOLE_API pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, co
 /* Probes the gateways again now (after a network change); never waits. */
 PINHOLE_API pinhole_errc pinhole_reprobe_gateways(pinhole_port_manager* pm);
 PINHOLE_API const char* pinhole_mapping_origin_name(pinhole_mapping_origin o); /* never NULL */
+/* UPnP-IGD (PINHOLE_ORIGIN_UPNP): how long a probe round waits for the
+ * UPnP discovery (ms, > 0; default 250; the discovery takes >= 1 s with
+ * libminiupnpc and is cached when it ends, see options::portmap_upnp_timeout),
+ * the budget of one AddPortMapping sequence, and what destruction waits for
+ * the DeletePortMapping calls. */
+PINHOLE_API pinhole_errc pinhole_options_set_portmap_upnp_timeout_ms(pinhole_options* o, uint32_t ms);
 
 /* Static English text; never NULL. */
 PINHOLE_API const char* pinhole_strerror(pinhole_errc e);

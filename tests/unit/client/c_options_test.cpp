@@ -225,3 +225,23 @@ TEST(COptions, CallbacksGetTheirUserPointerAndPlainStructs) {
   ASSERT_EQ(pinhole_options_set_datagram_callback(o.p, nullptr, &s), PINHOLE_OK);
   EXPECT_FALSE(o.cxx().on_datagram);
 }
+
+// Port mapping: every protocol, UPnP-IGD included, can be listed in any
+// order or left out; UPnP's timeout has its own setter.
+TEST(COptions, PortMappingOrderAndUpnpTimeout) {
+  options_ptr o;
+  const pinhole_mapping_origin order[] = {PINHOLE_ORIGIN_UPNP, PINHOLE_ORIGIN_PCP};
+  EXPECT_EQ(pinhole_options_set_port_mapping(o.p, order, 2), PINHOLE_OK);
+  EXPECT_EQ(o.cxx().port_mapping, (std::vector<mapping_origin>{mapping_origin::upnp, mapping_origin::pcp}));
+  const pinhole_mapping_origin only_upnp[] = {PINHOLE_ORIGIN_UPNP};
+  EXPECT_EQ(pinhole_options_set_port_mapping(o.p, only_upnp, 1), PINHOLE_OK);
+  EXPECT_EQ(o.cxx().port_mapping, (std::vector<mapping_origin>{mapping_origin::upnp}));
+  const pinhole_mapping_origin bad[] = {PINHOLE_ORIGIN_TURN};
+  EXPECT_EQ(pinhole_options_set_port_mapping(o.p, bad, 1), PINHOLE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(o.cxx().portmap_upnp_timeout, std::chrono::milliseconds(250));  // the default
+  EXPECT_EQ(pinhole_options_set_portmap_upnp_timeout_ms(o.p, 300), PINHOLE_OK);
+  EXPECT_EQ(o.cxx().portmap_upnp_timeout, std::chrono::milliseconds(300));
+  EXPECT_EQ(pinhole_options_set_portmap_upnp_timeout_ms(o.p, 0), PINHOLE_E_INVALID_ARGUMENT);
+  EXPECT_EQ(o.cxx().portmap_upnp_timeout, std::chrono::milliseconds(300));
+  EXPECT_EQ(pinhole_options_set_portmap_upnp_timeout_ms(nullptr, 300), PINHOLE_E_INVALID_ARGUMENT);
+}

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <functional>
 
+#include "fake_igd.hpp"
 #include "natpmp_codec.hpp"
 #include "pcp_codec.hpp"
 
@@ -161,4 +162,42 @@ TEST(PortmapManager, EpochGoingBackRecreatesOtherLeases) {
   for (int i = 0; i < 50 && gw.maps < 5; ++i) io.run_for(std::chrono::milliseconds(10));
   EXPECT_GE(pm.recreations(), 1U);
   EXPECT_GE(gw.maps, 4U);  // 3 new mappings + at least one re-created
+}
+
+// UPnP-IGD beside PCP: probed in the same round, tried in the listed order,
+// its lease deleted on release and at shutdown.
+TEST(PortmapManager, UpnpInTheListedOrder) {
+  asio::io_context io;
+  fake_gateway gw(io);
+  auto igd = std::make_shared<pinhole::client::testing::fake_igd>();
+  auto o = pcp_only(gw);
+  o.port_mapping = {mapping_origin::upnp, mapping_origin::pcp};
+  {
+    portmap_manager pm(io, o, nullptr, igd);
+    const auto r = map_once(io, pm);
+    ASSERT_TRUE(r.done);
+    ASSERT_FALSE(r.ec) << r.ec.message();
+    EXPECT_EQ(r.lease.origin, mapping_origin::upnp);  // first in the list
+    EXPECT_EQ(r.lease.external.to_string(), "203.0.113.254:5004");
+    EXPECT_EQ(pm.leases(), 1U);
+    ASSERT_NE(pm.upnp(), nullptr);
+    EXPECT_EQ(pm.upnp()->gateway()->to_string(), "127.0.0.1:2869");
+    EXPECT_EQ(igd->size(), 1U);
+    pm.release(1);
+    for (int i = 0; i < 100 && igd->size() != 0; ++i) io.run_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(igd->size(), 0U);
+    EXPECT_EQ(gw.maps, 0U);  // PCP never asked
+    // Another mapping, left for the destructor to delete.
+    const auto again = map_once(io, pm);
+    ASSERT_FALSE(again.ec);
+    EXPECT_EQ(igd->size(), 1U);
+  }
+  EXPECT_EQ(igd->size(), 0U);
+  // No IGD: PCP, next in the list, makes the mapping.
+  auto none = std::make_shared<pinhole::client::testing::fake_igd>();
+  none->present = false;
+  portmap_manager pm(io, o, nullptr, none);
+  const auto r = map_once(io, pm);
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.lease.origin, mapping_origin::pcp);
 }
