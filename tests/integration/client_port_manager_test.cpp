@@ -33,6 +33,7 @@ options opts_for(std::initializer_list<ip_endpoint> servers) {
   o.call_timeout = std::chrono::milliseconds(3000);
   o.servers.clear();
   for (const auto& s : servers) o.servers.push_back(s.to_string());
+  o.port_mapping.clear();  // loopback only: no PCP, NAT-PMP or SSDP to the host's default gateway
   return o;
 }
 

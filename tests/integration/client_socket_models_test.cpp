@@ -33,6 +33,7 @@ options opts_for(const ip_endpoint& server) {
   options o;
   o.servers = {server.to_string()};
   o.call_timeout = 3000ms;  // sanitizers on a loaded CI machine
+  o.port_mapping.clear();  // loopback only: no PCP, NAT-PMP or SSDP to the host's default gateway
   return o;
 }
 

@@ -39,6 +39,9 @@ class CoreTest : public ::testing::Test {
     opts.call_timeout = std::chrono::milliseconds(1500);
     opts.keepalive_interval = std::chrono::hours(1);  // checks run when a test asks (recheck_all)
     opts.bind_ipv4 = "127.0.0.1";
+    // No PCP, NAT-PMP or SSDP to the host's real default gateway: these
+    // tests talk to loopback only (port mapping has its own tests, unit and netns).
+    opts.port_mapping.clear();
     opts.on_event = [this](const event& e) { events.push_back(e); };
   }
   ~CoreTest() override {
