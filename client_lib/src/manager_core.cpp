@@ -75,7 +75,7 @@ void manager_core::direct_mapping(const ip_endpoint& remote, port_type type, clo
 }
 
 void manager_core::update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
-                                 clock::time_point deadline, done_fn done) {
+                                 clock::time_point deadline, const done_fn& done) {
   // Identified by the internal endpoint; the external one may be the
   // current or one from before a rebinding (mapping_changed).
   const auto s = find_internal(internal);

@@ -44,7 +44,7 @@ class manager_core {
   // All of these must run on the io thread. `deadline` bounds the answer.
   void get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
   void update_remote(const ip_endpoint& remote, const ip_endpoint& internal, const ip_endpoint& external,
-                     clock::time_point deadline, done_fn done);
+                     clock::time_point deadline, const done_fn& done);
   std::error_code release(const ip_endpoint& internal, const ip_endpoint& external);
   void start_listen(const ip_endpoint& internal, clock::time_point deadline, const done_fn& done);
   std::error_code stop_listen(const ip_endpoint& internal);

@@ -306,8 +306,8 @@ std::error_code port_manager::get_mapping(std::string_view remote_address, port_
 
 std::error_code port_manager::update_remote_address(const ip_endpoint& remote, const ip_endpoint& internal,
                                                     const ip_endpoint& external, mapping* updated) noexcept {
-  return impl_->call([this, remote, internal, external](clock::time_point d, manager_core::done_fn done) {
-    impl_->core.update_remote(remote, internal, external, d, std::move(done));
+  return impl_->call([this, remote, internal, external](clock::time_point d, const manager_core::done_fn& done) {
+    impl_->core.update_remote(remote, internal, external, d, done);
   }, updated, impl::undo::nothing);
 }
 

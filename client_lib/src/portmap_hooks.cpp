@@ -33,12 +33,12 @@ std::error_code manager_core::info(const ip_endpoint& internal, mapping& out) {
 }
 
 void manager_core::map_preferred(const std::shared_ptr<slot>& s, clock::time_point deadline, done_fn done) {
-  if (!portmap_) return map_new(s, deadline, std::move(done));
+  if (!portmap_) return map_new(s, deadline, done);
   // The first probe round may still run: wait for it once (it is bounded
   // by portmap_timeout); afterwards its answer is cached.
   portmap_->when_probed([this, s, deadline, done = std::move(done)]() mutable {
     if (s->released() || stopping_) return done(make_error_code(errc::shutting_down), mapping{});
-    if (!portmap_->offers(s->internal.family)) return map_new(s, deadline, std::move(done));
+    if (!portmap_->offers(s->internal.family)) return map_new(s, deadline, done);
     portmap_->map(s->id, s->internal, deadline, [this, s, deadline, done](std::error_code ec, const portmap_lease& l) {
       if (s->released() || stopping_) return done(make_error_code(errc::shutting_down), mapping{});
       if (!ec) s->lease = l;
