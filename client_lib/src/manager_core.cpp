@@ -29,7 +29,7 @@ manager_core::manager_core(asio::io_context& io, options opts, std::vector<ip_en
 void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
   if (opts_.prefer_relay && has_relay(remote.family)) {
-    return map_relayed(remote, type, deadline, std::move(done));
+    return map_relayed(remote, type, deadline, done);
   }
   if (has_relay(remote.family)) {
     // STUN first, with half the budget; the relay when no direct mapping can work.
@@ -207,7 +207,7 @@ void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clo
   }
   if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
   const auto s = wrap(fd, *local, type, slot_state::mapping, socket_owner::application);
-  if (opts_.relay_attached_sockets && has_relay(local->family)) return attach_relayed(s, remote, deadline, std::move(done));
+  if (opts_.relay_attached_sockets && has_relay(local->family)) return attach_relayed(s, remote, deadline, done);
   map_and_hand_out(s, remote, deadline, std::move(done), true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
 }
 

@@ -196,7 +196,7 @@ class manager_core {
   // turn_mapping.cpp: relayed mappings (TURN). map_relayed hands the mapping out.
   bool relay_fallback(std::error_code ec) const noexcept;
   bool has_relay(ip_family fam) const noexcept;
-  void map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done);
+  void map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, const done_fn& done);
   void try_relay(const std::shared_ptr<slot>& s, std::size_t i, std::error_code last, clock::time_point deadline,
                  const done_fn& done);
   void relay_update(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
@@ -209,7 +209,7 @@ class manager_core {
   // attach_socket with options::relay_attached_sockets: STUN first (half
   // the budget) unless prefer_relay, then the relay on the same socket.
   void attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
-                      done_fn done);
+                      const done_fn& done);
   void relay_release(const std::shared_ptr<slot>& s);
 
   asio::io_context& io_;

@@ -98,7 +98,8 @@ bool manager_core::has_relay(ip_family fam) const noexcept {
   return false;
 }
 
-void manager_core::map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
+void manager_core::map_relayed(const ip_endpoint& remote, port_type type, clock::time_point deadline,
+                               const done_fn& done) {
   if (!has_relay(remote.family)) return done(make_error_code(errc::family_not_supported), mapping{});
   std::shared_ptr<slot> s;
   if (const auto ec = open_slot(remote.family, type, std::nullopt, s); ec) return done(ec, mapping{});
@@ -191,7 +192,7 @@ bool manager_core::relay_answer(const std::shared_ptr<slot>& s, const ip_endpoin
 }
 
 void manager_core::attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote,
-                                  clock::time_point deadline, done_fn done) {
+                                  clock::time_point deadline, const done_fn& done) {
   s->remote = remote;
   if (opts_.prefer_relay) return try_relay(s, 0, make_error_code(errc::no_servers), deadline, done);
   // As GetMapping: STUN with half the budget, the relay when no direct
