@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
     std::error_code ec;
     auto pm = port_manager::create(o, ec);
     mapping m;
-    for (int i = 0; i < 50 && pm && pm->get_mapping(*ip_endpoint::parse("127.0.0.1:5004"), port_type::audio_rtp, m); ++i) {
+    for (int i = 0; i < 50 && pm && pm->get_mapping(*ip_endpoint::parse("127.0.0.1:5004"), port_type::audio_rtp, m);
+         ++i) {
       std::this_thread::sleep_for(100ms);
     }
     // Cold: one STUN round trip per GetMapping.
@@ -178,13 +179,14 @@ int main(int argc, char** argv) {
     const auto t1 = clk::now();
     const auto recovered = ev.wait(event_type::server_recovered, t1, bound + 10s);
     const auto restored = ev.wait(event_type::mapping_restored, t1, bound + 10s);
-    std::printf("keep-alive %ld ms, call_timeout %lld ms: mapping_lost after %s ms (bound %lld ms); "
-                "after SIGCONT server_recovered %s ms, mapping_restored %s ms\n",
-                keepalive_ms, static_cast<long long>(o.call_timeout.count()),
-                lost ? std::to_string(static_cast<long>(ms(*lost - t0))).c_str() : "never",
-                static_cast<long long>(bound.count()),
-                recovered ? std::to_string(static_cast<long>(ms(*recovered - t1))).c_str() : "never",
-                restored ? std::to_string(static_cast<long>(ms(*restored - t1))).c_str() : "never");
+    std::printf(
+        "keep-alive %ld ms, call_timeout %lld ms: mapping_lost after %s ms (bound %lld ms); "
+        "after SIGCONT server_recovered %s ms, mapping_restored %s ms\n",
+        keepalive_ms, static_cast<long long>(o.call_timeout.count()),
+        lost ? std::to_string(static_cast<long>(ms(*lost - t0))).c_str() : "never",
+        static_cast<long long>(bound.count()),
+        recovered ? std::to_string(static_cast<long>(ms(*recovered - t1))).c_str() : "never",
+        restored ? std::to_string(static_cast<long>(ms(*restored - t1))).c_str() : "never");
     if (!lost || !restored) rc = 1;
   }
   ::kill(pid, SIGTERM);

@@ -77,8 +77,8 @@ void build_answer(const unsigned char* req, const sockaddr_in& peer, unsigned ch
 
 bool is_binding_request(const unsigned char* p, std::size_t len) {
   if (len < 20) return false;
-  const std::uint32_t cookie = (std::uint32_t{p[4]} << 24) | (std::uint32_t{p[5]} << 16) |
-                               (std::uint32_t{p[6]} << 8) | std::uint32_t{p[7]};
+  const std::uint32_t cookie =
+      (std::uint32_t{p[4]} << 24) | (std::uint32_t{p[5]} << 16) | (std::uint32_t{p[6]} << 8) | std::uint32_t{p[7]};
   return p[0] == 0x00 && p[1] == 0x01 && cookie == k_cookie;
 }
 
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   std::printf("listening %s:%u\n", ip, static_cast<unsigned>(ntohs(addr.sin_port)));
   std::fflush(stdout);
 
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_signal;  // no SA_RESTART: a blocked epoll_wait returns EINTR
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);

@@ -19,8 +19,8 @@ namespace {
 using namespace pinhole::stun;
 using namespace pinhole::daemon;
 
-constexpr std::array<std::byte, 12> txid{std::byte{0xA1}, std::byte{0xB2}, std::byte{3}, std::byte{4},
-                                         std::byte{5},    std::byte{6},    std::byte{7}, std::byte{8},
+constexpr std::array<std::byte, 12> txid{std::byte{0xA1}, std::byte{0xB2}, std::byte{3},  std::byte{4},
+                                         std::byte{5},    std::byte{6},    std::byte{7},  std::byte{8},
                                          std::byte{9},    std::byte{10},   std::byte{11}, std::byte{12}};
 
 enum class shape { plain, fingerprint, classic };

@@ -119,8 +119,8 @@ int main(int argc, char** argv) {
       continue;
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("cold relayed GetMapping (%s; new port manager each, 10 runs): median %.2f ms, max %.2f ms\n",
-                v.name, (ms[4] + ms[5]) / 2, ms[9]);
+    std::printf("cold relayed GetMapping (%s; new port manager each, 10 runs): median %.2f ms, max %.2f ms\n", v.name,
+                (ms[4] + ms[5]) / 2, ms[9]);
   }
   auto pm = port_manager::create(o, ec);
   if (!pm) {
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("relayed GetMapping (cold, prefer_relay, Allocate 401 + retry + CreatePermission): %.2f ms\n", cold);
-  std::this_thread::sleep_for(200ms);  // ChannelBind done
+  std::this_thread::sleep_for(200ms);                // ChannelBind done
   std::vector<std::byte> rtp(172, std::byte{0x80});  // 12-byte RTP header + 160 bytes of G.711 (20 ms)
 
   // Send path: the caller's thread CPU per send(), relayed vs direct.
@@ -175,9 +175,10 @@ int main(int argc, char** argv) {
   const unsigned got = received.load();
   std::printf("send(): relayed %.0f ns CPU/packet (ChannelData wrap + sendto), direct sendto %.0f ns\n", relayed_send,
               direct_send);
-  std::printf("receive: %u of %u delivered, %.0f ns CPU/packet on the library thread (recv + unwrap + callback), "
-              "%.0f packets/s offered and delivered (paced 64 per ms)\n",
-              got, packets, got > 1 ? (rx_last_cpu - rx_first_cpu) / (got - 1) : 0.0, got / secs);
+  std::printf(
+      "receive: %u of %u delivered, %.0f ns CPU/packet on the library thread (recv + unwrap + callback), "
+      "%.0f packets/s offered and delivered (paced 64 per ms)\n",
+      got, packets, got > 1 ? (rx_last_cpu - rx_first_cpu) / (got - 1) : 0.0, got / secs);
   std::printf("extra bytes per %zu-byte packet: ChannelData %zu, Send indication %zu (before the channel is bound)\n",
               rtp.size(), static_cast<std::size_t>(4 + ((rtp.size() + 3) & ~std::size_t{3}) - rtp.size()),
               static_cast<std::size_t>(20 + 12 + 4 + ((rtp.size() + 3) & ~std::size_t{3}) - rtp.size()));

@@ -90,7 +90,8 @@ const char* group_title(option_group g) {
 boost::shared_ptr<po::option_description> describe_flag(const option& o) {
   const std::string name(o.flag);
   const std::string help = flag_help(o);
-  if (o.value_name.empty()) return boost::make_shared<po::option_description>(name.c_str(), new po::untyped_value(true), help.c_str());
+  if (o.value_name.empty())
+    return boost::make_shared<po::option_description>(name.c_str(), new po::untyped_value(true), help.c_str());
   const std::string arg(o.value_name);
   if (is_list(o)) {
     return boost::make_shared<po::option_description>(
@@ -101,17 +102,14 @@ boost::shared_ptr<po::option_description> describe_flag(const option& o) {
 }
 
 po::options_description visible_options() {
-  std::array<po::options_description, 4> groups = {
-      po::options_description(group_title(option_group::general)),
-      po::options_description(group_title(option_group::network)),
-      po::options_description(group_title(option_group::rfc5780)),
-      po::options_description(group_title(option_group::limits))};
-  groups[0].add_options()
-      ("help,h", "print this help and exit")
-      ("version,V", "print the version and exit")
-      ("config", po::value<std::string>()->value_name("FILE"), "JSON configuration file (flags override it)")
-      ("check-config", "validate the configuration, then exit 0 (ok) or 2 (error)")
-      ("print-config", "print the effective configuration as JSON and exit");
+  std::array<po::options_description, 4> groups = {po::options_description(group_title(option_group::general)),
+                                                   po::options_description(group_title(option_group::network)),
+                                                   po::options_description(group_title(option_group::rfc5780)),
+                                                   po::options_description(group_title(option_group::limits))};
+  groups[0].add_options()("help,h", "print this help and exit")("version,V", "print the version and exit")(
+      "config", po::value<std::string>()->value_name("FILE"), "JSON configuration file (flags override it)")(
+      "check-config", "validate the configuration, then exit 0 (ok) or 2 (error)")(
+      "print-config", "print the effective configuration as JSON and exit");
   for (const auto& o : options()) {
     if (!o.flag.empty()) groups[static_cast<std::size_t>(o.group)].add(describe_flag(o));
   }

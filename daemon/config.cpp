@@ -64,7 +64,8 @@ outcome load_file(const std::string& path, config& cfg) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return {daemon_errc::unreadable_config, path + ": cannot read: " + (S_ISDIR(st.st_mode) ? sys_error(EISDIR) : std::string("not a regular file"))};
+    return {daemon_errc::unreadable_config,
+            path + ": cannot read: " + (S_ISDIR(st.st_mode) ? sys_error(EISDIR) : std::string("not a regular file"))};
   }
   std::string text;
   std::array<char, 8192> buf{};

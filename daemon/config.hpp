@@ -34,10 +34,10 @@ struct auth_config {
 };
 
 struct rate_limit_config {
-  double per_ip_rate = 0;   // requests/s per source IP (IPv6 by /64), 0 = off
-  double per_ip_burst = 0;  // bucket depth; 0 (with per_ip_rate > 0) = let the limiter pick
+  double per_ip_rate = 0;            // requests/s per source IP (IPv6 by /64), 0 = off
+  double per_ip_burst = 0;           // bucket depth; 0 (with per_ip_rate > 0) = let the limiter pick
   std::uint32_t table_size = 65536;  // tracked sources
-  double global_rate = 0;   // responses/s cap, 0 = off
+  double global_rate = 0;            // responses/s cap, 0 = off
 
   friend bool operator==(const rate_limit_config&, const rate_limit_config&) = default;
 };
@@ -58,20 +58,20 @@ struct config {
   // may then be empty), see parse_cli.
   std::vector<listen_spec> listen;
   rfc5780_config rfc5780;
-  std::string software;              // SOFTWARE attribute text; empty = omitted (default)
+  std::string software;  // SOFTWARE attribute text; empty = omitted (default)
   log_level level = log_level::info;
-  unsigned workers = 0;              // 0 = one per CPU core
-  unsigned batch = 32;               // recvmmsg/sendmmsg batch
-  unsigned coalesce_us = 0;          // under load, poll every N us instead of per readiness event; 0 = off
+  unsigned workers = 0;      // 0 = one per CPU core
+  unsigned batch = 32;       // recvmmsg/sendmmsg batch
+  unsigned coalesce_us = 0;  // under load, poll every N us instead of per readiness event; 0 = off
   auth_config auth;
   rate_limit_config rate_limit;
-  endpoint_setting metrics_listen;   // "" = metrics HTTP endpoint off; e.g. "127.0.0.1:9641"
-  std::vector<prefix_setting> allow; // ACL "198.51.100.0/24", "2001:db8::/32", bare IP = host; empty = all
-  std::string user;                  // drop privileges to this user after binding when root; "" = don't
-  bool share_port = false;           // bind even if another process of this uid serves the port (SO_REUSEPORT)
-  unsigned drain_grace_ms = 10000;   // drain mode (SIGUSR1): keep answering this long, then drop
+  endpoint_setting metrics_listen;    // "" = metrics HTTP endpoint off; e.g. "127.0.0.1:9641"
+  std::vector<prefix_setting> allow;  // ACL "198.51.100.0/24", "2001:db8::/32", bare IP = host; empty = all
+  std::string user;                   // drop privileges to this user after binding when root; "" = don't
+  bool share_port = false;            // bind even if another process of this uid serves the port (SO_REUSEPORT)
+  unsigned drain_grace_ms = 10000;    // drain mode (SIGUSR1): keep answering this long, then drop
   xdp_config xdp;
-  bool xdp_required = false;         // XDP unavailable: exit 2 instead of serving from sockets only
+  bool xdp_required = false;  // XDP unavailable: exit 2 instead of serving from sockets only
 
   friend bool operator==(const config&, const config&) = default;
 };

@@ -59,7 +59,8 @@ void render(const json& v, std::string& out, std::size_t limit, int depth) {
     return;
   }
   if (v.is_string() && v.get_ref<const std::string&>().size() > limit) {
-    out += json(v.get_ref<const std::string&>().substr(0, limit + 1)).dump(-1, ' ', false, json::error_handler_t::replace);
+    out +=
+        json(v.get_ref<const std::string&>().substr(0, limit + 1)).dump(-1, ' ', false, json::error_handler_t::replace);
     return;
   }
   out += v.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -84,7 +85,8 @@ std::string describe(const json& v) {
 }
 
 [[noreturn]] void unknown_key(const std::string& key, const std::string& path) {
-  throw config_error{daemon_errc::invalid_setting, "unknown key " + json_quote(key) + " at " + (path.empty() ? "/" : path)};
+  throw config_error{daemon_errc::invalid_setting,
+                     "unknown key " + json_quote(key) + " at " + (path.empty() ? "/" : path)};
 }
 
 void expect_object(const json& v, const std::string& path) {
@@ -244,8 +246,8 @@ std::string strip_json_prefix(std::string what) {
 // Parses with a callback that rejects duplicate object keys (nlohmann would keep the last).
 json parse_strict(const std::string& text) {
   if (const auto at = too_deep(text); at != std::string_view::npos) {
-    throw config_error{daemon_errc::invalid_json, "invalid JSON: nested deeper than " + std::to_string(k_max_depth) + " levels (byte " +
-                       std::to_string(at + 1) + ")"};
+    throw config_error{daemon_errc::invalid_json, "invalid JSON: nested deeper than " + std::to_string(k_max_depth) +
+                                                      " levels (byte " + std::to_string(at + 1) + ")"};
   }
   struct frame {
     bool object;
@@ -264,12 +266,8 @@ json parse_strict(const std::string& text) {
   };
   json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t ev, json& parsed) {
     switch (ev) {
-      case json::parse_event_t::object_start:
-        stack.push_back(frame{true, {}, {}, 0});
-        break;
-      case json::parse_event_t::array_start:
-        stack.push_back(frame{false, {}, {}, 0});
-        break;
+      case json::parse_event_t::object_start: stack.push_back(frame{true, {}, {}, 0}); break;
+      case json::parse_event_t::array_start: stack.push_back(frame{false, {}, {}, 0}); break;
       case json::parse_event_t::key: {
         if (stack.empty()) break;
         std::string k = parsed.get<std::string>();
@@ -315,8 +313,8 @@ outcome apply_json(const std::string& json_text, config& cfg) {
     return {e.code, "config: " + one_line(e.message)};
   } catch (const json::parse_error& e) {
     // "[json.exception.parse_error.101] parse error at line 2, column 7: syntax error ..."
-    return {daemon_errc::invalid_json,
-            "config: invalid JSON: " + one_line(strip_json_prefix(e.what())) + " (byte " + std::to_string(e.byte) + ")"};
+    return {daemon_errc::invalid_json, "config: invalid JSON: " + one_line(strip_json_prefix(e.what())) + " (byte " +
+                                           std::to_string(e.byte) + ")"};
   } catch (const json::out_of_range& e) {
     // 406: "number overflow parsing '1e400'" (a number no double can hold).
     const std::string what = e.what();

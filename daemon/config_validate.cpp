@@ -47,10 +47,10 @@ verdict check_listen(const config& cfg) {
 verdict check_rfc5780_syntax(const rfc5780_config& r) {
   for (const auto* ip : {&r.primary_ip, &r.alternate_ip, &r.advertised_primary_ip, &r.advertised_alternate_ip}) {
     if (ip->empty() || ip->valid()) continue;
-    const char* name = ip == &r.primary_ip            ? "primary_ip"
-                       : ip == &r.alternate_ip        ? "alternate_ip"
+    const char* name = ip == &r.primary_ip              ? "primary_ip"
+                       : ip == &r.alternate_ip          ? "alternate_ip"
                        : ip == &r.advertised_primary_ip ? "advertised_primary_ip"
-                                                      : "advertised_alternate_ip";
+                                                        : "advertised_alternate_ip";
     return std::string("rfc5780: ") + name + " " + json_quote(ip->text()) + " is not an IP address";
   }
   return {};
@@ -65,7 +65,8 @@ verdict check_rfc5780_advertised(const rfc5780_config& r) {
     if (r.primary_ip.valid() && adv->value().fam != r.primary_ip.value().fam) {
       return std::string("rfc5780: ") + name + " must be the same address family as primary_ip";
     }
-    if (adv->value().is_unspecified()) return std::string("rfc5780: ") + name + " must be a specific address, not " + adv->text();
+    if (adv->value().is_unspecified())
+      return std::string("rfc5780: ") + name + " must be a specific address, not " + adv->text();
   }
   return {};
 }
@@ -114,9 +115,11 @@ verdict check_ranges(const config& cfg) {
     if (!o.check_range) continue;
     const auto field = read_field(o, cfg);
     double v = 0;
-    std::visit([&v](auto* f) {
-      if constexpr (std::is_arithmetic_v<std::remove_pointer_t<decltype(f)>>) v = static_cast<double>(*f);
-    }, field);
+    std::visit(
+        [&v](auto* f) {
+          if constexpr (std::is_arithmetic_v<std::remove_pointer_t<decltype(f)>>) v = static_cast<double>(*f);
+        },
+        field);
     if (std::isfinite(v) && v >= o.lo && v <= o.hi) continue;
     const std::string what = is_rate(o) ? "a number " + range_bounds(o) : range_bounds(o);
     if (o.section.empty()) return std::string(o.key) + ": must be " + what + std::string(o.range_note);

@@ -60,11 +60,20 @@ bool utf8_length(std::string_view s, std::size_t& chars) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t n = 0;
     std::uint32_t cp = 0;
-    if (c < 0x80U) { n = 1; cp = c; }
-    else if ((c & 0xE0U) == 0xC0U) { n = 2; cp = c & 0x1FU; }
-    else if ((c & 0xF0U) == 0xE0U) { n = 3; cp = c & 0x0FU; }
-    else if ((c & 0xF8U) == 0xF0U) { n = 4; cp = c & 0x07U; }
-    else return false;
+    if (c < 0x80U) {
+      n = 1;
+      cp = c;
+    } else if ((c & 0xE0U) == 0xC0U) {
+      n = 2;
+      cp = c & 0x1FU;
+    } else if ((c & 0xF0U) == 0xE0U) {
+      n = 3;
+      cp = c & 0x0FU;
+    } else if ((c & 0xF8U) == 0xF0U) {
+      n = 4;
+      cp = c & 0x07U;
+    } else
+      return false;
     if (i + n > s.size()) return false;
     for (std::size_t k = 1; k < n; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);

@@ -72,7 +72,7 @@ class parsed {
 };
 
 using ip_setting = parsed<stun::transport_address, parse_ip>;  // "" = unset
-using endpoint_setting = parsed<listen_spec, parse_listen>;  // "" = off
+using endpoint_setting = parsed<listen_spec, parse_listen>;    // "" = off
 using prefix_setting = parsed<ip_prefix, parse_prefix>;
 
 // A valid() ip_setting's address with `port` (what a socket binds or a

@@ -18,19 +18,19 @@
 namespace pinhole::daemon {
 
 enum class counter : std::uint8_t {
-  received,              // datagrams read from the socket
-  answered,              // Binding success responses sent
+  received,  // datagrams read from the socket
+  answered,  // Binding success responses sent
   error_400,
   error_401,
   error_420,
   error_other,
-  dropped_malformed,     // not STUN / truncated / bad FINGERPRINT / oversized
+  dropped_malformed,  // not STUN / truncated / bad FINGERPRINT / oversized
   dropped_indication,
   dropped_response,
   dropped_rate_limited,  // per-source-IP limit
   dropped_global_limit,  // global response-rate cap
   dropped_acl,
-  dropped_draining,      // drain mode past its grace (SIGUSR1)
+  dropped_draining,  // drain mode past its grace (SIGUSR1)
   send_failed,
   bytes_in,
   bytes_out,

@@ -82,7 +82,10 @@ class responder {
  public:
   responder(std::span<const std::byte, 16> cookie_and_id, bool fingerprint, const transport_address& source,
             socket_role received_on, std::span<std::byte> out) noexcept
-      : cookie_and_id_(cookie_and_id), fingerprint_(fingerprint), source_(source), received_on_(received_on),
+      : cookie_and_id_(cookie_and_id),
+        fingerprint_(fingerprint),
+        source_(source),
+        received_on_(received_on),
         out_(out) {}
 
   void sign_with(std::span<const std::byte> key, bool sha256) noexcept {
@@ -92,8 +95,7 @@ class responder {
   }
 
   handler_result error(const refusal& no, std::span<const std::uint16_t> unknown = {}) const noexcept;
-  handler_result success(const message_view& m, const handler_config& cfg, bool padded,
-                                 const route& to) const noexcept;
+  handler_result success(const message_view& m, const handler_config& cfg, bool padded, const route& to) const noexcept;
 
  private:
   void add_addresses(message_writer& w, bool classic, const handler_config& cfg, socket_role send_from) const noexcept;
@@ -130,7 +132,7 @@ handler_result responder::error(const refusal& no, std::span<const std::uint16_t
 }
 
 handler_result responder::success(const message_view& m, const handler_config& cfg, bool padded,
-                                          const route& to) const noexcept {
+                                  const route& to) const noexcept {
   message_writer w(out_);
   w.begin(binding_success, cookie_and_id_);
   add_addresses(w, m.classic(), cfg, to.from);
@@ -217,9 +219,8 @@ handler_result responder::finish(const message_writer& w, verdict what) noexcept
 
 // A datagram message_view::parse() rejected: dropped, unless its header is
 // sound and it is a request.
-handler_result answer_unparsed(std::span<const std::byte> request, std::error_code ec,
-                               const transport_address& source, socket_role received_on,
-                               std::span<std::byte> out) noexcept {
+handler_result answer_unparsed(std::span<const std::byte> request, std::error_code ec, const transport_address& source,
+                               socket_role received_on, std::span<std::byte> out) noexcept {
   handler_result drop;
   drop.reason = ec;
   if (header_level_error(ec)) return drop;
@@ -240,10 +241,18 @@ request_attributes collect_attributes(const message_view& m) noexcept {
   if (m.size() == header_size + (m.has_fingerprint() ? 8U : 0U)) return a;
   for (const auto& at : m) {
     switch (at.type) {
-      case attr::change_request: if (!a.change_request) a.change_request = at; break;
-      case attr::response_port: if (!a.response_port) a.response_port = at; break;
-      case attr::padding: if (!a.padding) a.padding = at; break;
-      case attr::username: if (!a.username) a.username = at; break;
+      case attr::change_request:
+        if (!a.change_request) a.change_request = at;
+        break;
+      case attr::response_port:
+        if (!a.response_port) a.response_port = at;
+        break;
+      case attr::padding:
+        if (!a.padding) a.padding = at;
+        break;
+      case attr::username:
+        if (!a.username) a.username = at;
+        break;
       default:
         // RFC 8489 §6.3.1: "If the request contains one or more unknown
         // comprehension-required attributes, the server replies with an error

@@ -50,20 +50,20 @@ struct handler_config {
 };
 
 enum class verdict : std::uint8_t {
-  success,           // Binding success response in the output buffer
-  error_response,    // Binding error response in the output buffer
-  drop_malformed,    // not STUN, truncated, bad FINGERPRINT: never answered
-  drop_indication,   // indications get no response
-  drop_response,     // responses are never answered (no reflection loops)
+  success,          // Binding success response in the output buffer
+  error_response,   // Binding error response in the output buffer
+  drop_malformed,   // not STUN, truncated, bad FINGERPRINT: never answered
+  drop_indication,  // indications get no response
+  drop_response,    // responses are never answered (no reflection loops)
 };
 
 struct handler_result {
   verdict what = verdict::drop_malformed;
-  std::uint16_t error_code = 0;     // the STUN error code for error_response
-  std::size_t size = 0;             // bytes of response in the output buffer
+  std::uint16_t error_code = 0;  // the STUN error code for error_response
+  std::size_t size = 0;          // bytes of response in the output buffer
   socket_role send_from = socket_role::single;
   stun::transport_address destination{};
-  std::error_code reason;           // diagnostic: why dropped / why an error
+  std::error_code reason;  // diagnostic: why dropped / why an error
   bool answered() const noexcept { return what == verdict::success || what == verdict::error_response; }
 };
 
@@ -73,7 +73,6 @@ struct handler_result {
 inline constexpr std::size_t max_response_size = 65507;
 
 handler_result handle_request(std::span<const std::byte> request, const stun::transport_address& source,
-                              socket_role received_on, const handler_config& cfg,
-                              std::span<std::byte> out) noexcept;
+                              socket_role received_on, const handler_config& cfg, std::span<std::byte> out) noexcept;
 
 }  // namespace pinhole::daemon

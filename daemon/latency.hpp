@@ -13,8 +13,8 @@
 namespace pinhole::daemon {
 
 // Upper bounds (le) in nanoseconds, Prometheus-style cumulative buckets.
-inline constexpr std::array<std::uint64_t, 12> latency_bounds_ns = {
-    1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 10000000};
+inline constexpr std::array<std::uint64_t, 12> latency_bounds_ns = {1000,   2500,   5000,   10000,   25000,   50000,
+                                                                    100000, 250000, 500000, 1000000, 2500000, 10000000};
 
 struct alignas(64) latency_histogram {
   // Non-cumulative counts per bucket; the last one is +Inf.

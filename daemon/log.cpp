@@ -97,9 +97,8 @@ void append_timestamp(std::string& out) {
   std::tm tm{};
   ::gmtime_r(&ts.tv_sec, &tm);
   char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                              static_cast<int>(ts.tv_nsec / 1000000));
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ts.tv_nsec / 1000000));
   if (n > 0) out.append(buf, static_cast<std::size_t>(n) < sizeof buf ? static_cast<std::size_t>(n) : sizeof buf - 1);
 }
 
@@ -184,11 +183,16 @@ bool stderr_is_journal() {
 }
 
 bool parse_log_level(std::string_view text, log_level& out) {
-  if (text == "debug") out = log_level::debug;
-  else if (text == "info") out = log_level::info;
-  else if (text == "warning" || text == "warn") out = log_level::warning;
-  else if (text == "error") out = log_level::error;
-  else return false;
+  if (text == "debug")
+    out = log_level::debug;
+  else if (text == "info")
+    out = log_level::info;
+  else if (text == "warning" || text == "warn")
+    out = log_level::warning;
+  else if (text == "error")
+    out = log_level::error;
+  else
+    return false;
   return true;
 }
 

@@ -13,12 +13,8 @@ int main(int argc, char** argv) {
   auto cli = parse_cli(argc, argv);
   switch (cli.what) {
     case cli_result::action::run: break;
-    case cli_result::action::error:
-      std::fprintf(stderr, "%s\n", cli.message.c_str());
-      return cli.exit_code;
-    default:
-      std::fprintf(stdout, "%s\n", cli.message.c_str());
-      return cli.exit_code;
+    case cli_result::action::error: std::fprintf(stderr, "%s\n", cli.message.c_str()); return cli.exit_code;
+    default: std::fprintf(stdout, "%s\n", cli.message.c_str()); return cli.exit_code;
   }
   // Enough descriptors for every worker's sockets and event loop, before
   // any is opened (raising the soft limit when the hard one allows).

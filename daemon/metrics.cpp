@@ -54,10 +54,14 @@ std::string listener_labels(const listener_sample& l) {
 std::string escape_label(std::string_view v) {
   std::string out;
   for (const char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -107,7 +111,8 @@ void render_outcomes(writer& w, const metrics_sample& m) {
            "send_failed = the response could not be sent).");
   for (const auto& l : m.listeners) {
     const std::string base = listener_labels(l);
-    for (const auto& [c, name] : results) w.sample("pinholed_requests_total", base + ",result=\"" + name + "\"", get(l.values, c));
+    for (const auto& [c, name] : results)
+      w.sample("pinholed_requests_total", base + ",result=\"" + name + "\"", get(l.values, c));
     const std::uint64_t errors = get(l.values, counter::error_400) + get(l.values, counter::error_401) +
                                  get(l.values, counter::error_420) + get(l.values, counter::error_other);
     w.sample("pinholed_requests_total", base + ",result=\"error_4xx\"", errors);

@@ -36,8 +36,12 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
  public:
   connection(tcp::socket sock, const http_handler& handler, const http_limits& limits,
              std::shared_ptr<shared_state> shared)
-      : sock_(std::move(sock)), timer_(sock_.get_executor()), handler_(handler), buf_(limits.max_request),
-        limits_(limits), shared_(std::move(shared)) {
+      : sock_(std::move(sock)),
+        timer_(sock_.get_executor()),
+        handler_(handler),
+        buf_(limits.max_request),
+        limits_(limits),
+        shared_(std::move(shared)) {
     shared_->live.push_back(this);
     where_ = std::prev(shared_->live.end());
   }
@@ -111,7 +115,8 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
     const std::string_view have(buf_.data(), used_);
     const auto end = have.find("\r\n\r\n");
     if (end == std::string_view::npos) {
-      if (used_ == buf_.size()) return respond(http_response{431, "text/plain; charset=utf-8", "request too large\n"}, false);
+      if (used_ == buf_.size())
+        return respond(http_response{431, "text/plain; charset=utf-8", "request too large\n"}, false);
       return read();
     }
     // Request line: METHOD SP PATH SP HTTP/1.x

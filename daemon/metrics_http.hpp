@@ -36,11 +36,11 @@ struct http_response {
 using http_handler = std::function<http_response(std::string_view path)>;
 
 struct http_limits {
-  std::size_t max_request = 4096;                    // request line + headers; larger gets 431
-  std::chrono::milliseconds timeout{3000};           // whole request must arrive (and the answer leave) within this
-  std::size_t max_connections = 128;                 // when full, the oldest still reading is closed for a new one
-  std::chrono::milliseconds first_byte{1000};        // a connection that sends nothing this long is closed
-  std::chrono::milliseconds accept_pause{100};       // accept() failed (EMFILE, ENFILE, ...): retry after this
+  std::size_t max_request = 4096;               // request line + headers; larger gets 431
+  std::chrono::milliseconds timeout{3000};      // whole request must arrive (and the answer leave) within this
+  std::size_t max_connections = 128;            // when full, the oldest still reading is closed for a new one
+  std::chrono::milliseconds first_byte{1000};   // a connection that sends nothing this long is closed
+  std::chrono::milliseconds accept_pause{100};  // accept() failed (EMFILE, ENFILE, ...): retry after this
 };
 
 // Counts since start (control thread only).

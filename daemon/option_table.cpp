@@ -114,7 +114,8 @@ bool is_rate(const option& o) { return std::holds_alternative<double*>(probe_fie
 
 bool is_list(const option& o) {
   const auto f = probe_field(o);
-  return std::holds_alternative<std::vector<listen_spec>*>(f) || std::holds_alternative<std::vector<prefix_setting>*>(f) ||
+  return std::holds_alternative<std::vector<listen_spec>*>(f) ||
+         std::holds_alternative<std::vector<prefix_setting>*>(f) ||
          std::holds_alternative<std::vector<std::string>*>(f);
 }
 

@@ -20,9 +20,9 @@ namespace pinhole::daemon {
 // Where a setting lives in a `config`; its C++ type is the setting's type
 // (std::uint32_t is `unsigned` here).
 static_assert(std::is_same_v<std::uint32_t, unsigned>);
-using option_field = std::variant<bool*, unsigned*, std::uint16_t*, double*, std::string*, log_level*,
-                                  ip_setting*, endpoint_setting*, std::vector<listen_spec>*,
-                                  std::vector<prefix_setting>*, std::vector<std::string>*>;
+using option_field =
+    std::variant<bool*, unsigned*, std::uint16_t*, double*, std::string*, log_level*, ip_setting*, endpoint_setting*,
+                 std::vector<listen_spec>*, std::vector<prefix_setting>*, std::vector<std::string>*>;
 
 // The sections of --help.
 enum class option_group { general, network, rfc5780, limits };
@@ -33,13 +33,13 @@ struct option {
   std::string_view flag;        // command-line flag without "--"; "" = file only
   std::string_view value_name;  // the flag's argument in --help; "" = a switch that sets true
   option_group group;
-  double lo = 0;                // numbers (integers and rates): the accepted range
+  double lo = 0;  // numbers (integers and rates): the accepted range
   double hi = 0;
-  bool check_range = false;     // validate() checks [lo, hi] (ports: only in RFC 5780 mode, by its own step)
-  std::string_view range_note;  // appended to validate()'s range message, e.g. " (0 = off)"
-  bool reloadable = true;       // false: a reload keeps the running value (needs a restart)
-  bool enables_rfc5780 = false; // the flag also sets rfc5780.enabled
-  std::string_view help;        // --help text of the flag
+  bool check_range = false;      // validate() checks [lo, hi] (ports: only in RFC 5780 mode, by its own step)
+  std::string_view range_note;   // appended to validate()'s range message, e.g. " (0 = off)"
+  bool reloadable = true;        // false: a reload keeps the running value (needs a restart)
+  bool enables_rfc5780 = false;  // the flag also sets rfc5780.enabled
+  std::string_view help;         // --help text of the flag
   option_field (*field)(config&) = nullptr;
   // Text settings with a fixed set of values (xdp.mode): the values, the
   // first is the default; empty = any text.

@@ -11,10 +11,10 @@
 namespace pinhole::daemon {
 
 enum class daemon_errc {
-  invalid_json = 1,    // a config document that is not (acceptable) JSON
-  invalid_setting,     // a setting out of its type or range, or inconsistent with another
-  unreadable_config,   // the config file cannot be read
-  nothing_to_listen,   // no listener, or no inherited socket
+  invalid_json = 1,   // a config document that is not (acceptable) JSON
+  invalid_setting,    // a setting out of its type or range, or inconsistent with another
+  unreadable_config,  // the config file cannot be read
+  nothing_to_listen,  // no listener, or no inherited socket
 };
 
 }  // namespace pinhole::daemon

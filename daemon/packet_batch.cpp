@@ -103,9 +103,7 @@ int packet_batch::receive_single(int fd) noexcept {
   return n;
 }
 
-std::span<std::byte> packet_batch::tx_buffer() noexcept {
-  return {tx_data_.data() + tx_count_ * slot_, slot_};
-}
+std::span<std::byte> packet_batch::tx_buffer() noexcept { return {tx_data_.data() + tx_count_ * slot_, slot_}; }
 
 void packet_batch::queue(std::size_t size, const stun::transport_address& to, const incoming& via,
                          std::uint8_t tag) noexcept {

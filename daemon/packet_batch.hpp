@@ -56,8 +56,7 @@ class packet_batch {
   // Output: build response i into tx_buffer(), then queue() it. `tag` is the
   // caller's own (e.g. what to count once the datagram is sent).
   std::span<std::byte> tx_buffer() noexcept;
-  void queue(std::size_t size, const stun::transport_address& to, const incoming& via,
-             std::uint8_t tag = 0) noexcept;
+  void queue(std::size_t size, const stun::transport_address& to, const incoming& via, std::uint8_t tag = 0) noexcept;
   std::size_t queued() const noexcept { return tx_count_; }
   std::size_t queued_bytes() const noexcept { return tx_bytes_; }
   // Sends everything queued with sendmmsg. Returns the number of datagrams

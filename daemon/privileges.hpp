@@ -19,7 +19,9 @@ enum class privilege_errc {
   still_privileged,  // setuid(0) succeeded after the drop: refuse to run
 };
 const std::error_category& privilege_category() noexcept;
-inline std::error_code make_error_code(privilege_errc e) noexcept { return {static_cast<int>(e), privilege_category()}; }
+inline std::error_code make_error_code(privilege_errc e) noexcept {
+  return {static_cast<int>(e), privilege_category()};
+}
 
 struct user_ids {
   uid_t uid = 0;

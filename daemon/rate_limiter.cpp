@@ -10,7 +10,7 @@ namespace pinhole::daemon {
 namespace {
 
 constexpr std::uint64_t mask48 = (std::uint64_t{1} << 48) - 1;
-constexpr double units_per_second = 1e9 / 16;         // per-source clock: 16 ns units
+constexpr double units_per_second = 1e9 / 16;                // per-source clock: 16 ns units
 constexpr std::uint64_t max_limit = std::uint64_t{1} << 46;  // ~13 days of debt, far below the 48-bit wrap
 
 std::uint64_t mix(std::uint64_t x) noexcept {
@@ -148,8 +148,7 @@ std::uint32_t global_limiter::acquire(std::uint64_t now_ns, std::uint32_t n) noe
 void global_limiter::release(std::uint32_t n) noexcept {
   const std::uint64_t give = n * interval_;
   std::uint64_t tat = tat_.load(std::memory_order_relaxed);
-  while (!tat_.compare_exchange_weak(tat, tat > give ? tat - give : 0, std::memory_order_relaxed)) {
-  }
+  while (!tat_.compare_exchange_weak(tat, tat > give ? tat - give : 0, std::memory_order_relaxed)) {}
 }
 
 }  // namespace pinhole::daemon

@@ -75,7 +75,7 @@ class rate_limiter {
   std::uint64_t interval_;  // T: units (16 ns) between requests at the sustained rate
   std::uint64_t limit_;     // burst * T: how far the TAT may run ahead of now
   double burst_;
-  std::size_t sets_;        // power of two
+  std::size_t sets_;  // power of two
   std::uint64_t seed_[2];
   std::unique_ptr<set[]> table_;
 };

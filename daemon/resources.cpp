@@ -53,8 +53,9 @@ std::string describe(const resource_needs& n) {
 
 outcome check_memory(const resource_needs& n) {
   if (n.memory_bytes() <= max_memory_bytes) return {};
-  return {std::make_error_code(std::errc::not_enough_memory), "resources: " + describe(n) + "; the limit is " + format_bytes(max_memory_bytes) +
-                                            " (lower workers, batch or rate_limit.table_size)"};
+  return {std::make_error_code(std::errc::not_enough_memory), "resources: " + describe(n) + "; the limit is " +
+                                                                  format_bytes(max_memory_bytes) +
+                                                                  " (lower workers, batch or rate_limit.table_size)"};
 }
 
 outcome ensure_fd_limit(const resource_needs& n, std::uint64_t& limit) {
@@ -74,9 +75,9 @@ outcome ensure_fd_limit(const resource_needs& n, std::uint64_t& limit) {
       return {};
     }
   }
-  return {std::make_error_code(std::errc::too_many_files_open), "resources: " + describe(n) + ", but the open-file limit (RLIMIT_NOFILE) is " +
-                                              std::to_string(rl.rlim_cur) + " (hard " + std::to_string(rl.rlim_max) +
-                                              "); raise it (ulimit -n, LimitNOFILE=) or lower workers"};
+  return {std::make_error_code(std::errc::too_many_files_open),
+          "resources: " + describe(n) + ", but the open-file limit (RLIMIT_NOFILE) is " + std::to_string(rl.rlim_cur) +
+              " (hard " + std::to_string(rl.rlim_max) + "); raise it (ulimit -n, LimitNOFILE=) or lower workers"};
 }
 
 }  // namespace pinhole::daemon

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,7 +22,7 @@ namespace pinhole::daemon {
 struct listener {
   stun::transport_address bound;  // as bound: real port, possibly wildcard IP
   socket_role role = socket_role::single;
-  std::string name;               // bound.to_string(), for logs and metrics
+  std::string name;  // bound.to_string(), for logs and metrics
 };
 
 struct runtime_state {
@@ -43,8 +43,7 @@ struct runtime_state {
 // must be valid. `previous` (may be null) donates its limiters when the
 // rate_limit settings are unchanged. `drop_all` sets runtime_state::drop_all.
 std::shared_ptr<const runtime_state> make_runtime_state(const config& cfg, const std::vector<listener>& listeners,
-                                                        const runtime_state* previous = nullptr,
-                                                        bool drop_all = false);
+                                                        const runtime_state* previous = nullptr, bool drop_all = false);
 
 // The published state. libstdc++'s atomic<shared_ptr> load takes a lock bit
 // and bumps the shared reference count: two read-modify-writes on one cache

@@ -46,7 +46,8 @@ void close_all(const std::vector<std::vector<int>>& fds) {
 // True if a socket bound to `a` and one bound to `b` share datagrams' way in:
 // same family and port, and the same IP or either a wildcard.
 bool overlaps(const stun::transport_address& a, const stun::transport_address& b) noexcept {
-  return a.fam == b.fam && a.port != 0 && a.port == b.port && (a.ip == b.ip || a.is_unspecified() || b.is_unspecified());
+  return a.fam == b.fam && a.port != 0 && a.port == b.port &&
+         (a.ip == b.ip || a.is_unspecified() || b.is_unspecified());
 }
 
 // Opens one socket per worker for `w`. The quad keeps one port per column
@@ -59,7 +60,7 @@ bool overlaps(const stun::transport_address& a, const stun::transport_address& b
 // own (0.0.0.0:P and 192.0.2.1:P, or a reload moving a role) cannot be
 // exclusive and joins it as before.
 outcome open_listener(const wanted& w, const std::vector<listener>& so_far, const std::vector<listener>& held,
-                     bool share, std::size_t nworkers, listener& out, std::vector<int>& fds, bool& in_use) {
+                      bool share, std::size_t nworkers, listener& out, std::vector<int>& fds, bool& in_use) {
   stun::transport_address addr = w.addr;
   if (addr.port == 0 && (w.role == socket_role::ap || w.role == socket_role::aa)) {
     const auto column = static_cast<socket_role>(static_cast<unsigned>(w.role) - 2);
@@ -176,7 +177,8 @@ outcome server::adopt(std::span<const int> inherited) {
   // duplicate descriptor.
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     std::vector<int> fds;
-    for (std::size_t k = 0; k < nworkers; ++k) fds.push_back(k == 0 ? inherited[i] : ::fcntl(inherited[i], F_DUPFD_CLOEXEC, 3));
+    for (std::size_t k = 0; k < nworkers; ++k)
+      fds.push_back(k == 0 ? inherited[i] : ::fcntl(inherited[i], F_DUPFD_CLOEXEC, 3));
     attach(entries_[i], fds);
   }
   return {};
@@ -235,7 +237,8 @@ outcome server::reload(const config& cfg) {
   const auto old_state = state_.load();
   if (adopted_) {
     if (next.listen != cfg_.listen || next.rfc5780 != cfg_.rfc5780) {
-      log(log_level::warning, "reload_listeners_ignored", {{"reason", "sockets come from systemd (socket activation)"}});
+      log(log_level::warning, "reload_listeners_ignored",
+          {{"reason", "sockets come from systemd (socket activation)"}});
     }
     next.listen = cfg_.listen;
     next.rfc5780 = cfg_.rfc5780;
@@ -266,8 +269,8 @@ outcome server::reload(const config& cfg) {
       std::vector<listener> held = listeners_;
       held.insert(held.end(), next_listeners.begin(), next_listeners.end());
       bool in_use = false;
-      if (outcome st = open_listener(w, next_listeners, held, next.share_port, workers_.size(), e.info, new_fds[i],
-                                    in_use);
+      if (outcome st =
+              open_listener(w, next_listeners, held, next.share_port, workers_.size(), e.info, new_fds[i], in_use);
           !st) {
         close_all(new_fds);
         return st;
@@ -285,13 +288,15 @@ outcome server::reload(const config& cfg) {
   for (std::size_t i = 0; i < next_entries.size(); ++i) {
     if (new_fds[i].empty()) continue;
     attach(next_entries[i], new_fds[i]);
-    log(log_level::info, "listener_added", {{"addr", next_entries[i].info.name}, {"role", role_name(next_entries[i].info.role)}});
+    log(log_level::info, "listener_added",
+        {{"addr", next_entries[i].info.name}, {"role", role_name(next_entries[i].info.role)}});
   }
   for (std::size_t j = 0; j < entries_.size(); ++j) {
     if (kept[j]) continue;
     for (auto& w : workers_) w->remove_socket(entries_[j].info);
     counters_->retire(entries_[j].counters);
-    log(log_level::info, "listener_removed", {{"addr", entries_[j].info.name}, {"role", role_name(entries_[j].info.role)}});
+    log(log_level::info, "listener_removed",
+        {{"addr", entries_[j].info.name}, {"role", role_name(entries_[j].info.role)}});
   }
   entries_ = std::move(next_entries);
   listeners_ = std::move(next_listeners);

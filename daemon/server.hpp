@@ -13,8 +13,8 @@
 #include "config.hpp"
 #include "counters.hpp"
 #include "latency.hpp"
-#include "runtime.hpp"
 #include "outcome.hpp"
+#include "runtime.hpp"
 #include "worker.hpp"
 
 namespace pinhole::daemon {

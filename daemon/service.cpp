@@ -160,8 +160,10 @@ class service {
 
 int service::run(const resource_needs& needs, std::uint64_t fd_limit) {
   log(log_level::info, "resources",
-      {{"workers", std::to_string(needs.workers)}, {"listeners", std::to_string(needs.listeners)},
-       {"preallocated", format_bytes(needs.memory_bytes())}, {"fds", std::to_string(needs.fds)},
+      {{"workers", std::to_string(needs.workers)},
+       {"listeners", std::to_string(needs.listeners)},
+       {"preallocated", format_bytes(needs.memory_bytes())},
+       {"fds", std::to_string(needs.fds)},
        {"fd_limit", std::to_string(fd_limit)}});
   srv_.emplace(cfg_);
   if (const int rc = open_sockets(srv())) return rc;
@@ -172,8 +174,7 @@ int service::run(const resource_needs& needs, std::uint64_t fd_limit) {
   log_listeners(srv());
   srv().start();
   log(log_level::info, "started",
-      {{"workers", std::to_string(srv().worker_count())},
-       {"rfc5780", srv().state()->handler.rfc5780 ? "on" : "off"}});
+      {{"workers", std::to_string(srv().worker_count())}, {"rfc5780", srv().state()->handler.rfc5780 ? "on" : "off"}});
   systemd::notify("READY=1\n" + status(srv()));
   start_ticks();
   wait_for_signal();
@@ -209,7 +210,8 @@ http_response service::serve_http(std::string_view path) {
                     : http_response{503, "text/plain; charset=utf-8", "workers not responding\n"};
   }
   if (path != "/metrics") return http_response{404, "text/plain; charset=utf-8", "try /metrics, /healthz or /livez\n"};
-  return http_response{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(metrics_now()) + xdp_.render_metrics()};
+  return http_response{200, "text/plain; version=0.0.4; charset=utf-8",
+                       render_prometheus(metrics_now()) + xdp_.render_metrics()};
 }
 
 // The server's sample plus what only the service knows.
@@ -312,9 +314,12 @@ void service::wait_for_signal() {
 
 void service::on_signal(int sig) {
   if (sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGHUP) {
-    if (sig == SIGUSR1) start_drain();
-    else if (sig == SIGUSR2) end_drain("SIGUSR2");
-    else reload();
+    if (sig == SIGUSR1)
+      start_drain();
+    else if (sig == SIGUSR2)
+      end_drain("SIGUSR2");
+    else
+      reload();
     wait_for_signal();
     return;
   }

@@ -68,14 +68,12 @@ std::chrono::microseconds watchdog_interval() noexcept {
   return std::chrono::microseconds(static_cast<std::chrono::microseconds::rep>(usec));
 }
 
-std::string status_line(std::uint64_t answered, std::uint64_t rate_limited, std::uint64_t acl,
-                        std::uint64_t malformed, std::uint64_t other_dropped, std::size_t listeners,
-                        std::size_t workers) {
+std::string status_line(std::uint64_t answered, std::uint64_t rate_limited, std::uint64_t acl, std::uint64_t malformed,
+                        std::uint64_t other_dropped, std::size_t listeners, std::size_t workers) {
   const std::uint64_t dropped = rate_limited + acl + malformed + other_dropped;
-  return "STATUS=answered " + std::to_string(answered) + ", dropped " + std::to_string(dropped) +
-         " (rate-limited " + std::to_string(rate_limited) + ", acl " + std::to_string(acl) + ", malformed " +
-         std::to_string(malformed) + "), " + std::to_string(listeners) + " listeners, " +
-         std::to_string(workers) + " workers";
+  return "STATUS=answered " + std::to_string(answered) + ", dropped " + std::to_string(dropped) + " (rate-limited " +
+         std::to_string(rate_limited) + ", acl " + std::to_string(acl) + ", malformed " + std::to_string(malformed) +
+         "), " + std::to_string(listeners) + " listeners, " + std::to_string(workers) + " workers";
 }
 
 }  // namespace pinhole::daemon::systemd

@@ -41,9 +41,8 @@ std::chrono::microseconds watchdog_interval() noexcept;
 
 // "STATUS=..." text for the counters, e.g.
 // "STATUS=answered 120, dropped 3 (rate-limited 2, acl 0, malformed 1), 2 listeners, 2 workers".
-std::string status_line(std::uint64_t answered, std::uint64_t rate_limited, std::uint64_t acl,
-                        std::uint64_t malformed, std::uint64_t other_dropped, std::size_t listeners,
-                        std::size_t workers);
+std::string status_line(std::uint64_t answered, std::uint64_t rate_limited, std::uint64_t acl, std::uint64_t malformed,
+                        std::uint64_t other_dropped, std::size_t listeners, std::size_t workers);
 
 }  // namespace pinhole::daemon::systemd
 

@@ -16,7 +16,7 @@
 namespace pinhole::daemon {
 
 struct socket_options {
-  bool reuse_port = true;       // one socket per worker on the same address (SO_REUSEPORT)
+  bool reuse_port = true;  // one socket per worker on the same address (SO_REUSEPORT)
   // Bind first and enable SO_REUSEPORT only afterwards: the bind fails with
   // EADDRINUSE when any socket (of any user, pinholed's own included) already
   // holds the address, and the sockets bound later with SO_REUSEPORT still

@@ -198,8 +198,7 @@ void worker::coalesce(std::size_t first, std::uint64_t started) noexcept {
     due += interval_ns;
     if (monotonic_ns() < due) {
       const timespec at{static_cast<time_t>(due / 1000000000), static_cast<long>(due % 1000000000)};
-      while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
-      }
+      while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {}
     } else {
       due = monotonic_ns();  // behind: read now, and do not try to catch up
     }

@@ -90,7 +90,7 @@ class worker {
   void update_roles();
 
   [[maybe_unused]] std::size_t id_;  // not read yet (clang: -Wunused-private-field)
-  state_cache state_;  // read once per wakeup on the worker thread
+  state_cache state_;                // read once per wakeup on the worker thread
   std::size_t batch_;
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{io_.get_executor()};

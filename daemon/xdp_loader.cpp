@@ -1,10 +1,10 @@
 #include "xdp_loader.hpp"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/if_link.h>
-#include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -109,9 +109,7 @@ void fill_local_addresses(int fd) {
   ::freeifaddrs(list);
 }
 
-bool fits_fast_path(const config& cfg) {
-  return !cfg.auth.required && cfg.software.size() <= PH_XDP_SOFTWARE_MAX;
-}
+bool fits_fast_path(const config& cfg) { return !cfg.auth.required && cfg.software.size() <= PH_XDP_SOFTWARE_MAX; }
 
 }  // namespace
 
@@ -165,7 +163,11 @@ bool xdp_fast_path::attach(const config& cfg, const std::vector<listener>& liste
       const std::string owner = prog_name_of(old);
       if (owner != prog_name) {
         error = name;
-        error.append(" already has an XDP program (\"").append(owner).append("\", id ").append(std::to_string(old)).append(")");
+        error.append(" already has an XDP program (\"")
+            .append(owner)
+            .append("\", id ")
+            .append(std::to_string(old))
+            .append(")");
         detach();
         return false;
       }
@@ -177,9 +179,9 @@ bool xdp_fast_path::attach(const config& cfg, const std::vector<listener>& liste
     lopts.flags = mode;
     const int link = bpf_link_create(prog_fd_, ifindex, BPF_XDP, &lopts);
     if (link < 0) {
-      error = "cannot attach XDP (" + cfg.xdp.mode + ") to " + name + ": " + errno_text(link) +
-              (link == -EOPNOTSUPP || link == -EINVAL ? " (no native XDP in this driver? try \"mode\": \"generic\")"
-                                                      : "");
+      error =
+          "cannot attach XDP (" + cfg.xdp.mode + ") to " + name + ": " + errno_text(link) +
+          (link == -EOPNOTSUPP || link == -EINVAL ? " (no native XDP in this driver? try \"mode\": \"generic\")" : "");
       detach();
       return false;
     }
@@ -254,8 +256,8 @@ bool xdp_fast_path::fill(const config& cfg, const std::vector<listener>& listene
     gcra_params(rl.per_ip_rate, rl.per_ip_burst > 0 ? rl.per_ip_burst : rate_limiter::default_burst(rl.per_ip_rate),
                 s.src_interval_ns, s.src_limit_ns);
   }
-  if (rl.global_rate > 0) gcra_params(rl.global_rate, std::max(32.0, std::ceil(rl.global_rate / 10)),
-                                      s.glob_interval_ns, s.glob_limit_ns);
+  if (rl.global_rate > 0)
+    gcra_params(rl.global_rate, std::max(32.0, std::ceil(rl.global_rate / 10)), s.glob_interval_ns, s.glob_limit_ns);
   if (fits_fast_path(cfg)) {
     s.software_len = static_cast<std::uint32_t>(cfg.software.size());
     std::memcpy(s.software, cfg.software.data(), cfg.software.size());

@@ -129,14 +129,22 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): an exam
   for (i = 1; i < argc; i += 2) { /* --option value */
     const char* v = i + 1 < argc ? argv[i + 1] : NULL;
     if (v == NULL) return usage("every option takes a value");
-    if (strcmp(argv[i], "--server") == 0) server = v;
-    else if (strcmp(argv[i], "--peer") == 0) peer = v;
-    else if (strcmp(argv[i], "--count") == 0) count = strtol(v, NULL, 10);
-    else if (strcmp(argv[i], "--rate") == 0) rate = strtol(v, NULL, 10);
-    else if (strcmp(argv[i], "--keepalive-ms") == 0) keepalive_ms = strtol(v, NULL, 10);
-    else if (strcmp(argv[i], "--linger-ms") == 0) linger_ms = strtol(v, NULL, 10);
-    else if (strcmp(argv[i], "--until") == 0) a.until = v;
-    else return usage("unknown option");
+    if (strcmp(argv[i], "--server") == 0)
+      server = v;
+    else if (strcmp(argv[i], "--peer") == 0)
+      peer = v;
+    else if (strcmp(argv[i], "--count") == 0)
+      count = strtol(v, NULL, 10);
+    else if (strcmp(argv[i], "--rate") == 0)
+      rate = strtol(v, NULL, 10);
+    else if (strcmp(argv[i], "--keepalive-ms") == 0)
+      keepalive_ms = strtol(v, NULL, 10);
+    else if (strcmp(argv[i], "--linger-ms") == 0)
+      linger_ms = strtol(v, NULL, 10);
+    else if (strcmp(argv[i], "--until") == 0)
+      a.until = v;
+    else
+      return usage("unknown option");
   }
   if (server == NULL || peer == NULL) return usage("--server and --peer are required");
   if (count <= 0 || count > MAX_COUNT || rate <= 0 || rate > 1000000 || keepalive_ms < 0 || linger_ms < 0) {
@@ -195,15 +203,13 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): an exam
   /* Echoes still in flight: up to one second more. */
   deadline_in(&t, 1000);
   pthread_mutex_lock(&a.lock);
-  while (a.received < a.count && pthread_cond_timedwait(&a.changed, &a.lock, &t) == 0) {
-  }
+  while (a.received < a.count && pthread_cond_timedwait(&a.changed, &a.lock, &t) == 0) {}
   printf("echo sent=%ld received=%u lost=%u duplicates=%u strangers=%u send_failures=%u rate=%ld/s\n", count,
          a.received, a.count - a.received, a.duplicates, a.strangers, send_failures, rate);
   fflush(stdout);
   /* Linger: keep-alives run, events arrive. */
   deadline_in(&t, linger_ms);
-  while (!(a.until != NULL && a.until_seen) && pthread_cond_timedwait(&a.changed, &a.lock, &t) == 0) {
-  }
+  while (!(a.until != NULL && a.until_seen) && pthread_cond_timedwait(&a.changed, &a.lock, &t) == 0) {}
   ok = a.received == a.count && send_failures == 0 && (a.until == NULL || a.until_seen);
   pthread_mutex_unlock(&a.lock);
 
@@ -211,8 +217,8 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): an exam
   st.size = sizeof st;
   if (pinhole_get_stats(pm, &st) == PINHOLE_OK) {
     printf("stats mappings=%llu requests_sent=%llu responses_ok=%llu keepalives=%llu\n",
-           (unsigned long long)st.mappings, (unsigned long long)st.requests_sent,
-           (unsigned long long)st.responses_ok, (unsigned long long)st.keepalives);
+           (unsigned long long)st.mappings, (unsigned long long)st.requests_sent, (unsigned long long)st.responses_ok,
+           (unsigned long long)st.keepalives);
   }
   /* Hang-up: give the mapping back. */
   err = pinhole_release_mapping(pm, m.internal_address, m.internal_port, m.external_address, m.external_port);

@@ -51,13 +51,13 @@ struct counters {
 struct app {
   struct counters c;
   pinhole_port_manager* pm;
-  GSocket* media;          /* the one socket the stack owns */
+  GSocket* media;                /* the one socket the stack owns */
   struct sockaddr_storage local; /* its local address, for pinhole_handle_datagram */
-  GSocket* signal;         /* toy signalling */
+  GSocket* signal;               /* toy signalling */
   GSocketAddress* signal_to;
   GstElement* pipeline;
   GstElement* tx;
-  GMutex lock;             /* guards the fields below (library thread vs main loop) */
+  GMutex lock; /* guards the fields below (library thread vs main loop) */
   pinhole_mapping current;
   int reinvite_due;
   long long changed_at_ms;
@@ -83,10 +83,9 @@ static GstPadProbeReturn on_udpsrc_buffer(GstPad* pad, GstPadProbeInfo* info, gp
     struct sockaddr_storage from;
     int taken = 0;
     memset(&from, 0, sizeof from);
-    if (a->pm != NULL && meta != NULL &&
-        g_socket_address_to_native(meta->addr, &from, sizeof from, NULL)) {
-      taken = pinhole_handle_datagram(a->pm, (const struct sockaddr*)&a->local, (const struct sockaddr*)&from,
-                                      map.data, map.size);
+    if (a->pm != NULL && meta != NULL && g_socket_address_to_native(meta->addr, &from, sizeof from, NULL)) {
+      taken = pinhole_handle_datagram(a->pm, (const struct sockaddr*)&a->local, (const struct sockaddr*)&from, map.data,
+                                      map.size);
     }
     g_atomic_int_inc(taken ? &a->c.stun_handed_in : &a->c.stun_not_ours);
     verdict = GST_PAD_PROBE_DROP; /* never reaches the RTP elements */
@@ -323,14 +322,22 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): an exam
       continue;
     }
     if (v == NULL) return usage();
-    if (strcmp(argv[i], "--server") == 0) server = v;
-    else if (strcmp(argv[i], "--local") == 0) local = v;
-    else if (strcmp(argv[i], "--remote") == 0) remote = v;
-    else if (strcmp(argv[i], "--signal") == 0) signal_arg = v;
-    else if (strcmp(argv[i], "--signal-port") == 0) signal_port = strtol(v, NULL, 10);
-    else if (strcmp(argv[i], "--keepalive-ms") == 0) keepalive_ms = strtol(v, NULL, 10);
-    else if (strcmp(argv[i], "--seconds") == 0) seconds = strtol(v, NULL, 10);
-    else return usage();
+    if (strcmp(argv[i], "--server") == 0)
+      server = v;
+    else if (strcmp(argv[i], "--local") == 0)
+      local = v;
+    else if (strcmp(argv[i], "--remote") == 0)
+      remote = v;
+    else if (strcmp(argv[i], "--signal") == 0)
+      signal_arg = v;
+    else if (strcmp(argv[i], "--signal-port") == 0)
+      signal_port = strtol(v, NULL, 10);
+    else if (strcmp(argv[i], "--keepalive-ms") == 0)
+      keepalive_ms = strtol(v, NULL, 10);
+    else if (strcmp(argv[i], "--seconds") == 0)
+      seconds = strtol(v, NULL, 10);
+    else
+      return usage();
     ++i;
   }
   if (local == NULL || seconds <= 0 || seconds > 600 || keepalive_ms < 0) return usage();
@@ -426,12 +433,13 @@ int main(int argc, char** argv) {  // NOLINT(readability-function-size): an exam
            pinhole_strerror(pinhole_detach_socket(a.pm, a.current.internal_address, a.current.internal_port)));
   }
   gst_element_set_state(a.pipeline, GST_STATE_NULL);
-  printf("rtp sent=%d received=%d received_since_last_invite=%d stun_handed_in=%d stun_not_ours=%d "
-         "leaked_to_pipeline=%d other_dropped=%d mapping_changes=%d invites_received=%d\n",
-         g_atomic_int_get(&a.c.rtp_sent), g_atomic_int_get(&a.c.rtp_received),
-         g_atomic_int_get(&a.c.rtp_received_since_change), g_atomic_int_get(&a.c.stun_handed_in),
-         g_atomic_int_get(&a.c.stun_not_ours), g_atomic_int_get(&a.c.leaked_to_pipeline),
-         g_atomic_int_get(&a.c.other_dropped), a.mapping_changes, a.invited);
+  printf(
+      "rtp sent=%d received=%d received_since_last_invite=%d stun_handed_in=%d stun_not_ours=%d "
+      "leaked_to_pipeline=%d other_dropped=%d mapping_changes=%d invites_received=%d\n",
+      g_atomic_int_get(&a.c.rtp_sent), g_atomic_int_get(&a.c.rtp_received),
+      g_atomic_int_get(&a.c.rtp_received_since_change), g_atomic_int_get(&a.c.stun_handed_in),
+      g_atomic_int_get(&a.c.stun_not_ours), g_atomic_int_get(&a.c.leaked_to_pipeline),
+      g_atomic_int_get(&a.c.other_dropped), a.mapping_changes, a.invited);
   fflush(stdout);
   ok = g_atomic_int_get(&a.c.rtp_sent) > 0 && g_atomic_int_get(&a.c.rtp_received) > 0 &&
        g_atomic_int_get(&a.c.leaked_to_pipeline) == 0;

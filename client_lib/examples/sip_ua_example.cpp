@@ -27,7 +27,7 @@ using namespace pinhole;
 using namespace std::chrono_literals;
 
 struct sip_message {
-  std::string start;  // request line or status line
+  std::string start;                           // request line or status line
   std::map<std::string, std::string> headers;  // lower-case names, first occurrence
   std::string body;
 
@@ -171,7 +171,8 @@ class sip_ua final : public session_port_management {
 
  private:
   bool map_all(const ip_endpoint& remote) {
-    if (const auto ec = pm_->get_mapping(remote, port_type::sip, sip_)) return fail("GetMapping(SIP): " + ec.message()) == 0;
+    if (const auto ec = pm_->get_mapping(remote, port_type::sip, sip_))
+      return fail("GetMapping(SIP): " + ec.message()) == 0;
     return map_media(remote);
   }
   bool map_media(const ip_endpoint& remote) {
@@ -182,9 +183,8 @@ class sip_ua final : public session_port_management {
       return fail("GetMapping(AUDIO_RTCP): " + ec.message()) == 0;
     }
     std::printf("mappings: SIP %s -> %s, RTP %s -> %s, RTCP %s -> %s\n", sip_.internal.to_string().c_str(),
-                sip_.external.to_string().c_str(), rtp_.internal.to_string().c_str(),
-                rtp_.external.to_string().c_str(), rtcp_.internal.to_string().c_str(),
-                rtcp_.external.to_string().c_str());
+                sip_.external.to_string().c_str(), rtp_.internal.to_string().c_str(), rtp_.external.to_string().c_str(),
+                rtcp_.internal.to_string().c_str(), rtcp_.external.to_string().c_str());
     return true;
   }
   void update_media_remote(const ip_endpoint& media) {
@@ -252,8 +252,9 @@ int main(int argc, char** argv) {
     } else if (a == "--timeout" && has_value) {
       timeout_ms = std::strtol(argv[++i], nullptr, 10);
     } else {
-      std::fprintf(stderr, "usage: pinhole-example-ua [--server IP:PORT] (--listen IP:PORT | --call sip:user@IP:PORT) "
-                           "[--timeout MS]\n");
+      std::fprintf(stderr,
+                   "usage: pinhole-example-ua [--server IP:PORT] (--listen IP:PORT | --call sip:user@IP:PORT) "
+                   "[--timeout MS]\n");
       return 2;
     }
   }

@@ -18,7 +18,8 @@ namespace {
 // The largest request build_binding_request writes: header, CHANGE-REQUEST,
 // USERNAME, REALM and NONCE at their RFC 8489 limits (stun/limits.hpp),
 // MESSAGE-INTEGRITY and FINGERPRINT.
-constexpr std::size_t request_capacity = stun::header_size + (4 + 4) + (4 + stun::padded(stun::limits::username_bytes)) +
+constexpr std::size_t request_capacity = stun::header_size + (4 + 4) +
+                                         (4 + stun::padded(stun::limits::username_bytes)) +
                                          2 * (4 + stun::padded(stun::limits::text_bytes)) + (4 + 20) + (4 + 4);
 
 bool txid_matches(std::span<const std::byte> data, const txid_t& id) noexcept {
@@ -91,9 +92,10 @@ namespace {
 bool integrity_ok(const stun::message_view& m, const expectation& expect) {
   if (!expect.auth) return true;
   std::array<std::byte, 16> lt_key{};
-  if (expect.challenge) lt_key = stun::long_term_key(expect.auth->username, expect.challenge->realm, expect.auth->password);
-  const auto ec = stun::verify_integrity(m, expect.challenge ? std::span<const std::byte>(lt_key)
-                                                             : stun::short_term_key(expect.auth->password));
+  if (expect.challenge)
+    lt_key = stun::long_term_key(expect.auth->username, expect.challenge->realm, expect.auth->password);
+  const auto ec = stun::verify_integrity(
+      m, expect.challenge ? std::span<const std::byte>(lt_key) : stun::short_term_key(expect.auth->password));
   const bool is_error = m.type() == stun::binding_error;
   return !ec || (is_error && ec == stun::errc::integrity_missing);
 }

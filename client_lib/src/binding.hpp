@@ -44,7 +44,7 @@ std::error_code build_binding_indication(const txid_t& txid, std::vector<std::by
 // What a reply must match to be accepted.
 struct expectation {
   txid_t txid{};
-  ip_endpoint source;        // where the reply must come from
+  ip_endpoint source;  // where the reply must come from
   ip_family socket_family = ip_family::v4;
   std::optional<credentials> auth;
   std::optional<long_term> challenge;  // the key is then the long-term one
@@ -59,7 +59,7 @@ struct binding_result {
   std::uint16_t error_code = 0;       // error response: 300..699
   std::string reason;
   std::optional<ip_endpoint> alternate_server;  // 300 Try Alternate
-  std::optional<long_term> challenge;  // 401 / 438 with REALM and NONCE
+  std::optional<long_term> challenge;           // 401 / 438 with REALM and NONCE
 };
 
 enum class verdict {

@@ -115,10 +115,9 @@ pinhole_errc pinhole_get_mapping(pinhole_port_manager* pm, const char* remote_ad
   return to_c(ec);
 }
 
-pinhole_errc pinhole_update_remote_address(pinhole_port_manager* pm, const char* remote_address,
-                                           uint16_t remote_port, const char* internal_address,
-                                           uint16_t internal_port, const char* external_address,
-                                           uint16_t external_port) {
+pinhole_errc pinhole_update_remote_address(pinhole_port_manager* pm, const char* remote_address, uint16_t remote_port,
+                                           const char* internal_address, uint16_t internal_port,
+                                           const char* external_address, uint16_t external_port) {
   ip_endpoint remote, internal, external;
   if (pm == nullptr || !parse(remote_address, remote_port, remote) ||
       !parse(internal_address, internal_port, internal) || !parse(external_address, external_port, external)) {
@@ -200,8 +199,8 @@ pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address
   return to_c(pm->pm->send(internal, to, std::span(static_cast<const std::byte*>(data), len)));
 }
 
-pinhole_errc pinhole_attach_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type,
-                                   const char* remote_address, pinhole_mapping* out) {
+pinhole_errc pinhole_attach_socket(pinhole_port_manager* pm, int fd, pinhole_port_type type, const char* remote_address,
+                                   pinhole_mapping* out) {
   if (pm == nullptr || fd < 0 || out == nullptr || remote_address == nullptr || !valid_type(type)) {
     return PINHOLE_E_INVALID_ARGUMENT;
   }
@@ -266,9 +265,10 @@ pinhole_errc pinhole_get_mapping_origin(pinhole_port_manager* pm, const char* in
   if (const auto ec = pm->pm->mapping_info(internal, m)) return to_c(ec);
   if (origin != nullptr) *origin = static_cast<pinhole_mapping_origin>(m.origin);
   if (lease_end_unix_ms != nullptr) {
-    *lease_end_unix_ms = m.origin == pinhole::mapping_origin::stun
-                             ? 0
-                             : std::chrono::duration_cast<std::chrono::milliseconds>(m.lease_end.time_since_epoch()).count();
+    *lease_end_unix_ms =
+        m.origin == pinhole::mapping_origin::stun
+            ? 0
+            : std::chrono::duration_cast<std::chrono::milliseconds>(m.lease_end.time_since_epoch()).count();
   }
   return PINHOLE_OK;
 }
@@ -309,9 +309,7 @@ pinhole_errc pinhole_get_stats(pinhole_port_manager* pm, pinhole_stats* out) {
   return PINHOLE_OK;
 }
 
-const char* pinhole_strerror(pinhole_errc e) {
-  return pinhole::errc_message(static_cast<int>(e));
-}
+const char* pinhole_strerror(pinhole_errc e) { return pinhole::errc_message(static_cast<int>(e)); }
 
 const char* pinhole_event_type_name(pinhole_event_type t) {
   switch (t) {

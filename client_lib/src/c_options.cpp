@@ -54,7 +54,8 @@ pinhole_errc with(pinhole_options* o, F f) noexcept {
   }
 }
 
-pinhole_errc set_ms(pinhole_options* o, std::uint32_t ms, bool zero_ok, std::chrono::milliseconds pinhole::options::*f) {
+pinhole_errc set_ms(pinhole_options* o, std::uint32_t ms, bool zero_ok,
+                    std::chrono::milliseconds pinhole::options::*f) {
   return with(o, [&](pinhole_options& c) {
     if (ms == 0 && !zero_ok) return PINHOLE_E_INVALID_ARGUMENT;
     c.o.*f = std::chrono::milliseconds(ms);
@@ -69,7 +70,8 @@ pinhole_errc set_flag(pinhole_options* o, int on, bool pinhole::options::*f) {
   });
 }
 
-pinhole_errc set_bind(pinhole_options* o, const char* address, pinhole::ip_family fam, std::string pinhole::options::*f) {
+pinhole_errc set_bind(pinhole_options* o, const char* address, pinhole::ip_family fam,
+                      std::string pinhole::options::*f) {
   return with(o, [&](pinhole_options& c) {
     pinhole::ip_endpoint e;
     if (!parse(address, 0, e) || e.family != fam) return PINHOLE_E_INVALID_ARGUMENT;
@@ -110,7 +112,9 @@ pinhole_errc pinhole_options_clear_servers(pinhole_options* o) {
   });
 }
 
-pinhole_errc pinhole_options_set_use_srv(pinhole_options* o, int on) { return set_flag(o, on, &pinhole::options::use_srv); }
+pinhole_errc pinhole_options_set_use_srv(pinhole_options* o, int on) {
+  return set_flag(o, on, &pinhole::options::use_srv);
+}
 
 pinhole_errc pinhole_options_set_rto_ms(pinhole_options* o, uint32_t ms) {
   return with(o, [&](pinhole_options& c) {

@@ -33,13 +33,14 @@ class category final : public std::error_category {
       case errc::would_deadlock: return "blocking call from the port manager's own thread";
       case errc::no_alternate_server: return "the server has no alternate address (RFC 5780 OTHER-ADDRESS)";
       case errc::destination_dependent_mapping:
-        return "the NAT maps this port differently for each destination: the external address is only valid towards the STUN server";
-      case errc::no_server_resolved:
-        return "no STUN server name has resolved yet (still resolving in the background)";
+        return "the NAT maps this port differently for each destination: the external address is only valid towards "
+               "the STUN server";
+      case errc::no_server_resolved: return "no STUN server name has resolved yet (still resolving in the background)";
       case errc::out_of_memory: return "out of memory";
       case errc::allocation_mismatch: return "the TURN server has no such allocation (437 Allocation Mismatch)";
       case errc::wrong_credentials: return "the TURN server refused the username or password (401/441)";
-      case errc::unsupported_transport: return "the TURN server does not relay UDP (442 Unsupported Transport Protocol)";
+      case errc::unsupported_transport:
+        return "the TURN server does not relay UDP (442 Unsupported Transport Protocol)";
       case errc::allocation_quota_reached: return "the TURN user's allocation quota is reached (486)";
       case errc::insufficient_capacity: return "the TURN server has no capacity left (508)";
     }

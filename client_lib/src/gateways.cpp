@@ -72,12 +72,12 @@ std::vector<ip_endpoint> parse_ipv4_routes(std::string_view text) {
   each_line(text, [&](std::string_view line) {
     const auto f = fields(line);
     std::uint32_t dst = 0, gw = 0, flags = 0, metric = 0, mask = 0;
-    if (f.size() < 8 || !hex_u32(f[1], dst) || !hex_u32(f[2], gw) || !hex_u32(f[3], flags) ||
-        !hex_u32(f[7], mask)) {
+    if (f.size() < 8 || !hex_u32(f[1], dst) || !hex_u32(f[2], gw) || !hex_u32(f[3], flags) || !hex_u32(f[7], mask)) {
       return;  // the header line, or garbage
     }
     const auto m = std::from_chars(f[6].data(), f[6].data() + f[6].size(), metric);
-    if (m.ec != std::errc{} || dst != 0 || mask != 0 || gw == 0 || (flags & (rtf_up | rtf_gateway)) != (rtf_up | rtf_gateway)) {
+    if (m.ec != std::errc{} || dst != 0 || mask != 0 || gw == 0 ||
+        (flags & (rtf_up | rtf_gateway)) != (rtf_up | rtf_gateway)) {
       return;
     }
     ip_endpoint e;

@@ -12,8 +12,9 @@
 
 namespace pinhole::client {
 
-void manager_core::bind_with_failover(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates, std::size_t i,
-                                      std::error_code last, clock::time_point deadline, resolved_fn done) {
+void manager_core::bind_with_failover(const std::shared_ptr<slot>& s, std::vector<ip_endpoint> candidates,
+                                      std::size_t i, std::error_code last, clock::time_point deadline,
+                                      resolved_fn done) {
   if (s->released()) return;
   const auto now = clock::now();
   if (i >= candidates.size() || now >= deadline) {

@@ -34,16 +34,16 @@ void manager_core::get_mapping(const ip_endpoint& remote, port_type type, clock:
   if (has_relay(remote.family)) {
     // STUN first, with half the budget; the relay when no direct mapping can work.
     const auto half = clock::now() + (deadline - clock::now()) / 2;
-    return direct_mapping(remote, type, half, [this, remote, type, deadline, done](std::error_code ec, const mapping& m) {
-      if (!relay_fallback(ec) || stopping_) return done(ec, m);
-      map_relayed(remote, type, deadline, done);
-    });
+    return direct_mapping(remote, type, half,
+                          [this, remote, type, deadline, done](std::error_code ec, const mapping& m) {
+                            if (!relay_fallback(ec) || stopping_) return done(ec, m);
+                            map_relayed(remote, type, deadline, done);
+                          });
   }
   direct_mapping(remote, type, deadline, std::move(done));
 }
 
-void manager_core::direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline,
-                                  done_fn done) {
+void manager_core::direct_mapping(const ip_endpoint& remote, port_type type, clock::time_point deadline, done_fn done) {
   if (const auto ec = servers_for(remote.family)) return done(ec, mapping{});
   if (type == port_type::sip && listens_.load(std::memory_order_relaxed) > 0) {
     // A listening SIP socket is shared with outgoing SIP: the Contact then
@@ -141,7 +141,7 @@ void manager_core::destroy(std::shared_ptr<slot> s) {
     directory_.remove(s->internal);  // before the close: no send() reaches a reused descriptor
   }
   forget_former_internals(*s);  // re-bound after a network change: its old names
-  relay_release(s);  // Refresh LIFETIME 0 while the socket is open
+  relay_release(s);             // Refresh LIFETIME 0 while the socket is open
   s->sock->close();
   if (portmap_) portmap_->release(s->id);
   slots_.erase(s->id);
@@ -188,8 +188,7 @@ void manager_core::adopt(int fd, port_type type, const ip_endpoint& remote, cloc
   map_and_hand_out(wrap(fd, local, type), remote, deadline, std::move(done), true);
 }
 
-void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline,
-                          done_fn done) {
+void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clock::time_point deadline, done_fn done) {
   if (stopping_) return done(make_error_code(errc::shutting_down), mapping{});
   // The application's socket stays as it is: no O_NONBLOCK, no IP_RECVERR
   // (that would change what its own recv() returns). Sends use MSG_DONTWAIT.
@@ -208,7 +207,8 @@ void manager_core::attach(int fd, port_type type, const ip_endpoint& remote, clo
   if (find_internal(*local)) return done(make_error_code(errc::address_in_use), mapping{});  // attached twice
   const auto s = wrap(fd, *local, type, slot_state::mapping, socket_owner::application);
   if (opts_.relay_attached_sockets && has_relay(local->family)) return attach_relayed(s, remote, deadline, done);
-  map_and_hand_out(s, remote, deadline, std::move(done), true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
+  map_and_hand_out(s, remote, deadline, std::move(done),
+                   true);  // gateway first (PCP, NAT-PMP, UPnP), as for GetMapping
 }
 
 std::error_code manager_core::detach(const ip_endpoint& internal) {

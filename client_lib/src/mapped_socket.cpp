@@ -167,13 +167,9 @@ void mapped_socket::advance(const std::shared_ptr<pending_tx>& p, transaction::s
       arm_timer(p);
       return;
     }
-    case transaction::step::wait:
-      arm_timer(p);
-      return;
+    case transaction::step::wait: arm_timer(p); return;
     case transaction::step::done:
-    case transaction::step::failed:
-      finish(p);
-      return;
+    case transaction::step::failed: finish(p); return;
   }
 }
 

@@ -16,7 +16,8 @@ std::size_t encode_natpmp_address_request(std::span<std::byte, natpmp_address_re
   return natpmp_address_request_size;
 }
 
-std::size_t encode_natpmp_map_request(const natpmp_map_request& r, std::span<std::byte, natpmp_map_request_size> out) noexcept {
+std::size_t encode_natpmp_map_request(const natpmp_map_request& r,
+                                      std::span<std::byte, natpmp_map_request_size> out) noexcept {
   // §3.3: Vers = 0, OP = x (1 UDP), Reserved (MUST be 0), Internal Port,
   // Suggested External Port, Requested Port Mapping Lifetime in Seconds.
   out[0] = std::byte{version};

@@ -39,16 +39,17 @@ struct natpmp_map_request {
 struct natpmp_response {
   natpmp_op op = natpmp_op::external_address;
   natpmp_result result = natpmp_result::success;
-  std::uint32_t epoch = 0;  // Seconds Since Start of Epoch
+  std::uint32_t epoch = 0;                    // Seconds Since Start of Epoch
   std::array<std::uint8_t, 4> external_ip{};  // external_address answers
-  std::uint16_t internal_port = 0;           // map answers
+  std::uint16_t internal_port = 0;            // map answers
   std::uint16_t external_port = 0;
   std::uint32_t lifetime = 0;
 };
 
 // Both return the message size; `out` must hold it.
 std::size_t encode_natpmp_address_request(std::span<std::byte, natpmp_address_request_size> out) noexcept;
-std::size_t encode_natpmp_map_request(const natpmp_map_request& r, std::span<std::byte, natpmp_map_request_size> out) noexcept;
+std::size_t encode_natpmp_map_request(const natpmp_map_request& r,
+                                      std::span<std::byte, natpmp_map_request_size> out) noexcept;
 
 // Decodes an answer to a request with opcode `asked`. A result code other
 // than success is a successful decode (look at `result`); the error code

@@ -63,8 +63,10 @@ bool classify(std::span<const std::byte> b, std::size_t at, const nlmsghdr& h, n
     case NLMSG_ERROR: {
       nlmsgerr e{};
       if (!read_struct(body, payload, e)) return false;
-      if (e.error == -ENOBUFS) s.overrun = true;
-      else ++s.ignored;
+      if (e.error == -ENOBUFS)
+        s.overrun = true;
+      else
+        ++s.ignored;
       return true;
     }
     default:

@@ -21,13 +21,13 @@ namespace pinhole::client {
 
 // What one datagram read from the netlink socket said.
 struct netmon_summary {
-  unsigned links = 0;       // RTM_NEWLINK / RTM_DELLINK
-  unsigned addresses = 0;   // RTM_NEWADDR / RTM_DELADDR
-  unsigned routes = 0;      // RTM_NEWROUTE / RTM_DELROUTE that can carry traffic (not local/broadcast/cloned)
+  unsigned links = 0;           // RTM_NEWLINK / RTM_DELLINK
+  unsigned addresses = 0;       // RTM_NEWADDR / RTM_DELADDR
+  unsigned routes = 0;          // RTM_NEWROUTE / RTM_DELROUTE that can carry traffic (not local/broadcast/cloned)
   unsigned default_routes = 0;  // of those, default routes (prefix length 0)
-  unsigned ignored = 0;     // well-formed messages of no interest (NLMSG_DONE, local routes, other types)
-  unsigned malformed = 0;   // truncated headers or payloads: parsing stops at the first one
-  bool overrun = false;     // NLMSG_ERROR with ENOBUFS: the kernel dropped messages
+  unsigned ignored = 0;         // well-formed messages of no interest (NLMSG_DONE, local routes, other types)
+  unsigned malformed = 0;       // truncated headers or payloads: parsing stops at the first one
+  bool overrun = false;         // NLMSG_ERROR with ENOBUFS: the kernel dropped messages
   bool changed() const noexcept { return links + addresses + routes > 0 || overrun; }
 };
 

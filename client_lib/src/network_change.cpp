@@ -77,8 +77,7 @@ void manager_core::network_changed() {
     }
     // Mappings being made right now (GetMapping, StartListen in flight)
     // finish or fail on their own within their call budget.
-    const bool settled =
-        s->state == slot_state::handed_out || s->listen_refs > 0 || (s->owner != 0 && !s->mapped());
+    const bool settled = s->state == slot_state::handed_out || s->listen_refs > 0 || (s->owner != 0 && !s->mapped());
     if (!settled) continue;
     // A relayed mapping is the TURN server's address, not the NAT's: a
     // Binding would not confirm it. Its Refresh tells whether the

@@ -39,8 +39,8 @@ std::shared_ptr<slot> manager_core::wrap(int fd, const ip_endpoint& local, port_
 
 std::shared_ptr<mapped_socket> manager_core::make_socket(const std::shared_ptr<slot>& s, int fd,
                                                          const ip_endpoint& local) {
-  auto sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_, s->attached() ? &attached_txids_ : nullptr,
-                                              s->id);
+  auto sock = std::make_shared<mapped_socket>(io_, fd, local, rx_, counters_,
+                                              s->attached() ? &attached_txids_ : nullptr, s->id);
   std::weak_ptr<slot> weak = s;
   sock->set_datagram_handler([this, weak](const ip_endpoint& from, std::span<const std::byte> data) {
     const auto sp = weak.lock();
@@ -87,17 +87,21 @@ std::error_code manager_core::open_slot(ip_family fam, port_type type, const std
   if (fixed && fixed->port != 0) {
     ec = bind_one(fd, fixed->port);
   } else if (pair) {
-    ec = allocate_pair(range, random_below(65536), [&](std::uint16_t p) -> std::error_code {
-      if (auto e = bind_one(fd, p)) return e;
-      if (auto e = bind_one(fd2, static_cast<std::uint16_t>(p + 1U))) {
-        ::close(fd);
-        fd = -1;
-        return e;
-      }
-      return {};
-    }, port);
+    ec = allocate_pair(
+        range, random_below(65536),
+        [&](std::uint16_t p) -> std::error_code {
+          if (auto e = bind_one(fd, p)) return e;
+          if (auto e = bind_one(fd2, static_cast<std::uint16_t>(p + 1U))) {
+            ::close(fd);
+            fd = -1;
+            return e;
+          }
+          return {};
+        },
+        port);
   } else {
-    ec = allocate_port(range, random_below(65536), [&](std::uint16_t p) { return bind_one(fd, p); }, port);
+    ec = allocate_port(
+        range, random_below(65536), [&](std::uint16_t p) { return bind_one(fd, p); }, port);
   }
   if (ec) return ec == std::errc::address_in_use ? make_error_code(errc::address_in_use) : ec;
   const auto local = local_endpoint(fd);

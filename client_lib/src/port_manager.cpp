@@ -2,12 +2,12 @@
 // every call to the manager_core there and waits at most call_timeout.
 #include "pinhole/port_manager.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <array>
@@ -134,7 +134,8 @@ struct port_manager::impl {
         return client::caught_error();
       }
     }
-    return call([f](clock::time_point, const manager_core::done_fn& done) { done(f(), mapping{}); }, nullptr, undo::nothing);
+    return call([f](clock::time_point, const manager_core::done_fn& done) { done(f(), mapping{}); }, nullptr,
+                undo::nothing);
   }
 };
 
@@ -150,8 +151,8 @@ class peeker {
     if (::poll(&p, 1, 0) <= 0 || (p.revents & POLLIN) == 0) return;
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    const auto n = ::recvfrom(fd_, buf_.data(), buf_.size(), MSG_PEEK | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss),
-                              &len);
+    const auto n =
+        ::recvfrom(fd_, buf_.data(), buf_.size(), MSG_PEEK | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), &len);
     if (n <= 0) return;
     ip_endpoint from;
     if (!client::from_sockaddr(ss, from)) return;
@@ -241,10 +242,10 @@ std::unique_ptr<port_manager> client::create_port_manager(options opts, std::sha
       const auto refresh = std::max<clock::duration>(o.dns_refresh, clock::duration::zero());
       const auto min_gap =
           std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(10));
-      const auto retry = refresh > clock::duration::zero()
-                             ? std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100),
-                                                           std::chrono::seconds(2))
-                             : clock::duration(std::chrono::seconds(2));
+      const auto retry =
+          refresh > clock::duration::zero()
+              ? std::clamp<clock::duration>(refresh / 30, std::chrono::milliseconds(100), std::chrono::seconds(2))
+              : clock::duration(std::chrono::seconds(2));
       p->refresher = std::make_unique<client::server_refresher>(
           o.servers, o.use_srv, std::move(dns), refresh, min_gap, std::move(servers),
           [raw](const std::vector<ip_endpoint>& fresh) {
@@ -289,9 +290,11 @@ port_manager::~port_manager() {
 
 std::error_code port_manager::get_mapping(const ip_endpoint& remote, port_type type, mapping& out) noexcept {
   if (!port_type_from_int(static_cast<int>(type))) return make_error_code(errc::invalid_argument);
-  return impl_->call([this, remote, type](clock::time_point d, manager_core::done_fn done) {
-    impl_->core.get_mapping(remote, type, d, std::move(done));
-  }, &out, impl::undo::release);
+  return impl_->call(
+      [this, remote, type](clock::time_point d, manager_core::done_fn done) {
+        impl_->core.get_mapping(remote, type, d, std::move(done));
+      },
+      &out, impl::undo::release);
 }
 
 std::error_code port_manager::get_mapping(std::string_view remote_address, port_type type, mapping& out) noexcept {
@@ -306,9 +309,11 @@ std::error_code port_manager::get_mapping(std::string_view remote_address, port_
 
 std::error_code port_manager::update_remote_address(const ip_endpoint& remote, const ip_endpoint& internal,
                                                     const ip_endpoint& external, mapping* updated) noexcept {
-  return impl_->call([this, remote, internal, external](clock::time_point d, const manager_core::done_fn& done) {
-    impl_->core.update_remote(remote, internal, external, d, done);
-  }, updated, impl::undo::nothing);
+  return impl_->call(
+      [this, remote, internal, external](clock::time_point d, const manager_core::done_fn& done) {
+        impl_->core.update_remote(remote, internal, external, d, done);
+      },
+      updated, impl::undo::nothing);
 }
 
 std::error_code port_manager::release_mapping(const ip_endpoint& internal, const ip_endpoint& external) noexcept {
@@ -316,9 +321,11 @@ std::error_code port_manager::release_mapping(const ip_endpoint& internal, const
 }
 
 std::error_code port_manager::start_listen(const ip_endpoint& internal, mapping& out) noexcept {
-  return impl_->call([this, internal](clock::time_point d, const manager_core::done_fn& done) {
-    impl_->core.start_listen(internal, d, done);
-  }, &out, impl::undo::stop_listen);
+  return impl_->call(
+      [this, internal](clock::time_point d, const manager_core::done_fn& done) {
+        impl_->core.start_listen(internal, d, done);
+      },
+      &out, impl::undo::stop_listen);
 }
 
 std::error_code port_manager::stop_listen(const ip_endpoint& internal) noexcept {
@@ -343,9 +350,11 @@ std::error_code port_manager::adopt_socket(native_handle_type fd, port_type type
     ::close(fd);
     return make_error_code(errc::would_deadlock);
   }
-  return impl_->call([this, fd, type, remote](clock::time_point d, manager_core::done_fn done) {
-    impl_->core.adopt(fd, type, remote, d, std::move(done));
-  }, &out, impl::undo::release);
+  return impl_->call(
+      [this, fd, type, remote](clock::time_point d, manager_core::done_fn done) {
+        impl_->core.adopt(fd, type, remote, d, std::move(done));
+      },
+      &out, impl::undo::release);
 }
 
 std::error_code port_manager::attach_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
@@ -355,9 +364,11 @@ std::error_code port_manager::attach_socket(native_handle_type fd, port_type typ
   if (!local || local->port == 0) return make_error_code(errc::invalid_argument);
   try {
     auto peek = std::make_unique<peeker>(*this, fd, *local);
-    return impl_->call([this, fd, type, remote](clock::time_point d, manager_core::done_fn done) {
-      impl_->core.attach(fd, type, remote, d, std::move(done));
-    }, &out, impl::undo::release, [&peek] { (*peek)(); });
+    return impl_->call(
+        [this, fd, type, remote](clock::time_point d, manager_core::done_fn done) {
+          impl_->core.attach(fd, type, remote, d, std::move(done));
+        },
+        &out, impl::undo::release, [&peek] { (*peek)(); });
   } catch (...) {
     return client::caught_error();
   }
@@ -371,7 +382,7 @@ bool port_manager::handle_datagram(const ip_endpoint& local, const ip_endpoint& 
   if (!id) return false;
   std::uint64_t owner = 0;
   const auto m = impl_->core.attached_txids().find(*id, local, &owner);
-  if (m == client::txid_registry::match::none) return false;  // a peer's or the stack's own STUN
+  if (m == client::txid_registry::match::none) return false;     // a peer's or the stack's own STUN
   if (m == client::txid_registry::match::finished) return true;  // a late duplicate answer
   try {
     asio::post(impl_->io, [p = impl_.get(), owner, from, bytes = std::vector<std::byte>(data.begin(), data.end())] {

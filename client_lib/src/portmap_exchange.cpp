@@ -37,8 +37,8 @@ portmap_exchange::~portmap_exchange() {
   sock_.close(ignored);
 }
 
-void portmap_exchange::run(std::vector<std::byte> request, clock::time_point deadline, std::chrono::milliseconds first_rto,
-                           accept_fn accept, done_fn done) {
+void portmap_exchange::run(std::vector<std::byte> request, clock::time_point deadline,
+                           std::chrono::milliseconds first_rto, accept_fn accept, done_fn done) {
   request_ = std::move(request);
   deadline_ = deadline;
   rto_ = first_rto;

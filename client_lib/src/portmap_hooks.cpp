@@ -14,8 +14,8 @@ void manager_core::start_portmap() {
     return o == mapping_origin::pcp || o == mapping_origin::natpmp || o == mapping_origin::upnp;
   });
   if (!wanted) return;
-  portmap_ = std::make_unique<portmap_manager>(io_, opts_, [this](std::uint64_t id, std::error_code ec,
-                                                                 const portmap_lease& l) { on_lease_change(id, ec, l); });
+  portmap_ = std::make_unique<portmap_manager>(
+      io_, opts_, [this](std::uint64_t id, std::error_code ec, const portmap_lease& l) { on_lease_change(id, ec, l); });
   // After a network change (netmon, or port_manager::network_changed) the
   // gateway may be another one: probe again.
   add_network_hook([this] { reprobe_gateways(); });

@@ -52,11 +52,11 @@ portmap_manager::portmap_manager(asio::io_context& io, const options& opts, chan
   opts_.on_datagram = nullptr;
   if (listed(opts_, mapping_origin::upnp)) {
     if (!upnp_backend) upnp_backend = upnp::make_miniupnpc_backend();
-    upnp_ = std::make_unique<upnp_client>(
-        io_, std::move(upnp_backend), upnp_client::settings{opts_.portmap_upnp_timeout, opts_.portmap_lifetime},
-        [this](std::uint64_t key, std::error_code ec, const portmap_lease& l) {
-          if (on_change_) on_change_(key, ec, l);
-        });
+    upnp_ = std::make_unique<upnp_client>(io_, std::move(upnp_backend),
+                                          upnp_client::settings{opts_.portmap_upnp_timeout, opts_.portmap_lifetime},
+                                          [this](std::uint64_t key, std::error_code ec, const portmap_lease& l) {
+                                            if (on_change_) on_change_(key, ec, l);
+                                          });
   }
   reprobe();
 }
@@ -113,14 +113,15 @@ void portmap_manager::probe_gateway(std::size_t index, std::uint64_t round) {
     }
     ++probes_in_flight_;
     probes_.push_back(ex);
-    ex->run(std::move(req_bytes), deadline, opts_.portmap_timeout,
-            [this, index, round, on](std::span<const std::byte> d) {
-              return round == round_ && index < gateways_.size() && on(index, gateways_[index], d);
-            },
-            [this, round](std::error_code) {
-              --probes_in_flight_;
-              if (probes_in_flight_ == 0) probe_finished(round);
-            });
+    ex->run(
+        std::move(req_bytes), deadline, opts_.portmap_timeout,
+        [this, index, round, on](std::span<const std::byte> d) {
+          return round == round_ && index < gateways_.size() && on(index, gateways_[index], d);
+        },
+        [this, round](std::error_code) {
+          --probes_in_flight_;
+          if (probes_in_flight_ == 0) probe_finished(round);
+        });
   };
   if (listed(opts_, mapping_origin::pcp)) {
     start({}, [this](std::size_t idx, gateway_info& g, std::span<const std::byte> d) {
@@ -168,9 +169,8 @@ void portmap_manager::when_probed(std::function<void()> fn) {
 
 bool portmap_manager::offers(ip_family fam) const {
   if (upnp_ && upnp_->offers(fam)) return true;
-  return std::any_of(gateways_.begin(), gateways_.end(), [fam](const gateway_info& g) {
-    return g.address.family == fam && (g.pcp || g.natpmp);
-  });
+  return std::any_of(gateways_.begin(), gateways_.end(),
+                     [fam](const gateway_info& g) { return g.address.family == fam && (g.pcp || g.natpmp); });
 }
 
 bool portmap_manager::epoch_lost(gateway_info& g, std::uint32_t epoch) {
@@ -182,8 +182,8 @@ bool portmap_manager::epoch_lost(gateway_info& g, std::uint32_t epoch) {
     // state if its Epoch Time went back by more than 1 s, or if
     // client_delta+2 < server_delta - server_delta/16 or server_delta+2 <
     // client_delta - client_delta/16. (RFC 6886 §3.6 has the same 7/8 rule.)
-    const auto client_delta = static_cast<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::seconds>(now - g.epoch_at).count());
+    const auto client_delta =
+        static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(now - g.epoch_at).count());
     const auto server_delta = static_cast<std::int64_t>(epoch) - static_cast<std::int64_t>(g.epoch);
     lost = server_delta < -1 || client_delta + 2 < server_delta - server_delta / 16 ||
            server_delta + 2 < client_delta - client_delta / 16;
@@ -284,7 +284,8 @@ void portmap_manager::map(std::uint64_t key, const ip_endpoint& internal, clock:
     for (std::size_t i = 0; i < gateways_.size(); ++i) {
       const auto& g = gateways_[i];
       if (g.address.family != internal.family) continue;
-      if ((proto == mapping_origin::pcp && g.pcp) || (proto == mapping_origin::natpmp && g.natpmp)) order.emplace_back(proto, i);
+      if ((proto == mapping_origin::pcp && g.pcp) || (proto == mapping_origin::natpmp && g.natpmp))
+        order.emplace_back(proto, i);
     }
   }
   try_next(key, internal, std::move(order), 0, deadline, done, {});
@@ -297,7 +298,8 @@ void portmap_manager::try_next(std::uint64_t key, const ip_endpoint& internal,
   const auto [proto, gw] = order[i];
   if (proto == mapping_origin::upnp) {
     // upnp_client keeps, renews and deletes its own leases.
-    const auto budget = std::min(deadline, clock::now() + std::max(3 * opts_.portmap_timeout, opts_.portmap_upnp_timeout));
+    const auto budget =
+        std::min(deadline, clock::now() + std::max(3 * opts_.portmap_timeout, opts_.portmap_upnp_timeout));
     return upnp_->map(key, internal, budget,
                       [this, key, internal, order, i, deadline, done](std::error_code ec, const portmap_lease& lease) {
                         if (stopped_) return done(make_error_code(errc::shutting_down), lease);
@@ -328,8 +330,8 @@ void portmap_manager::schedule_renewal(const std::shared_ptr<lease_state>& l) {
   // halfway to its expiry; RFC 6887 §11.2.1: renew at 1/2 to 5/8 of the
   // lifetime.
   const auto lifetime = std::min(l->lease.lifetime, max_renewal_lifetime);
-  const auto half = std::max<std::chrono::milliseconds>(std::chrono::milliseconds(lifetime * 500U),
-                                                        std::chrono::milliseconds(500));
+  const auto half =
+      std::max<std::chrono::milliseconds>(std::chrono::milliseconds(lifetime * 500U), std::chrono::milliseconds(500));
   l->timer.expires_after(half);
   l->timer.async_wait([this, l](const boost::system::error_code& ec) {
     if (!ec && !stopped_) renew(l);

@@ -95,8 +95,9 @@ class portmap_manager {
   // Epoch check; true when the server lost its state since the last answer.
   bool epoch_lost(gateway_info& g, std::uint32_t epoch);
   void on_state_lost(std::size_t gw, std::uint64_t except);
-  void try_next(std::uint64_t key, const ip_endpoint& internal, std::vector<std::pair<mapping_origin, std::size_t>> order,
-                std::size_t i, clock::time_point deadline, const map_done& done, std::error_code last);
+  void try_next(std::uint64_t key, const ip_endpoint& internal,
+                std::vector<std::pair<mapping_origin, std::size_t>> order, std::size_t i, clock::time_point deadline,
+                const map_done& done, std::error_code last);
   void schedule_renewal(const std::shared_ptr<lease_state>& l);
   void renew(const std::shared_ptr<lease_state>& l);
   std::optional<std::size_t> gateway_index(const ip_endpoint& gw) const;

@@ -47,7 +47,8 @@ void probe_upnp(portmap_manager& pm, const portmap_probe_options& po, steady::ti
   (void)client::bind_udp(fd, local);
   if (const auto bound = client::local_endpoint(fd)) out.back().internal = *bound;
   const auto idx = out.size() - 1;
-  pm.map(1, out.back().internal, steady::now() + std::max<std::chrono::milliseconds>(4 * po.timeout, std::chrono::seconds(2)),
+  pm.map(1, out.back().internal,
+         steady::now() + std::max<std::chrono::milliseconds>(4 * po.timeout, std::chrono::seconds(2)),
          [&, idx](std::error_code e, const client::portmap_lease& l) {
            auto& res = out[idx];
            res.time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);

@@ -13,15 +13,15 @@ namespace pinhole::client::portmap {
 // Why a datagram from a gateway was not accepted as an answer.
 enum class wire_errc {
   ok = 0,
-  too_short = 1,        // shorter than the fixed part of the message
-  too_long = 2,         // PCP: over 1100 octets
-  bad_length = 3,       // PCP: not a multiple of 4 octets
-  not_response = 4,     // R bit clear / NAT-PMP opcode below 128
-  bad_version = 5,      // neither the version asked nor a version-negotiation answer
-  bad_opcode = 6,       // an answer to another request
-  bad_option = 7,       // PCP: an option overruns the message
-  mismatch = 8,         // nonce, protocol or internal port differ from the request
-  bad_address = 9,      // an external address that cannot be right (unspecified on success)
+  too_short = 1,     // shorter than the fixed part of the message
+  too_long = 2,      // PCP: over 1100 octets
+  bad_length = 3,    // PCP: not a multiple of 4 octets
+  not_response = 4,  // R bit clear / NAT-PMP opcode below 128
+  bad_version = 5,   // neither the version asked nor a version-negotiation answer
+  bad_opcode = 6,    // an answer to another request
+  bad_option = 7,    // PCP: an option overruns the message
+  mismatch = 8,      // nonce, protocol or internal port differ from the request
+  bad_address = 9,   // an external address that cannot be right (unspecified on success)
 };
 
 const std::error_category& wire_category() noexcept;

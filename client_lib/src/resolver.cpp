@@ -79,8 +79,8 @@ std::error_code parse_srv_response(std::span<const std::uint8_t> message, std::v
   }
   for (unsigned i = 0; i < an; ++i) {
     std::uint16_t type = 0, cls = 0, ttl_hi = 0, ttl_lo = 0, rdlen = 0;
-    if (!w.name(pos, nullptr) || !w.u16(pos, type) || !w.u16(pos, cls) || !w.u16(pos, ttl_hi) ||
-        !w.u16(pos, ttl_lo) || !w.u16(pos, rdlen)) {
+    if (!w.name(pos, nullptr) || !w.u16(pos, type) || !w.u16(pos, cls) || !w.u16(pos, ttl_hi) || !w.u16(pos, ttl_lo) ||
+        !w.u16(pos, rdlen)) {
       return bad;
     }
     const std::size_t rdata = pos;

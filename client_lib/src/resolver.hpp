@@ -29,7 +29,8 @@ std::error_code parse_srv_response(std::span<const std::uint8_t> message, std::v
 
 // RFC 2782 order: lowest priority first; within a priority, weighted random
 // selection. `pick(n)` returns a uniform value in [0, n).
-std::vector<srv_record> order_srv(std::vector<srv_record> records, const std::function<std::uint32_t(std::uint32_t)>& pick);
+std::vector<srv_record> order_srv(std::vector<srv_record> records,
+                                  const std::function<std::uint32_t(std::uint32_t)>& pick);
 
 class dns_resolver {
  public:

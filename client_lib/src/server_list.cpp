@@ -133,7 +133,7 @@ std::vector<ip_endpoint> server_list::candidates(ip_family fam, clock::time_poin
   std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
     const bool da = health_[a].failures > 0;
     const bool db = health_[b].failures > 0;
-    if (da != db) return !da;  // healthy first, in configured order
+    if (da != db) return !da;                                  // healthy first, in configured order
     if (da) return health_[a].failures < health_[b].failures;  // then the least failed
     return false;
   });

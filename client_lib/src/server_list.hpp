@@ -68,8 +68,8 @@ class server_list {
 
  private:
   struct health {
-    unsigned failures = 0;           // consecutive; 0 = healthy
-    clock::time_point probe_at{};    // when down: the next re-probe
+    unsigned failures = 0;         // consecutive; 0 = healthy
+    clock::time_point probe_at{};  // when down: the next re-probe
   };
   std::vector<ip_endpoint> servers_;
   std::vector<health> health_;

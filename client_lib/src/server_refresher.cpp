@@ -15,12 +15,12 @@ struct server_refresher::state {
   std::shared_ptr<dns_resolver> dns;
   clock::duration interval{}, min_gap{}, retry{};
   bool first_now = false;
-  bool complete = false;  // the refresher thread's only: every name resolved in the last round
+  bool complete = false;             // the refresher thread's only: every name resolved in the last round
   std::vector<ip_endpoint> current;  // the refresher thread's only
 
-  std::mutex m;  // guards everything below; held while on_change runs
+  std::mutex m;                // guards everything below; held while on_change runs
   std::condition_variable cv;  // wakes the thread and wait_first_round
-  change_fn on_change;  // cleared by the destructor
+  change_fn on_change;         // cleared by the destructor
   bool stop = false;
   bool soon = false;
   std::uint64_t rounds = 0, changes = 0;

@@ -17,11 +17,11 @@ constexpr std::array<std::array<bool, state_count>, state_count> allowed = [] {
   const auto set = [&t](slot_state from, slot_state to) {
     t[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)] = true;
   };
-  set(slot_state::reserved, slot_state::mapping);      // GetMapping(RTCP) takes the port
-  set(slot_state::mapping, slot_state::pooled);        // a pre-warmed mapping is ready
-  set(slot_state::mapping, slot_state::handed_out);    // GetMapping, adopt, attach answered
-  set(slot_state::mapping, slot_state::listening);     // StartListen answered
-  set(slot_state::pooled, slot_state::handed_out);     // GetMapping served from the cache
+  set(slot_state::reserved, slot_state::mapping);    // GetMapping(RTCP) takes the port
+  set(slot_state::mapping, slot_state::pooled);      // a pre-warmed mapping is ready
+  set(slot_state::mapping, slot_state::handed_out);  // GetMapping, adopt, attach answered
+  set(slot_state::mapping, slot_state::listening);   // StartListen answered
+  set(slot_state::pooled, slot_state::handed_out);   // GetMapping served from the cache
   for (std::size_t from = 0; from + 1 < state_count; ++from) {
     set(static_cast<slot_state>(from), slot_state::released);
   }

@@ -76,12 +76,12 @@ struct slot {
   mapping_origin origin = mapping_origin::stun;
   mapping_health health = mapping_health::unknown;
   socket_owner owned_by = socket_owner::library;
-  bool checking = false;                   // a keep-alive check is in flight
-  bool destination_dependent = false;      // GetMapping's check saw another external address there
-  int listen_refs = 0;                     // StartListen count
-  int use_refs = 0;                        // GetMapping(SIP) sharing the listen socket
-  std::optional<ip_endpoint> listen_key;   // the address StartListen was called with
-  std::optional<ip_endpoint> other;        // the server's OTHER-ADDRESS (RFC 5780), if it has one
+  bool checking = false;                  // a keep-alive check is in flight
+  bool destination_dependent = false;     // GetMapping's check saw another external address there
+  int listen_refs = 0;                    // StartListen count
+  int use_refs = 0;                       // GetMapping(SIP) sharing the listen socket
+  std::optional<ip_endpoint> listen_key;  // the address StartListen was called with
+  std::optional<ip_endpoint> other;       // the server's OTHER-ADDRESS (RFC 5780), if it has one
   // External addresses this mapping had before a rebinding (mapping_changed),
   // newest last, at most a few: the application may still name it by them.
   std::vector<ip_endpoint> former_externals;
@@ -89,8 +89,8 @@ struct slot {
   // (network_change.cpp): still names of this mapping.
   std::vector<ip_endpoint> former_internals;
   std::shared_ptr<turn_allocation> relay;  // relayed mapping (turn_mapping.cpp)
-  std::uint64_t rtcp_reserved = 0;  // id of the reserved RTCP slot (pairs)
-  std::uint64_t owner = 0;          // for a reserved RTCP slot: its RTP slot
+  std::uint64_t rtcp_reserved = 0;         // id of the reserved RTCP slot (pairs)
+  std::uint64_t owner = 0;                 // for a reserved RTCP slot: its RTP slot
   // An explicit mapping from the gateway (portmap_hooks.cpp). It holds the
   // NAT binding by itself: keep-alives use options::explicit_keepalive_interval.
   std::optional<portmap_lease> lease;
@@ -111,7 +111,8 @@ struct slot {
   bool announced() const noexcept { return state == slot_state::handed_out || listen_key.has_value(); }
   bool known_as(const ip_endpoint& ext) const {
     if (ext.port == 0 && ext.is_unspecified()) return true;  // "any": identified by internal alone
-    return ext == external || std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
+    return ext == external ||
+           std::find(former_externals.begin(), former_externals.end(), ext) != former_externals.end();
   }
   // A new external address from `how`; keeps the old one in former_externals.
   // Returns true if there was a confirmed one before and it differs.

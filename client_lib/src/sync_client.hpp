@@ -26,9 +26,9 @@ struct sync_request {
   std::chrono::milliseconds cap{3000};  // overall limit, whatever the RFC schedule says
 };
 
-// One Binding transaction (plus the retries a long-term challenge asks for). Success: `out` is a success response. Errors:
-// timeout (bad_response if only invalid replies came), server_unreachable,
-// server_error / integrity_failure (error response; `out` has the code).
+// One Binding transaction (plus the retries a long-term challenge asks for). Success: `out` is a success response.
+// Errors: timeout (bad_response if only invalid replies came), server_unreachable, server_error / integrity_failure
+// (error response; `out` has the code).
 std::error_code sync_binding(int fd, ip_family fam, const sync_request& req, binding_result& out) noexcept;
 
 // Waits up to `timeout` for a Binding request carrying `txid` on `fd`

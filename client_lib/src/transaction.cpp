@@ -58,11 +58,8 @@ transaction::step transaction::on_datagram(std::span<const std::byte> data, cons
   binding_result r;
   const auto v = validate_response(data, from, expect_, r);
   switch (v) {
-    case verdict::not_ours:
-      return step::wait;
-    case verdict::rejected:
-      ++rejected_;
-      return step::wait;
+    case verdict::not_ours: return step::wait;
+    case verdict::rejected: ++rejected_; return step::wait;
     case verdict::accepted:
       result_ = std::move(r);
       state_ = state::done;

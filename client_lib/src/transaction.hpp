@@ -20,10 +20,10 @@ using clock = std::chrono::steady_clock;
 class transaction {
  public:
   enum class step {
-    send,       // (re)transmit the request now, then wait for deadline()
-    wait,       // nothing to do until deadline() or a datagram
-    done,       // result() holds a validated response (success or error)
-    failed,     // error() says why: timeout, server_unreachable
+    send,    // (re)transmit the request now, then wait for deadline()
+    wait,    // nothing to do until deadline() or a datagram
+    done,    // result() holds a validated response (success or error)
+    failed,  // error() says why: timeout, server_unreachable
   };
 
   transaction(const transaction_options& opts, expectation expect) noexcept;

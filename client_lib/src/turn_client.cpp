@@ -21,8 +21,13 @@ constexpr auto channel_bind_budget = std::chrono::seconds(5);
 
 turn_allocation::turn_allocation(asio::io_context& io, std::shared_ptr<mapped_socket> sock, turn_config cfg,
                                  relay_directory& routes, const ip_endpoint& internal)
-    : io_(io), sock_(std::move(sock)), cfg_(std::move(cfg)), routes_(routes), internal_(internal),
-      refresh_timer_(io), permission_timer_(io) {}
+    : io_(io),
+      sock_(std::move(sock)),
+      cfg_(std::move(cfg)),
+      routes_(routes),
+      internal_(internal),
+      refresh_timer_(io),
+      permission_timer_(io) {}
 
 turn_allocation::~turn_allocation() {
   try {
@@ -134,8 +139,7 @@ void turn_allocation::allocate(clock::time_point deadline, done_fn done) {
   turn_request r;
   r.method = stun::method::allocate;
   r.lifetime = cfg_.lifetime;
-  request(r, deadline, [self = shared_from_this(), done = std::move(done)](std::error_code ec,
-                                                                                    const turn_reply& rep) {
+  request(r, deadline, [self = shared_from_this(), done = std::move(done)](std::error_code ec, const turn_reply& rep) {
     if (self->stopped_) return done(make_error_code(errc::shutting_down));
     if (ec) return done(ec);
     if (!rep.success) return done(turn_error(rep.error_code));
@@ -196,15 +200,15 @@ void turn_allocation::permit(const ip_endpoint& peer, clock::time_point deadline
   turn_request r;
   r.method = stun::method::create_permission;
   r.peer = peer;
-  request(r, deadline, [self = shared_from_this(), peer, done = std::move(done)](std::error_code ec,
-                                                                                         const turn_reply& rep) {
-    if (self->stopped_) return done(make_error_code(errc::shutting_down));
-    if (ec) return done(ec);
-    if (!rep.success) return done(turn_error(rep.error_code));
-    // A channel needs the peer's port; the permission alone covers its IP.
-    if (peer.port != 0) self->bind_channel(peer, clock::now() + channel_bind_budget);
-    done({});
-  });
+  request(r, deadline,
+          [self = shared_from_this(), peer, done = std::move(done)](std::error_code ec, const turn_reply& rep) {
+            if (self->stopped_) return done(make_error_code(errc::shutting_down));
+            if (ec) return done(ec);
+            if (!rep.success) return done(turn_error(rep.error_code));
+            // A channel needs the peer's port; the permission alone covers its IP.
+            if (peer.port != 0) self->bind_channel(peer, clock::now() + channel_bind_budget);
+            done({});
+          });
 }
 
 void turn_allocation::bind_channel(const ip_endpoint& peer, clock::time_point deadline) {

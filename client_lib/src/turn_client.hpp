@@ -50,8 +50,8 @@ class turn_allocation : public std::enable_shared_from_this<turn_allocation> {
   // The allocation was lost (a Refresh failed): why.
   using lost_fn = std::function<void(std::error_code)>;
 
-  turn_allocation(asio::io_context& io, std::shared_ptr<mapped_socket> sock, turn_config cfg,
-                  relay_directory& routes, const ip_endpoint& internal);
+  turn_allocation(asio::io_context& io, std::shared_ptr<mapped_socket> sock, turn_config cfg, relay_directory& routes,
+                  const ip_endpoint& internal);
   ~turn_allocation();
   turn_allocation(const turn_allocation&) = delete;
   turn_allocation& operator=(const turn_allocation&) = delete;
@@ -116,7 +116,7 @@ class turn_allocation : public std::enable_shared_from_this<turn_allocation> {
   std::optional<long_term> challenge_;
   struct peer_state {
     ip_endpoint peer;
-    std::uint16_t channel = 0;  // bound channel, 0 while none
+    std::uint16_t channel = 0;    // bound channel, 0 while none
     std::uint16_t requested = 0;  // ChannelBind sent: the server may use it before we read its answer
   };
   std::vector<peer_state> peers_;

@@ -185,14 +185,14 @@ bool manager_core::relay_receive(const std::shared_ptr<slot>& s, const ip_endpoi
 }
 
 bool manager_core::relay_answer(const std::shared_ptr<slot>& s, const ip_endpoint& from,
-                               std::span<const std::byte> data) {
+                                std::span<const std::byte> data) {
   ip_endpoint peer;
   std::span<const std::byte> payload;
   return s->relay->on_datagram(from, data, peer, payload) != turn_allocation::rx::not_turn;
 }
 
-void manager_core::attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote,
-                                  clock::time_point deadline, const done_fn& done) {
+void manager_core::attach_relayed(const std::shared_ptr<slot>& s, const ip_endpoint& remote, clock::time_point deadline,
+                                  const done_fn& done) {
   s->remote = remote;
   if (opts_.prefer_relay) return try_relay(s, 0, make_error_code(errc::no_servers), deadline, done);
   // As GetMapping: STUN with half the budget, the relay when no direct
@@ -202,13 +202,14 @@ void manager_core::attach_relayed(const std::shared_ptr<slot>& s, const ip_endpo
   const int fd = s->sock->native_handle();
   const auto local = s->internal;
   const auto type = s->type;
-  map_and_hand_out(s, remote, half, [this, fd, local, type, remote, deadline, done](std::error_code ec, const mapping& m) {
-    if (!relay_fallback(ec) || stopping_) return done(ec, m);
-    if (find_internal(local)) return done(make_error_code(errc::address_in_use), mapping{});
-    const auto again = wrap(fd, local, type, slot_state::mapping, socket_owner::application);
-    again->remote = remote;
-    try_relay(again, 0, ec, deadline, done);
-  });
+  map_and_hand_out(s, remote, half,
+                   [this, fd, local, type, remote, deadline, done](std::error_code ec, const mapping& m) {
+                     if (!relay_fallback(ec) || stopping_) return done(ec, m);
+                     if (find_internal(local)) return done(make_error_code(errc::address_in_use), mapping{});
+                     const auto again = wrap(fd, local, type, slot_state::mapping, socket_owner::application);
+                     again->remote = remote;
+                     try_relay(again, 0, ec, deadline, done);
+                   });
 }
 
 void manager_core::relay_release(const std::shared_ptr<slot>& s) {

@@ -22,9 +22,9 @@ namespace pinhole::client {
 struct turn_request {
   stun::method method = stun::method::allocate;
   txid_t txid{};
-  std::optional<std::uint32_t> lifetime;  // Allocate, Refresh (0 = deallocate)
-  std::optional<ip_endpoint> peer;        // CreatePermission, ChannelBind
-  std::uint16_t channel = 0;              // ChannelBind
+  std::optional<std::uint32_t> lifetime;   // Allocate, Refresh (0 = deallocate)
+  std::optional<ip_endpoint> peer;         // CreatePermission, ChannelBind
+  std::uint16_t channel = 0;               // ChannelBind
   ip_family relay_family = ip_family::v4;  // Allocate: REQUESTED-ADDRESS-FAMILY when IPv6
   const credentials* auth = nullptr;
   const long_term* challenge = nullptr;  // with auth: USERNAME, REALM, NONCE, MESSAGE-INTEGRITY

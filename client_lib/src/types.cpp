@@ -53,7 +53,8 @@ std::optional<ip_endpoint> ip_endpoint::parse_ip(std::string_view text, std::uin
 }
 
 std::optional<ip_endpoint> ip_endpoint::parse(std::string_view text, bool allow_no_port) {
-  return from_stun(stun::transport_address::parse(text, allow_no_port ? stun::port_rule::optional : stun::port_rule::required));
+  return from_stun(
+      stun::transport_address::parse(text, allow_no_port ? stun::port_rule::optional : stun::port_rule::required));
 }
 
 ip_endpoint ip_endpoint::any(ip_family f, std::uint16_t port) noexcept {

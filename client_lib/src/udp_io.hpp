@@ -24,9 +24,9 @@ std::error_code send_udp(int fd, std::span<const std::byte> data, const ip_endpo
 
 struct received {
   enum kind_t { datagram, unreachable, would_block, error } kind = would_block;
-  std::size_t size = 0;      // datagram
-  ip_endpoint peer;          // datagram: source; unreachable: the destination that bounced
-  std::error_code ec;        // unreachable/error: why
+  std::size_t size = 0;  // datagram
+  ip_endpoint peer;      // datagram: source; unreachable: the destination that bounced
+  std::error_code ec;    // unreachable/error: why
 };
 // One non-blocking receive. ICMP errors are read from the error queue.
 received receive_udp(int fd, std::span<std::byte> buffer) noexcept;

@@ -8,11 +8,11 @@
 #include <linux/in.h>
 
 /* libbpf's headers need the kernel's types above. */
-#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
-#include "stun_xdp_abi.h"
 #include "crc32_table.h"
+#include "stun_xdp_abi.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -92,31 +92,31 @@ struct {
 } stats SEC(".maps");
 
 static __always_inline int count(__u32 what, int action) {
-  __u64 *v = bpf_map_lookup_elem(&stats, &what);
+  __u64* v = bpf_map_lookup_elem(&stats, &what);
   if (v) *v += 1;
   return action;
 }
 
-static __always_inline __u16 rd16(const __u8 *b, __u32 off) { return (__u16)((b[off] << 8) | b[off + 1]); }
-static __always_inline void wr16(__u8 *b, __u32 off, __u16 v) {
+static __always_inline __u16 rd16(const __u8* b, __u32 off) { return (__u16)((b[off] << 8) | b[off + 1]); }
+static __always_inline void wr16(__u8* b, __u32 off, __u16 v) {
   b[off] = (__u8)(v >> 8);
   b[off + 1] = (__u8)v;
 }
 
 /* One's-complement sum of the 16-bit words of b[start, size): the buffers
  * are zero past the frame, so a fixed end gives the frame's sum. */
-static __always_inline __u32 sum_in(const __u8 *b, __u32 start) {
+static __always_inline __u32 sum_in(const __u8* b, __u32 start) {
   __u32 s = 0;
   for (__u32 i = start; i < IN_MAX; i += 2) s += rd16(b, i);
   return s;
 }
-static __always_inline __u32 sum_out(const __u8 *b, __u32 start) {
+static __always_inline __u32 sum_out(const __u8* b, __u32 start) {
   __u32 s = 0;
   for (__u32 i = start; i < OUT_MAX; i += 2) s += rd16(b, i);
   return s;
 }
 /* Sum of the header words b[start, end) (fixed bounds known at compile time). */
-static __always_inline __u32 sum_range(const __u8 *b, __u32 start, __u32 end) {
+static __always_inline __u32 sum_range(const __u8* b, __u32 start, __u32 end) {
   __u32 s = 0;
   for (__u32 i = start; i < end; i += 2) s += rd16(b, i);
   return s;
@@ -128,7 +128,7 @@ static __always_inline __u16 fold(__u32 s) {
 }
 
 /* CRC-32 of out[start, end) (RFC 8489 §14.7 FINGERPRINT, before the XOR). */
-static __always_inline __u32 crc_out(const __u8 *b, __u32 start, __u32 end) {
+static __always_inline __u32 crc_out(const __u8* b, __u32 start, __u32 end) {
   __u32 c = 0xffffffffU;
   for (__u32 i = start; i < OUT_MAX; i++) {
     if (i >= end) break;
@@ -136,7 +136,7 @@ static __always_inline __u32 crc_out(const __u8 *b, __u32 start, __u32 end) {
   }
   return ~c;
 }
-static __always_inline __u32 crc_in(const __u8 *b, __u32 start, __u32 end) {
+static __always_inline __u32 crc_in(const __u8* b, __u32 start, __u32 end) {
   __u32 c = 0xffffffffU;
   for (__u32 i = start; i < IN_MAX; i++) {
     if (i >= end) break;
@@ -147,7 +147,7 @@ static __always_inline __u32 crc_in(const __u8 *b, __u32 start, __u32 end) {
 
 /* GCRA (as daemon/rate_limiter.cpp): allowed if the theoretical arrival
  * time, once charged, stays within `limit` of now. Lock-free with CAS. */
-static __always_inline int gcra(__u64 *tat, __u64 now, __u64 interval, __u64 limit) {
+static __always_inline int gcra(__u64* tat, __u64 now, __u64 interval, __u64 limit) {
   for (int attempt = 0; attempt < 4; attempt++) {
     __u64 old = *tat;
     __u64 base = old > now ? old : now;
@@ -157,7 +157,7 @@ static __always_inline int gcra(__u64 *tat, __u64 now, __u64 interval, __u64 lim
   return 1; /* contended four times: fail open, as the socket path's limiter */
 }
 
-static __always_inline int allowed_by_limits(const struct ph_settings *s, const __u8 *in, __u32 src_off, int v6) {
+static __always_inline int allowed_by_limits(const struct ph_settings* s, const __u8* in, __u32 src_off, int v6) {
   __u64 now = bpf_ktime_get_ns();
   if (s->src_interval_ns) {
     struct ph_source_key k = {};
@@ -168,7 +168,7 @@ static __always_inline int allowed_by_limits(const struct ph_settings *s, const 
     }
     k.value = v;
     k.ipv6 = v6;
-    __u64 *tat = bpf_map_lookup_elem(&sources, &k);
+    __u64* tat = bpf_map_lookup_elem(&sources, &k);
     if (!tat) {
       /* A new source: its first request is always within the burst. */
       __u64 fresh = now + s->src_interval_ns;
@@ -179,13 +179,13 @@ static __always_inline int allowed_by_limits(const struct ph_settings *s, const 
   }
   if (s->glob_interval_ns) {
     __u32 zero = 0;
-    __u64 *tat = bpf_map_lookup_elem(&global_tat, &zero);
+    __u64* tat = bpf_map_lookup_elem(&global_tat, &zero);
     if (tat && !gcra(tat, now, s->glob_interval_ns, s->glob_limit_ns)) return PH_DROP_GLOBAL_LIMIT;
   }
   return -1;
 }
 
-static __always_inline int acl_allows(const struct ph_settings *s, const __u8 *in, __u32 src_off, int v6) {
+static __always_inline int acl_allows(const struct ph_settings* s, const __u8* in, __u32 src_off, int v6) {
   if (!v6) {
     if (!s->acl_v4) return 1;
     struct ph_lpm_v4 k = {.prefixlen = 32};
@@ -201,7 +201,7 @@ static __always_inline int acl_allows(const struct ph_settings *s, const __u8 *i
 /* Writes the response frame into out[] and returns its length, for a
  * request frame in in[] whose UDP header is at `udp` (34 for IPv4, 54 for
  * IPv6); `fp` says whether the request carried FINGERPRINT. */
-static __always_inline __u32 build(const struct ph_settings *s, const __u8 *in, __u8 *out, __u32 udp, int v6, int fp) {
+static __always_inline __u32 build(const struct ph_settings* s, const __u8* in, __u8* out, __u32 udp, int v6, int fp) {
   const __u32 alen = v6 ? 16 : 4;
   __u32 sw = s->software_len;
   if (sw > PH_XDP_SOFTWARE_MAX) sw = PH_XDP_SOFTWARE_MAX; /* the loader never sets more */
@@ -293,15 +293,14 @@ static __always_inline __u32 build(const struct ph_settings *s, const __u8 *in, 
 /* Validates the request frame in[0, len) with UDP at `udp`; returns a
  * PH_PASS_* reason or -1 when it is a bare Binding request to answer, with
  * *fp set when it carries FINGERPRINT. */
-static __always_inline int check(const __u8 *in, __u32 len, __u32 udp, int v6, int *fp) {
+static __always_inline int check(const __u8* in, __u32 len, __u32 udp, int v6, int* fp) {
   const __u32 st = udp + 8;
   if (len < st + 20) return PH_PASS_NOT_BARE;
   const __u32 ulen = rd16(in, udp + 4);
   const __u32 iplen = v6 ? rd16(in, 18) + 40U : rd16(in, 16);
   if (iplen + 14 != len || ulen + udp != len) return PH_PASS_OTHER; /* trailer or inconsistent lengths */
   /* RFC 8489 §6: a Binding request (0x0001) with the magic cookie. */
-  if (rd16(in, st) != 0x0001 || in[st + 4] != 0x21 || in[st + 5] != 0x12 || in[st + 6] != 0xa4 ||
-      in[st + 7] != 0x42)
+  if (rd16(in, st) != 0x0001 || in[st + 4] != 0x21 || in[st + 5] != 0x12 || in[st + 6] != 0xa4 || in[st + 7] != 0x42)
     return PH_PASS_NOT_BARE;
   const __u32 slen = rd16(in, st + 2);
   if (slen != len - st - 20) return PH_PASS_NOT_BARE;
@@ -329,7 +328,7 @@ static __always_inline int check(const __u8 *in, __u32 len, __u32 udp, int v6, i
   return -1;
 }
 
-static __always_inline int is_listened(const void *dst_ip, __u16 port_be, int v6) {
+static __always_inline int is_listened(const void* dst_ip, __u16 port_be, int v6) {
   struct ph_listen_key k = {};
   k.family = v6 ? 6 : 4;
   if (v6)
@@ -346,33 +345,33 @@ static __always_inline int is_listened(const void *dst_ip, __u16 port_be, int v6
 }
 
 SEC("xdp")
-int pinhole_stun(struct xdp_md *ctx) {
-  void *data = (void *)(long)ctx->data;
-  void *end = (void *)(long)ctx->data_end;
-  const __u8 *eth = data;
+int pinhole_stun(struct xdp_md* ctx) {
+  void* data = (void*)(long)ctx->data;
+  void* end = (void*)(long)ctx->data_end;
+  const __u8* eth = data;
   if (data + 14 > end) return count(PH_PASS_NOT_OURS, XDP_PASS);
   const __u16 proto = (__u16)((eth[12] << 8) | eth[13]);
   if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) return count(PH_PASS_VLAN, XDP_PASS);
   int v6;
   __u32 udp;
   if (proto == ETH_P_IP) {
-    const __u8 *ip = data + 14;
+    const __u8* ip = data + 14;
     if (data + 34 > end || ip[9] != IPPROTO_UDP) return count(PH_PASS_NOT_OURS, XDP_PASS);
     if ((ip[6] & 0x3f) || ip[7]) return count(PH_PASS_FRAGMENT, XDP_PASS);
     if (ip[0] != 0x45) return count(PH_PASS_IP_OPTIONS, XDP_PASS);
     if (data + 42 > end) return count(PH_PASS_NOT_OURS, XDP_PASS);
-    if (!is_listened(ip + 16, *(const __u16 *)(data + 36), 0)) return count(PH_PASS_NOT_OURS, XDP_PASS);
+    if (!is_listened(ip + 16, *(const __u16*)(data + 36), 0)) return count(PH_PASS_NOT_OURS, XDP_PASS);
     v6 = 0;
     udp = 34;
   } else if (proto == ETH_P_IPV6) {
-    const __u8 *ip = data + 14;
+    const __u8* ip = data + 14;
     if (data + 62 > end) return count(PH_PASS_NOT_OURS, XDP_PASS);
     const __u8 nh = ip[6];
     if (nh == 44) return count(PH_PASS_FRAGMENT, XDP_PASS);
     if (nh == 0 || nh == 43 || nh == 60 || nh == 51 || nh == 50 || nh == 135 || nh == 139 || nh == 140)
       return count(PH_PASS_IP_OPTIONS, XDP_PASS);
     if (nh != IPPROTO_UDP) return count(PH_PASS_NOT_OURS, XDP_PASS);
-    if (!is_listened(ip + 24, *(const __u16 *)(data + 56), 1)) return count(PH_PASS_NOT_OURS, XDP_PASS);
+    if (!is_listened(ip + 24, *(const __u16*)(data + 56), 1)) return count(PH_PASS_NOT_OURS, XDP_PASS);
     v6 = 1;
     udp = 54;
   } else {
@@ -382,9 +381,9 @@ int pinhole_stun(struct xdp_md *ctx) {
   if (eth[0] & 1) return count(PH_PASS_OTHER, XDP_PASS);
 
   __u32 zero = 0;
-  const struct ph_settings *s = bpf_map_lookup_elem(&settings, &zero);
+  const struct ph_settings* s = bpf_map_lookup_elem(&settings, &zero);
   if (!s || !s->answering) return count(PH_PASS_DISABLED, XDP_PASS);
-  struct scratch *sc = bpf_map_lookup_elem(&scratch_map, &zero);
+  struct scratch* sc = bpf_map_lookup_elem(&scratch_map, &zero);
   if (!sc) return count(PH_PASS_OTHER, XDP_PASS);
   const __u32 len = (__u32)(end - data);
   if (len > 14 + 40 + 8 + 28) return count(PH_PASS_NOT_BARE, XDP_PASS);

@@ -35,12 +35,12 @@ struct ph_listen_key {
 
 /* The single entry of the `settings` array map. */
 struct ph_settings {
-  ph_u32 answering;      /* 0: pass every packet up (drain mode, no listener) */
-  ph_u32 acl_v4;         /* 1: the allow-list has IPv4 prefixes; sources not in it go up */
-  ph_u32 acl_v6;         /* same for IPv6 */
-  ph_u32 software_len;   /* SOFTWARE value length, 0 = omitted */
-  ph_u64 src_interval_ns; /* per-source GCRA: ns between requests, 0 = off */
-  ph_u64 src_limit_ns;    /* burst * interval */
+  ph_u32 answering;        /* 0: pass every packet up (drain mode, no listener) */
+  ph_u32 acl_v4;           /* 1: the allow-list has IPv4 prefixes; sources not in it go up */
+  ph_u32 acl_v6;           /* same for IPv6 */
+  ph_u32 software_len;     /* SOFTWARE value length, 0 = omitted */
+  ph_u64 src_interval_ns;  /* per-source GCRA: ns between requests, 0 = off */
+  ph_u64 src_limit_ns;     /* burst * interval */
   ph_u64 glob_interval_ns; /* global cap: ns between responses, 0 = off */
   ph_u64 glob_limit_ns;
   ph_u8 software[PH_XDP_SOFTWARE_MAX];
@@ -60,9 +60,9 @@ struct ph_lpm_v6 {
 enum ph_stat {
   PH_ANSWERED_V4 = 0,
   PH_ANSWERED_V6,
-  PH_PASS_NOT_OURS,     /* not IP/UDP to a listen port */
-  PH_PASS_NOT_BARE,     /* STUN other than a bare Binding request (or not STUN) */
-  PH_PASS_IP_OPTIONS,   /* IPv4 options or IPv6 extension headers */
+  PH_PASS_NOT_OURS,   /* not IP/UDP to a listen port */
+  PH_PASS_NOT_BARE,   /* STUN other than a bare Binding request (or not STUN) */
+  PH_PASS_IP_OPTIONS, /* IPv4 options or IPv6 extension headers */
   PH_PASS_FRAGMENT,
   PH_PASS_VLAN,
   PH_PASS_BAD_CHECKSUM, /* IPv4 header or UDP checksum wrong (or zero over IPv6) */

@@ -9,7 +9,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 SEC("xdp")
-int pinhole_pass(struct xdp_md *ctx) {
+int pinhole_pass(struct xdp_md* ctx) {
   (void)ctx;
   return XDP_PASS;
 }

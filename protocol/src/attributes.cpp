@@ -118,10 +118,8 @@ bool known_attribute(std::uint16_t type) noexcept {
     case attr::userhash:
     case attr::xor_mapped_address:
     case attr::padding:
-    case attr::response_port:
-      return true;
-    default:
-      return !comprehension_required(type);  // optional attributes are always "understood" (ignored)
+    case attr::response_port: return true;
+    default: return !comprehension_required(type);  // optional attributes are always "understood" (ignored)
   }
 }
 

@@ -59,14 +59,10 @@ std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc) noexcept
   // Eight bytes per step; loads are byte-wise, so alignment and host
   // endianness do not matter.
   while (n >= 8) {
-    const std::uint32_t lo =
-        r ^ (u8(p[0]) | (u8(p[1]) << 8) | (u8(p[2]) << 16) | (u8(p[3]) << 24));
-    const std::uint32_t hi =
-        u8(p[4]) | (u8(p[5]) << 8) | (u8(p[6]) << 16) | (u8(p[7]) << 24);
-    r = tables[7][lo & 0xFFU] ^ tables[6][(lo >> 8) & 0xFFU] ^
-        tables[5][(lo >> 16) & 0xFFU] ^ tables[4][lo >> 24] ^
-        tables[3][hi & 0xFFU] ^ tables[2][(hi >> 8) & 0xFFU] ^
-        tables[1][(hi >> 16) & 0xFFU] ^ tables[0][hi >> 24];
+    const std::uint32_t lo = r ^ (u8(p[0]) | (u8(p[1]) << 8) | (u8(p[2]) << 16) | (u8(p[3]) << 24));
+    const std::uint32_t hi = u8(p[4]) | (u8(p[5]) << 8) | (u8(p[6]) << 16) | (u8(p[7]) << 24);
+    r = tables[7][lo & 0xFFU] ^ tables[6][(lo >> 8) & 0xFFU] ^ tables[5][(lo >> 16) & 0xFFU] ^ tables[4][lo >> 24] ^
+        tables[3][hi & 0xFFU] ^ tables[2][(hi >> 8) & 0xFFU] ^ tables[1][(hi >> 16) & 0xFFU] ^ tables[0][hi >> 24];
     p += 8;
     n -= 8;
   }

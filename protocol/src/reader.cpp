@@ -66,8 +66,8 @@ std::error_code message_view::parse(bytes_view data, message_view& out) noexcept
   out.has_cookie_ = load_u32(data.data() + 4) == magic_cookie;
   out.has_fingerprint_ = has_fingerprint;
   const auto at = [data](std::size_t p) noexcept {
-    return raw_attribute{load_u16(data.data() + p), data.subspan(p + attribute_header_size, load_u16(data.data() + p + 2)),
-                         p};
+    return raw_attribute{load_u16(data.data() + p),
+                         data.subspan(p + attribute_header_size, load_u16(data.data() + p + 2)), p};
   };
   out.integrity_.reset();
   out.integrity_sha256_.reset();
@@ -84,8 +84,7 @@ std::size_t message_view::skip_ignored(std::size_t pos) const noexcept {
     const std::uint16_t type = load_u16(data_.data() + pos);
     const bool after_mi = integrity_ && pos > integrity_->offset;
     const bool after_mi256 = integrity_sha256_ && pos > integrity_sha256_->offset;
-    const bool allowed = type == attr::fingerprint ||
-                         (type == attr::message_integrity_sha256 && !after_mi256) ||
+    const bool allowed = type == attr::fingerprint || (type == attr::message_integrity_sha256 && !after_mi256) ||
                          (!after_mi && !after_mi256);
     if (allowed) return pos;
     pos += attribute_header_size + padded(load_u16(data_.data() + pos + 2));

@@ -14,8 +14,7 @@ using detail::store_be32;
 constexpr std::uint32_t k[4] = {0x5A827999U, 0x6ED9EBA1U, 0x8F1BBCDCU, 0xCA62C1D6U};
 
 // §5.3.1: initial hash value H(0).
-constexpr std::array<std::uint32_t, 5> h0 = {0x67452301U, 0xEFCDAB89U, 0x98BADCFEU,
-                                             0x10325476U, 0xC3D2E1F0U};
+constexpr std::array<std::uint32_t, 5> h0 = {0x67452301U, 0xEFCDAB89U, 0x98BADCFEU, 0x10325476U, 0xC3D2E1F0U};
 
 // SHA-1 is big-endian throughout (§3.1 / §5.2.1).
 }  // namespace
@@ -51,7 +50,7 @@ void sha1::compress(const std::byte* block) noexcept {
     a = temp;
   };
   for (std::size_t t = 0; t < 20; ++t) round((b & c) ^ (~b & d), k[0], schedule(t));  // Ch
-  for (std::size_t t = 20; t < 40; ++t) round(b ^ c ^ d, k[1], schedule(t));  // Parity
+  for (std::size_t t = 20; t < 40; ++t) round(b ^ c ^ d, k[1], schedule(t));          // Parity
   for (std::size_t t = 40; t < 60; ++t) {
     round((b & c) ^ (b & d) ^ (c & d), k[2], schedule(t));  // Maj
   }

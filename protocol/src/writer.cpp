@@ -32,7 +32,9 @@ message_writer& message_writer::begin(std::uint16_t type, std::span<const std::b
   return begin(type, std::span<const std::byte, 16>(cid, 16));
 }
 
-void message_writer::set_length(std::size_t body) noexcept { store_u16(buf_.data() + 2, static_cast<std::uint16_t>(body)); }
+void message_writer::set_length(std::size_t body) noexcept {
+  store_u16(buf_.data() + 2, static_cast<std::uint16_t>(body));
+}
 
 std::byte* message_writer::reserve(std::uint16_t type, std::size_t value_len) noexcept {
   if (err_) return nullptr;

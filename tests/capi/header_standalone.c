@@ -16,7 +16,7 @@ PINHOLE_CHECK(event_size_first, offsetof(pinhole_event, size) == 0);
 PINHOLE_CHECK(errc_values, PINHOLE_E_DESTINATION_DEPENDENT_MAPPING == 18 && PINHOLE_E_NO_SERVER_RESOLVED == 19 &&
                                PINHOLE_E_OUT_OF_MEMORY == 100);
 PINHOLE_CHECK(event_values, PINHOLE_EVENT_MAPPING_CHANGED == 0 && PINHOLE_EVENT_MAPPING_RESTORED == 4 &&
-                            PINHOLE_EVENT_NETWORK_CHANGED == 5);
+                                PINHOLE_EVENT_NETWORK_CHANGED == 5);
 PINHOLE_CHECK(address_len, PINHOLE_ADDRESS_LEN == 46);
 
 static void on_event(void* user, const pinhole_event* ev) {

@@ -93,8 +93,7 @@ void decode_all(const message_view& m) {
         if (!decode_text(a, 763, text)) FUZZ_CHECK(text.size() == a.value.size());
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
 }

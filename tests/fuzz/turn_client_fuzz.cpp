@@ -22,11 +22,11 @@
 #include <span>
 
 #include "fuzz_check.hpp"
+#include "relay_directory.hpp"
 #include "stun/channel_data.hpp"
 #include "stun/integrity.hpp"
 #include "stun/reader.hpp"
 #include "stun/turn.hpp"
-#include "relay_directory.hpp"
 #include "turn_message.hpp"
 
 namespace {

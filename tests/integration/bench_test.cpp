@@ -10,17 +10,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <thread>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "child_process.hpp"
 #include "load.hpp"
 #include "options.hpp"
 #include "outcome_util.hpp"
 #include "server.hpp"
-#include "child_process.hpp"
-#include "temp_file.hpp"
 #include "settled_total.hpp"
+#include "temp_file.hpp"
 #include "udp_peer.hpp"
 
 using namespace pinhole;
@@ -189,7 +189,8 @@ TEST(FloorResponder, AnswersEveryRequestValidlyOnEpollAndOnATimer) {
 }
 
 TEST(FloorResponder, BadArgumentsExitTwo) {
-  for (const char* args : {"", "--listen nonsense", "--listen 127.0.0.1:0 --poll-us x", "--listen 127.0.0.1:0 --bogus 1"}) {
+  for (const char* args :
+       {"", "--listen nonsense", "--listen 127.0.0.1:0 --poll-us x", "--listen 127.0.0.1:0 --bogus 1"}) {
     const std::string cmd = std::string(PINHOLE_FLOOR_PATH) + " " + args + " 2>/dev/null";
     const int st = std::system(cmd.c_str());
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2) << args;

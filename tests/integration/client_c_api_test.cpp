@@ -8,8 +8,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
@@ -140,8 +140,7 @@ struct c_seen {
   bool call_back_in = false;
 };
 
-void on_datagram(void* user, const pinhole_mapping* m, const pinhole_endpoint* from, const uint8_t* data,
-                 size_t len) {
+void on_datagram(void* user, const pinhole_mapping* m, const pinhole_endpoint* from, const uint8_t* data, size_t len) {
   auto* s = static_cast<c_seen*>(user);
   pinhole_errc nested = PINHOLE_OK;
   if (s->call_back_in) {
@@ -213,9 +212,9 @@ TEST_F(CApiOptions, DatagramCallbackAndSendOverTheMappedSocket) {
     EXPECT_EQ(seen_.mapping.native_handle, m.native_handle);
   }
   const std::string back = "RTP to the peer";
-  ASSERT_EQ(pinhole_send(pm_, m.internal_address, m.internal_port, "127.0.0.1", peer.local().port, back.data(),
-                         back.size()),
-            PINHOLE_OK);
+  ASSERT_EQ(
+      pinhole_send(pm_, m.internal_address, m.internal_port, "127.0.0.1", peer.local().port, back.data(), back.size()),
+      PINHOLE_OK);
   const auto got = peer.receive();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(got->bytes.data()), got->bytes.size()), back);
@@ -344,7 +343,7 @@ TEST(CApiCreate, DefaultsAndFailures) {
   EXPECT_EQ(pinhole_port_manager_create(o, &err), nullptr);
   EXPECT_EQ(err, PINHOLE_E_NO_SERVERS);
   ASSERT_EQ(pinhole_options_add_server(o, "[::1"), PINHOLE_OK);  // parsed at creation
-  EXPECT_EQ(pinhole_port_manager_create(o, nullptr), nullptr);  // err may be NULL
+  EXPECT_EQ(pinhole_port_manager_create(o, nullptr), nullptr);   // err may be NULL
   EXPECT_EQ(pinhole_port_manager_create(o, &err), nullptr);
   EXPECT_EQ(err, PINHOLE_E_INVALID_ARGUMENT);
   pinhole_options_free(o);
@@ -423,7 +422,7 @@ TEST(CApiAttach, StackKeepsItsSocketAndHandsInStun) {
   EXPECT_EQ(pinhole_detach_socket(pm, m.internal_address, m.internal_port), PINHOLE_E_UNKNOWN_MAPPING);
   stop = true;
   loop.join();
-  EXPECT_GE(stun_taken.load(), 3);  // the attach's answer and keep-alive answers
+  EXPECT_GE(stun_taken.load(), 3);    // the attach's answer and keep-alive answers
   EXPECT_EQ(stun_refused.load(), 1);  // exactly the peer's Binding request
   EXPECT_EQ(media.load(), 1);
   EXPECT_NE(::fcntl(fd, F_GETFD), -1) << "the library must not close the stack's socket";

@@ -76,10 +76,10 @@ TEST(CExampleEcho, EventCallbackReportsTheServerGoingAway) {
   ASSERT_TRUE(server.ready());
   echo_peer peer;
   const std::string log = "/tmp/pinhole-example-echo-" + std::to_string(stun.port) + ".log";
-  test::child_process example({PINHOLE_EXAMPLE_ECHO_PATH, "--server", stun.to_string(), "--peer", peer.address(),
-                               "--count", "20", "--keepalive-ms", "200", "--linger-ms", "8000", "--until",
-                               "server_unreachable"},
-                              log);
+  test::child_process example(
+      {PINHOLE_EXAMPLE_ECHO_PATH, "--server", stun.to_string(), "--peer", peer.address(), "--count", "20",
+       "--keepalive-ms", "200", "--linger-ms", "8000", "--until", "server_unreachable"},
+      log);
   ASSERT_TRUE(example.started());
   for (int i = 0; i < 500 && slurp(log).find("echo sent=") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -184,8 +184,9 @@ TEST(Failover, LossySlowPathDoesNotFailCalls) {
     pm->release_mapping(m.internal, m.external);
   }
   std::sort(ms.begin(), ms.end());
-  std::printf("[measure] 50 GetMappings through 80 ms RTT / 20 %% loss (defaults): %d failed, p50 %lld ms, max %lld ms\n",
-              failed, ms[ms.size() / 2], ms.back());
+  std::printf(
+      "[measure] 50 GetMappings through 80 ms RTT / 20 %% loss (defaults): %d failed, p50 %lld ms, max %lld ms\n",
+      failed, ms[ms.size() / 2], ms.back());
   EXPECT_EQ(failed, 0);
 }
 
@@ -218,7 +219,8 @@ TEST(HealthEvents, MappingLostAndRestoredWithinTheDocumentedBound) {
   EXPECT_EQ(restored->first.current.internal, m.internal);
   EXPECT_EQ(restored->first.current.external, m.external);
   EXPECT_TRUE(log.wait_since(event_type::server_recovered, t1, 1s));
-  std::printf("[measure] 1 s keep-alives, default budget: mapping_lost after %lld ms (bound %lld), "
-              "mapping_restored %lld ms after the server came back\n",
-              static_cast<long long>(lost_ms), static_cast<long long>(bound.count()), static_cast<long long>(restored_ms));
+  std::printf(
+      "[measure] 1 s keep-alives, default budget: mapping_lost after %lld ms (bound %lld), "
+      "mapping_restored %lld ms after the server came back\n",
+      static_cast<long long>(lost_ms), static_cast<long long>(bound.count()), static_cast<long long>(restored_ms));
 }

@@ -24,10 +24,10 @@ struct rfc5780_pinholed {
   ip_endpoint primary = ep("127.0.0.1:" + std::to_string(port));
   // RFC 5780 mode binds only the four role sockets; the explicit --listen
   // adds one plain listener on a free port.
-  test::pinholed daemon{{"--rfc5780-primary", "127.0.0.1", "--rfc5780-alternate", "127.0.0.2", "--primary-port",
-                         std::to_string(port), "--alternate-port", std::to_string(port + 1), "--listen",
-                         "127.0.0.1:" + std::to_string(test::free_port())},
-                        primary};
+  test::pinholed daemon{
+      {"--rfc5780-primary", "127.0.0.1", "--rfc5780-alternate", "127.0.0.2", "--primary-port", std::to_string(port),
+       "--alternate-port", std::to_string(port + 1), "--listen", "127.0.0.1:" + std::to_string(test::free_port())},
+      primary};
 };
 
 using test::turnserver_path;
@@ -40,11 +40,11 @@ struct coturn {
   std::optional<test::child_process> proc;
   bool ready = false;
   explicit coturn(const std::string& path) {
-    proc.emplace(std::vector<std::string>{path, "-n", "--stun-only", "--listening-ip", "127.0.0.1", "--listening-ip",
-                                          "127.0.0.2", "--listening-port", std::to_string(port),
-                                          "--alt-listening-port", std::to_string(port + 1), "--no-cli", "--no-tls",
-                                          "--no-dtls", "--log-file", "stdout"},
-                 log());
+    proc.emplace(
+        std::vector<std::string>{path, "-n", "--stun-only", "--listening-ip", "127.0.0.1", "--listening-ip",
+                                 "127.0.0.2", "--listening-port", std::to_string(port), "--alt-listening-port",
+                                 std::to_string(port + 1), "--no-cli", "--no-tls", "--no-dtls", "--log-file", "stdout"},
+        log());
     ready = proc->started() && test::stun_answers(primary);
   }
   coturn(const coturn&) = delete;
@@ -121,7 +121,7 @@ TEST(NatDiscovery, AnswersALongTermChallenge) {
   o.auth = credentials{"alice", "s3cret"};
   nat_report r;
   ASSERT_FALSE(discover_nat(o, r));
-  EXPECT_FALSE(r.behind_nat);  // the mapping came back, signed with the long-term key
+  EXPECT_FALSE(r.behind_nat);    // the mapping came back, signed with the long-term key
   EXPECT_EQ(srv.requests(), 2);  // 401 with REALM and NONCE, then the answer
   o.auth = credentials{"alice", "wrong"};
   nat_report bad;
@@ -189,8 +189,8 @@ TEST(Coturn, MappingAndRfc5780Behaviour) {
 TEST(Probe, JsonWithStableKeys) {
   rfc5780_pinholed srv;
   ASSERT_TRUE(srv.daemon.ready());
-  const auto res = test::run({PINHOLE_PROBE_PATH, "--server", srv.primary.to_string(), "--json", "--behavior",
-                              "--timeout", "1000"});
+  const auto res =
+      test::run({PINHOLE_PROBE_PATH, "--server", srv.primary.to_string(), "--json", "--behavior", "--timeout", "1000"});
   ASSERT_EQ(res.exit_code, 0) << res.out;
   const auto j = nlohmann::json::parse(res.out);
   for (const char* k : {"local", "mapped", "server", "nat", "behind_nat"}) EXPECT_TRUE(j.contains(k)) << k;
@@ -208,8 +208,8 @@ TEST(Probe, TextOutputAndLocalBinding) {
   rfc5780_pinholed srv;
   ASSERT_TRUE(srv.daemon.ready());
   const auto port = test::free_port();
-  const auto res = test::run({PINHOLE_PROBE_PATH, "--server", srv.primary.to_string(), "--local",
-                              "127.0.0.1:" + std::to_string(port)});
+  const auto res = test::run(
+      {PINHOLE_PROBE_PATH, "--server", srv.primary.to_string(), "--local", "127.0.0.1:" + std::to_string(port)});
   ASSERT_EQ(res.exit_code, 0) << res.out;
   EXPECT_NE(res.out.find("local:             127.0.0.1:" + std::to_string(port)), std::string::npos) << res.out;
   EXPECT_NE(res.out.find("mapped:            127.0.0.1:" + std::to_string(port)), std::string::npos) << res.out;
@@ -223,7 +223,8 @@ TEST(Probe, ExitCodes) {
   EXPECT_EQ(test::run({PINHOLE_PROBE_PATH, "--server", dead, "--timeout", "300"}).exit_code, 1);
   test::fake_stun_server silent;
   silent.set_mode(test::fake_stun_server::mode::silent);
-  const auto t = test::run({PINHOLE_PROBE_PATH, "--server", silent.address().to_string(), "--json", "--timeout", "300"});
+  const auto t =
+      test::run({PINHOLE_PROBE_PATH, "--server", silent.address().to_string(), "--json", "--timeout", "300"});
   EXPECT_EQ(t.exit_code, 1);
   EXPECT_TRUE(nlohmann::json::parse(t.out).contains("error"));
   // 2: usage errors.
@@ -233,10 +234,12 @@ TEST(Probe, ExitCodes) {
   EXPECT_EQ(test::run({PINHOLE_PROBE_PATH, "--server"}).exit_code, 2);
   // 3: an error response (pinholed requires credentials we do not send).
   const auto a = test::pinholed::plain_address();
-  test::pinholed secured({"--listen", a.to_string(), "--auth-username", "u", "--auth-password", "p", "--require-auth"}, a);
+  test::pinholed secured({"--listen", a.to_string(), "--auth-username", "u", "--auth-password", "p", "--require-auth"},
+                         a);
   ASSERT_TRUE(secured.ready());
   EXPECT_EQ(test::run({PINHOLE_PROBE_PATH, "--server", a.to_string()}).exit_code, 3);
-  EXPECT_EQ(test::run({PINHOLE_PROBE_PATH, "--server", a.to_string(), "--username", "u", "--password", "p"}).exit_code, 0);
+  EXPECT_EQ(test::run({PINHOLE_PROBE_PATH, "--server", a.to_string(), "--username", "u", "--password", "p"}).exit_code,
+            0);
   // 0: help documents the exit codes.
   const auto help = test::run({PINHOLE_PROBE_PATH, "--help"});
   EXPECT_EQ(help.exit_code, 0);

@@ -28,7 +28,7 @@ options opts_for(const fake& srv) {
   o.call_timeout = 3000ms;  // a loaded CI machine with sanitizers
   o.transaction.rto = 50ms;
   o.monitor_network = false;  // these tests say when the network changed
-  o.port_mapping.clear();  // loopback only: no PCP, NAT-PMP or SSDP to the host's default gateway
+  o.port_mapping.clear();     // loopback only: no PCP, NAT-PMP or SSDP to the host's default gateway
   return o;
 }
 

@@ -353,9 +353,8 @@ TEST_F(PortManagerPinholed, FollowsTryAlternate) {
 
 TEST_F(PortManagerPinholed, ShortTermCredentials) {
   const auto a = test::pinholed::plain_address();
-  test::pinholed secured({"--listen", a.to_string(), "--auth-username", "alice", "--auth-password", "s3cret",
-                          "--require-auth"},
-                         a);
+  test::pinholed secured(
+      {"--listen", a.to_string(), "--auth-username", "alice", "--auth-password", "s3cret", "--require-auth"}, a);
   // stun_answers() gets a 400/401 error answer: enough to know it is up.
   ASSERT_TRUE(secured.ready());
   auto o = opts_for({a});

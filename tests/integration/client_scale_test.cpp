@@ -61,10 +61,11 @@ TEST(Scale, TenThousandMappingsWithKeepAlivesOnOneThread) {
   std::this_thread::sleep_for(10500ms);
   const auto window_s = std::chrono::duration<double>(clk::now() - w0).count();
   const auto done = pm->stats().keepalives - before;
-  std::printf("[measure] %zu mappings set up in %lld ms (%.0f/s); %llu keep-alive transactions in %.1f s "
-              "(%.0f/s, interval 5 s)\n",
-              n, static_cast<long long>(setup_ms), 1000.0 * n / static_cast<double>(setup_ms),
-              static_cast<unsigned long long>(done), window_s, static_cast<double>(done) / window_s);
+  std::printf(
+      "[measure] %zu mappings set up in %lld ms (%.0f/s); %llu keep-alive transactions in %.1f s "
+      "(%.0f/s, interval 5 s)\n",
+      n, static_cast<long long>(setup_ms), 1000.0 * n / static_cast<double>(setup_ms),
+      static_cast<unsigned long long>(done), window_s, static_cast<double>(done) / window_s);
   // Every mapping is due every 5 s, i.e. ~2 rounds (20,000) in 10.5 s on an
   // idle machine. Require at least one full round so a CPU-starved shared
   // CI machine still passes, while a thread that cannot keep 10,000

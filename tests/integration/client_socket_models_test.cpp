@@ -33,7 +33,7 @@ options opts_for(const ip_endpoint& server) {
   options o;
   o.servers = {server.to_string()};
   o.call_timeout = 3000ms;  // sanitizers on a loaded CI machine
-  o.port_mapping.clear();  // loopback only: no PCP, NAT-PMP or SSDP to the host's default gateway
+  o.port_mapping.clear();   // loopback only: no PCP, NAT-PMP or SSDP to the host's default gateway
   return o;
 }
 
@@ -291,7 +291,8 @@ TEST(ApplicationOwnedSocket, AttachBeforeTheReceiveLoopRuns) {
   ip_endpoint from;
   client::from_sockaddr(ss, from);
   EXPECT_EQ(from, srv.address());
-  EXPECT_TRUE(pm->handle_datagram(m.internal, from, std::span<const std::byte>(buf).first(static_cast<std::size_t>(n))));
+  EXPECT_TRUE(
+      pm->handle_datagram(m.internal, from, std::span<const std::byte>(buf).first(static_cast<std::size_t>(n))));
   // Media still flows through the stack's loop afterwards.
   stack_loop loop(fd);
   loop.start(*pm, local);

@@ -108,7 +108,8 @@ class dead_endpoint {
     }
     port_ = ntohs(a.sin_port);
     a.sin_port = htons(9);  // discard: never a sender in these tests
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("dead_endpoint: connect");
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::runtime_error("dead_endpoint: connect");
   }
   dead_endpoint(const dead_endpoint&) = delete;
   dead_endpoint& operator=(const dead_endpoint&) = delete;
@@ -139,7 +140,8 @@ inline std::uint16_t free_port_pair() {
 }
 
 // Sends Binding requests to `server` until one is answered (or `timeout`).
-inline bool stun_answers(const ip_endpoint& server, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+inline bool stun_answers(const ip_endpoint& server,
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
   udp_socket s(server.family == ip_family::v4 ? "127.0.0.1:0" : "[::1]:0");
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
@@ -224,19 +226,19 @@ class pinholed {
 class fake_stun_server {
  public:
   enum class mode {
-    normal,             // XOR-MAPPED-ADDRESS = the request's source
-    lie,                // XOR-MAPPED-ADDRESS = `lie_address`
-    silent,             // never answers
-    wrong_txid,         // answers with another transaction ID
-    wrong_source,       // answers from another socket
-    ipv6_mapped,        // an IPv6 XOR-MAPPED-ADDRESS to an IPv4 client
-    bad_fingerprint,    // corrupt FINGERPRINT
-    error_500,          // 500 Server Error
-    other_is_primary,   // OTHER-ADDRESS = the server's own address
-    try_alternate,      // 300 Try Alternate with ALTERNATE-SERVER = `lie_address`
-    behind_cone,        // OTHER-ADDRESS = a second socket, which sees the same mapping (RFC 5780)
-    behind_symmetric,   // the same, but the second socket sees another port: a symmetric NAT
-    long_term_auth,     // RFC 8489 §9.2 long-term credentials (set_long_term), 401/438 challenges
+    normal,            // XOR-MAPPED-ADDRESS = the request's source
+    lie,               // XOR-MAPPED-ADDRESS = `lie_address`
+    silent,            // never answers
+    wrong_txid,        // answers with another transaction ID
+    wrong_source,      // answers from another socket
+    ipv6_mapped,       // an IPv6 XOR-MAPPED-ADDRESS to an IPv4 client
+    bad_fingerprint,   // corrupt FINGERPRINT
+    error_500,         // 500 Server Error
+    other_is_primary,  // OTHER-ADDRESS = the server's own address
+    try_alternate,     // 300 Try Alternate with ALTERNATE-SERVER = `lie_address`
+    behind_cone,       // OTHER-ADDRESS = a second socket, which sees the same mapping (RFC 5780)
+    behind_symmetric,  // the same, but the second socket sees another port: a symmetric NAT
+    long_term_auth,    // RFC 8489 §9.2 long-term credentials (set_long_term), 401/438 challenges
   };
 
   explicit fake_stun_server(const std::string& local = "127.0.0.1:0") : sock_(local), other_("127.0.0.1:0") {
@@ -279,7 +281,10 @@ class fake_stun_server {
         stun::message_view m;
         if (stun::message_view::parse(std::span<const std::byte>(buf).first(r.size), m)) continue;
         if (m.type() != stun::binding_request) continue;
-        if (k == 0) ++requests_; else ++other_requests_;
+        if (k == 0)
+          ++requests_;
+        else
+          ++other_requests_;
         answer(m, r.peer, k == 1);
       }
     }

@@ -11,9 +11,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <thread>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "address_conv.hpp"
 #include "client_support.hpp"
@@ -40,10 +40,27 @@ struct coturn_relay {
   explicit coturn_relay(std::vector<std::string> extra = {}) {
     const auto path = test::turnserver_path();
     if (path.empty()) return;
-    std::vector<std::string> argv{path, "-n", "--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1",
-                                  "--listening-port", std::to_string(port), "--lt-cred-mech", "--user",
-                                  "alice:secret", "--realm", "pinhole.test", "--allow-loopback-peers", "--no-cli",
-                                  "--no-tls", "--no-dtls", "--no-tcp", "--log-file", "stdout", "--verbose"};
+    std::vector<std::string> argv{path,
+                                  "-n",
+                                  "--listening-ip",
+                                  "127.0.0.1",
+                                  "--relay-ip",
+                                  "127.0.0.1",
+                                  "--listening-port",
+                                  std::to_string(port),
+                                  "--lt-cred-mech",
+                                  "--user",
+                                  "alice:secret",
+                                  "--realm",
+                                  "pinhole.test",
+                                  "--allow-loopback-peers",
+                                  "--no-cli",
+                                  "--no-tls",
+                                  "--no-dtls",
+                                  "--no-tcp",
+                                  "--log-file",
+                                  "stdout",
+                                  "--verbose"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc.emplace(argv, log());
     ready = proc->started() && test::stun_answers(addr);
@@ -75,9 +92,8 @@ struct inbox {
   }
   bool wait_for(const std::string& text, std::chrono::milliseconds t = 3000ms) {
     std::unique_lock lk(m);
-    return cv.wait_for(lk, t, [&] {
-      return std::any_of(got.begin(), got.end(), [&](const auto& g) { return g.second == text; });
-    });
+    return cv.wait_for(
+        lk, t, [&] { return std::any_of(got.begin(), got.end(), [&](const auto& g) { return g.second == text; }); });
   }
   bool has(const std::string& text) {
     std::lock_guard lk(m);
@@ -100,14 +116,15 @@ options relay_options(const coturn_relay& t, const std::string& stun, const std:
   o.use_srv = false;
   o.turn_servers = {turn_server{"turn:" + t.addr.to_string(), "alice", password}};
   o.call_timeout = 3000ms;
-  if (in != nullptr) o.on_datagram = [in](const mapping&, const ip_endpoint& from, std::span<const std::byte> d) { in->add(from, d); };
+  if (in != nullptr)
+    o.on_datagram = [in](const mapping&, const ip_endpoint& from, std::span<const std::byte> d) { in->add(from, d); };
   return o;
 }
 
-#define REQUIRE_COTURN(t)                                   \
-  if (!(t).ready) {                                         \
+#define REQUIRE_COTURN(t)                                                                     \
+  if (!(t).ready) {                                                                           \
     if (test::turnserver_path().empty()) GTEST_SKIP() << "coturn (turnserver) not installed"; \
-    FAIL() << "coturn did not start, log " << (t).log();    \
+    FAIL() << "coturn did not start, log " << (t).log();                                      \
   }
 
 }  // namespace
@@ -177,9 +194,10 @@ TEST(ClientTurn, FallsBackToTheRelayWhenStunIsUnreachable) {
   mapping m;
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_FALSE(ec = pm->get_mapping(peer.local(), port_type::audio_rtp, m)) << ec.message();
-  std::printf("relayed GetMapping (cold, STUN unreachable first): %lld ms\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - t0).count()));
+  std::printf(
+      "relayed GetMapping (cold, STUN unreachable first): %lld ms\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()));
   EXPECT_TRUE(m.relayed());
   EXPECT_EQ(m.server, turn.addr);
 }
@@ -313,7 +331,7 @@ TEST(ClientTurn, RefreshIsSentWithinAShortLifetime) {
   EXPECT_EQ(m.external, ep("127.0.0.1:40000"));
   for (int i = 0; i < 40 && refreshes < 2; ++i) std::this_thread::sleep_for(100ms);
   EXPECT_GE(refreshes.load(), 2);  // at 1 s and 2 s: half the granted lifetime each
-  pm.reset();  // destruction deallocates: one more Refresh (LIFETIME 0)
+  pm.reset();                      // destruction deallocates: one more Refresh (LIFETIME 0)
   std::this_thread::sleep_for(200ms);
   stop = true;
   server.join();
@@ -326,8 +344,8 @@ namespace {
 struct app_reader {
   test::udp_socket sock;
   std::atomic<bool> stop{false};
-  inbox relayed;      // unwrapped, with from = the peer
-  inbox direct;       // datagram_kind::application
+  inbox relayed;  // unwrapped, with from = the peer
+  inbox direct;   // datagram_kind::application
   std::atomic<int> library{0};
   std::atomic<int> channel_data{0};     // relayed, arrived as ChannelData (first byte 64..79)
   std::atomic<int> data_indication{0};  // relayed, arrived as a Data indication (STUN)
@@ -349,7 +367,8 @@ struct app_reader {
           case datagram_kind::relayed: {
             const auto first = std::to_integer<unsigned>(d[0]);
             ++(first >= 64 && first <= 79 ? channel_data : data_indication);
-            EXPECT_TRUE(out.payload.data() >= d.data() && out.payload.data() + out.payload.size() <= d.data() + d.size());
+            EXPECT_TRUE(out.payload.data() >= d.data() &&
+                        out.payload.data() + out.payload.size() <= d.data() + d.size());
             relayed.add(out.peer, out.payload);
             break;
           }
@@ -502,9 +521,9 @@ TEST(ClientTurn, CApiAttachedRelayUnwraps) {
   peer.send_to(bytes("c-hello"), relayed);
   EXPECT_TRUE(got.wait_for("c-hello"));
   const std::string text = "c-out";
-  EXPECT_EQ(pinhole_send(pm, m.internal_address, m.internal_port, "127.0.0.1", peer.local().port, text.data(),
-                         text.size()),
-            PINHOLE_OK);
+  EXPECT_EQ(
+      pinhole_send(pm, m.internal_address, m.internal_port, "127.0.0.1", peer.local().port, text.data(), text.size()),
+      PINHOLE_OK);
   const auto d = peer.receive(2000ms);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->from, relayed);
@@ -515,10 +534,10 @@ TEST(ClientTurn, CApiAttachedRelayUnwraps) {
   sockaddr_storage l{}, f{};
   client::to_sockaddr(app.local(), l);
   client::to_sockaddr(turn.addr, f);
-  EXPECT_EQ(pinhole_handle_datagram_relayed(pm, reinterpret_cast<const sockaddr*>(&l),
-                                            reinterpret_cast<const sockaddr*>(&f), junk, sizeof junk, nullptr,
-                                            nullptr, nullptr),
-            0);
+  EXPECT_EQ(
+      pinhole_handle_datagram_relayed(pm, reinterpret_cast<const sockaddr*>(&l), reinterpret_cast<const sockaddr*>(&f),
+                                      junk, sizeof junk, nullptr, nullptr, nullptr),
+      0);
   EXPECT_EQ(pinhole_detach_socket(pm, m.internal_address, m.internal_port), PINHOLE_OK);
   stop = true;
   reader.join();
@@ -620,8 +639,8 @@ std::vector<std::byte> data_indication_bytes(const ip_endpoint& peer, const std:
 // and junk from the server are never delivered, and nothing crashes.
 TEST(ClientTurn, HostileServersGiveNoMappingAndNoForgedDatagram) {
   test::dead_endpoint stun;
-  for (const auto m : {scripted_turn::mode::wrong_family, scripted_turn::mode::unsigned_success,
-                       scripted_turn::mode::wrong_key}) {
+  for (const auto m :
+       {scripted_turn::mode::wrong_family, scripted_turn::mode::unsigned_success, scripted_turn::mode::wrong_key}) {
     scripted_turn srv(m);
     options o;
     o.servers = {stun.text()};

@@ -32,14 +32,15 @@ struct event_log {
   // The n-th (1-based) event of type `t`, waiting up to `timeout` for it.
   std::optional<event> wait_for(event_type t, std::chrono::milliseconds timeout, std::size_t n = 1) {
     std::size_t seen = 0;
-    const auto found = wait_until_seen(timeout, [&](const timed_event& e) { return e.first.type == t && ++seen == n; },
-                                       [&] { seen = 0; });
+    const auto found = wait_until_seen(
+        timeout, [&](const timed_event& e) { return e.first.type == t && ++seen == n; }, [&] { seen = 0; });
     if (!found) return std::nullopt;
     return found->first;
   }
   // The first event of type `t` that arrived at or after `since`, with its time.
   std::optional<timed_event> wait_since(event_type t, clock::time_point since, std::chrono::milliseconds timeout) {
-    return wait_until_seen(timeout, [&](const timed_event& e) { return e.first.type == t && e.second >= since; }, [] {});
+    return wait_until_seen(
+        timeout, [&](const timed_event& e) { return e.first.type == t && e.second >= since; }, [] {});
   }
   std::size_t count(event_type t) {
     std::lock_guard lk(m);

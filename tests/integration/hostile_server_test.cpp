@@ -86,8 +86,8 @@ std::vector<std::pair<const char*, script>> forgeries() {
     for (const auto type : {stun::binding_request, stun::binding_indication}) {
       bytes d(64);
       stun::message_writer w(d);
-      w.begin(type, std::span<const std::byte, 12>(id)).add_xor_address(stun::attr::xor_mapped_address,
-                                                                        client::to_stun(lie));
+      w.begin(type, std::span<const std::byte, 12>(id))
+          .add_xor_address(stun::attr::xor_mapped_address, client::to_stun(lie));
       d.resize(w.size());
       r.push_back({reply::via::main, d});
     }
@@ -149,7 +149,9 @@ class scripted_server {
       }
       if (!s) continue;
       for (const auto& rep : s(id, r.peer)) {
-        const auto& sock = rep.from == reply::via::main ? main_ : rep.from == reply::via::other_port ? other_port_ : other_ip_;
+        const auto& sock = rep.from == reply::via::main         ? main_
+                           : rep.from == reply::via::other_port ? other_port_
+                                                                : other_ip_;
         sock.send_to(rep.data, r.peer);
       }
     }

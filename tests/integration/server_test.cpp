@@ -7,11 +7,11 @@
 
 #include "outcome_util.hpp"
 #include "server.hpp"
+#include "settled_total.hpp"
 #include "stun/attributes.hpp"
 #include "stun/reader.hpp"
 #include "stun/writer.hpp"
 #include "test_bytes.hpp"
-#include "settled_total.hpp"
 #include "udp_peer.hpp"
 
 using namespace pinhole;
@@ -154,7 +154,10 @@ TEST(Server, Rfc5780ChangeRequestAnsweredFromOtherIpAndPort) {
   ASSERT_TRUE(r.srv.state()->handler.rfc5780);
 
   udp_peer client(*transport_address::parse("127.0.0.1:0"));
-  struct row { bool ip, port; transport_address expect; };
+  struct row {
+    bool ip, port;
+    transport_address expect;
+  };
   for (const row& w : {row{false, false, pp}, row{true, false, ap}, row{false, true, pa}, row{true, true, aa}}) {
     client.send_to(binding([&](stun::message_writer& wr) { wr.add_change_request(w.ip, w.port); }), pp);
     const auto resp = client.receive();
@@ -201,13 +204,13 @@ TEST(Server, MalformedDatagramsAreDroppedAndCountedValidOnesStillAnswered) {
   running r(base_config({"127.0.0.1:0"}));
   udp_peer client(*transport_address::parse("127.0.0.1:0"));
   const std::vector<std::vector<std::byte>> junk = {
-      {},                                                                      // empty datagram
-      test::hex("00"),                                                         // 1 byte
-      test::hex("ffff 0000 2112a442 000102030405060708090a0b"),                // top bits set
-      test::hex("0001 0010 2112a442 000102030405060708090a0b"),                // length past datagram
-      test::hex("0101 0000 2112a442 000102030405060708090a0b"),                // a response
-      test::hex("0011 0000 2112a442 000102030405060708090a0b"),                // an indication
-      std::vector<std::byte>(9000, std::byte{0}),                              // oversized
+      {},                                                        // empty datagram
+      test::hex("00"),                                           // 1 byte
+      test::hex("ffff 0000 2112a442 000102030405060708090a0b"),  // top bits set
+      test::hex("0001 0010 2112a442 000102030405060708090a0b"),  // length past datagram
+      test::hex("0101 0000 2112a442 000102030405060708090a0b"),  // a response
+      test::hex("0011 0000 2112a442 000102030405060708090a0b"),  // an indication
+      std::vector<std::byte>(9000, std::byte{0}),                // oversized
   };
   std::size_t sent = 0;
   for (const auto& j : junk) {
@@ -343,7 +346,7 @@ TEST(Server, WorkerHeartbeatsGateHealth) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(r.srv.check_workers());  // both workers ran their heartbeat
   r.srv.stop();                        // a stuck worker looks like this: the loop no longer turns
-  (void)r.srv.check_workers();        // the heartbeat posted before stop() may or may not have run
+  (void)r.srv.check_workers();         // the heartbeat posted before stop() may or may not have run
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_FALSE(r.srv.check_workers());  // -> /healthz 503, no WATCHDOG=1
 }

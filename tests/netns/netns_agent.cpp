@@ -46,11 +46,16 @@ std::optional<args> parse(int argc, char** argv) {
   a.mode = argv[1];
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--server") a.server = v;
-    else if (k == "--peer") a.peer = v;
-    else if (k == "--seconds") a.seconds = static_cast<unsigned>(std::stoul(v));
-    else if (k == "--keepalive") a.keepalive_ms = static_cast<unsigned>(std::stoul(v));
-    else return std::nullopt;
+    if (k == "--server")
+      a.server = v;
+    else if (k == "--peer")
+      a.peer = v;
+    else if (k == "--seconds")
+      a.seconds = static_cast<unsigned>(std::stoul(v));
+    else if (k == "--keepalive")
+      a.keepalive_ms = static_cast<unsigned>(std::stoul(v));
+    else
+      return std::nullopt;
   }
   if (a.server.empty() || (a.mode == "answer" && a.peer.empty())) return std::nullopt;
   return a;
@@ -58,8 +63,9 @@ std::optional<args> parse(int argc, char** argv) {
 
 const auto started = std::chrono::steady_clock::now();
 std::string elapsed() {
-  return "t_ms=" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::steady_clock::now() - started).count());
+  return "t_ms=" +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
 }
 
 void say(const std::string& line) {
@@ -69,7 +75,9 @@ void say(const std::string& line) {
   std::fflush(stdout);
 }
 
-std::span<const std::byte> bytes(const std::string& s) { return std::as_bytes(std::span<const char>(s.data(), s.size())); }
+std::span<const std::byte> bytes(const std::string& s) {
+  return std::as_bytes(std::span<const char>(s.data(), s.size()));
+}
 
 std::string header(const std::string& msg, const std::string& name) {
   // First header line "Name: value" (case as SIPp writes it).
@@ -87,7 +95,8 @@ void reply(const mapping& m, const ip_endpoint& to, const std::string& text) {
   sin.sin_family = AF_INET;
   sin.sin_port = htons(to.port);
   inet_pton(AF_INET, to.ip_string().c_str(), &sin.sin_addr);
-  const auto n = ::sendto(m.native_handle, text.data(), text.size(), 0, reinterpret_cast<const sockaddr*>(&sin), sizeof sin);
+  const auto n =
+      ::sendto(m.native_handle, text.data(), text.size(), 0, reinterpret_cast<const sockaddr*>(&sin), sizeof sin);
   if (n < 0) say("error sendto " + to.to_string());
 }
 
@@ -106,8 +115,9 @@ int hold(const args& a) {
   o.keepalive_interval = std::chrono::milliseconds(a.keepalive_ms);
   o.on_event = [](const event& e) {
     // wall_ms: CLOCK_REALTIME, comparable with `date +%s%3N` in the scripts.
-    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto wall =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     say(std::string("event ") + to_string(e.type) + " " + elapsed() + " wall_ms=" + std::to_string(wall) +
         " internal=" + e.current.internal.to_string() + " " + e.previous_external.to_string() + " -> " +
         e.current.external.to_string());
@@ -164,13 +174,13 @@ int answer(const args& a) {
       say("invite from " + from.to_string());
       const auto& c = sip->external;
       const std::string sdp = "v=0\r\no=- 1 1 IN IP4 " + rtp->external.ip_string() + "\r\ns=-\r\nc=IN IP4 " +
-                              rtp->external.ip_string() + "\r\nt=0 0\r\nm=audio " +
-                              std::to_string(rtp->external.port) + " RTP/AVP 0\r\n";
+                              rtp->external.ip_string() + "\r\nt=0 0\r\nm=audio " + std::to_string(rtp->external.port) +
+                              " RTP/AVP 0\r\n";
       const std::string ok = "SIP/2.0 200 OK\r\nVia: " + header(text, "Via") + "\r\nFrom: " + header(text, "From") +
-                             "\r\nTo: " + header(text, "To") + ";tag=pinhole\r\nCall-ID: " +
-                             header(text, "Call-ID") + "\r\nCSeq: " + header(text, "CSeq") + "\r\nContact: <sip:a@" +
-                             c.to_string() + ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
-                             std::to_string(sdp.size()) + "\r\n\r\n" + sdp;
+                             "\r\nTo: " + header(text, "To") + ";tag=pinhole\r\nCall-ID: " + header(text, "Call-ID") +
+                             "\r\nCSeq: " + header(text, "CSeq") + "\r\nContact: <sip:a@" + c.to_string() +
+                             ">\r\nContent-Type: application/sdp\r\nContent-Length: " + std::to_string(sdp.size()) +
+                             "\r\n\r\n" + sdp;
       reply(m, from, ok);
     } else if (text.rfind("ACK ", 0) == 0) {
       acked = true;
@@ -187,7 +197,8 @@ int answer(const args& a) {
   if (!pm) return say("error create " + ec.message()), 1;
   mapping listen, media;
   // StartListen: the external address of the listen port goes into Contact.
-  if ((ec = pm->start_listen(ip_endpoint::any(ip_family::v4, 5060), listen))) return say("error start_listen " + ec.message()), 1;
+  if ((ec = pm->start_listen(ip_endpoint::any(ip_family::v4, 5060), listen)))
+    return say("error start_listen " + ec.message()), 1;
   if ((ec = pm->get_mapping(*peer, port_type::audio_rtp, media))) return say("error get_mapping " + ec.message()), 1;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -197,7 +208,8 @@ int answer(const args& a) {
   say("contact " + listen.internal.to_string() + " " + listen.external.to_string());
   say("media " + media.internal.to_string() + " " + media.external.to_string());
   // UpdateRemoteAddress: open the NAT's filter towards the peer's Contact.
-  if ((ec = pm->update_remote_address(*peer, listen.internal, listen.external))) return say("error punch " + ec.message()), 1;
+  if ((ec = pm->update_remote_address(*peer, listen.internal, listen.external)))
+    return say("error punch " + ec.message()), 1;
   say("punched " + peer->to_string());
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.seconds);
@@ -236,7 +248,8 @@ int answer(const args& a) {
 int main(int argc, char** argv) {
   const auto a = parse(argc, argv);
   if (!a) {
-    std::fprintf(stderr, "usage: netns-agent hold|answer --server IP:PORT [--peer IP:PORT] [--seconds N] [--keepalive MS]\n");
+    std::fprintf(stderr,
+                 "usage: netns-agent hold|answer --server IP:PORT [--peer IP:PORT] [--seconds N] [--keepalive MS]\n");
     return 2;
   }
   if (a->mode == "hold") return hold(*a);

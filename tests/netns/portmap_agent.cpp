@@ -59,16 +59,26 @@ int main(int argc, char** argv) {
   unsigned long upnp_timeout = 0, call_timeout = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--server") server = v;
-    else if (k == "--peer") peer = v;
-    else if (k == "--protocols") protos = v;
-    else if (k == "--gateway") gateway = v;
-    else if (k == "--lifetime") lifetime = static_cast<unsigned>(std::stoul(v));
-    else if (k == "--seconds") seconds = static_cast<unsigned>(std::stoul(v));
-    else if (k == "--model") model = v;
-    else if (k == "--upnp-timeout") upnp_timeout = std::stoul(v);
-    else if (k == "--call-timeout") call_timeout = std::stoul(v);
-    else return say("usage: see the header of portmap_agent.cpp"), 2;
+    if (k == "--server")
+      server = v;
+    else if (k == "--peer")
+      peer = v;
+    else if (k == "--protocols")
+      protos = v;
+    else if (k == "--gateway")
+      gateway = v;
+    else if (k == "--lifetime")
+      lifetime = static_cast<unsigned>(std::stoul(v));
+    else if (k == "--seconds")
+      seconds = static_cast<unsigned>(std::stoul(v));
+    else if (k == "--model")
+      model = v;
+    else if (k == "--upnp-timeout")
+      upnp_timeout = std::stoul(v);
+    else if (k == "--call-timeout")
+      call_timeout = std::stoul(v);
+    else
+      return say("usage: see the header of portmap_agent.cpp"), 2;
   }
   const auto t0 = std::chrono::steady_clock::now();
   const auto ms = [&] {
@@ -122,9 +132,9 @@ int main(int argc, char** argv) {
     sockaddr_storage bound{};
     socklen_t bl = sizeof bound;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bl);
-    const std::uint16_t bound_port = ntohs(bound.ss_family == AF_INET
-                                               ? reinterpret_cast<const sockaddr_in*>(&bound)->sin_port
-                                               : reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port);
+    const std::uint16_t bound_port =
+        ntohs(bound.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in*>(&bound)->sin_port
+                                         : reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port);
     const auto local = ip_endpoint::any(remote->family, bound_port);
     timeval tv{0, 200000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -150,8 +160,8 @@ int main(int argc, char** argv) {
         const std::span<const std::byte> data(buf.data(), static_cast<std::size_t>(n));
         if (src && pm->handle_datagram(local, *src, data)) continue;  // the library's STUN
         if (src) {
-          say("datagram " + src->to_string() + " " + std::string(reinterpret_cast<const char*>(data.data()), data.size()) +
-              " t_ms=" + ms());
+          say("datagram " + src->to_string() + " " +
+              std::string(reinterpret_cast<const char*>(data.data()), data.size()) + " t_ms=" + ms());
         }
       }
     });
@@ -170,11 +180,13 @@ int main(int argc, char** argv) {
     stop_reader();
     return 1;
   }
-  const auto lease = m.origin == mapping_origin::stun
-                         ? 0
-                         : std::chrono::duration_cast<std::chrono::seconds>(m.lease_end - std::chrono::system_clock::now()).count();
-  say("ok external=" + m.external.to_string() + " internal=" + m.internal.to_string() + " origin=" + to_string(m.origin) +
-      " lease_s=" + std::to_string(lease) + " created_ms=" + created + " get_ms=" + std::to_string(took.count()));
+  const auto lease =
+      m.origin == mapping_origin::stun
+          ? 0
+          : std::chrono::duration_cast<std::chrono::seconds>(m.lease_end - std::chrono::system_clock::now()).count();
+  say("ok external=" + m.external.to_string() + " internal=" + m.internal.to_string() +
+      " origin=" + to_string(m.origin) + " lease_s=" + std::to_string(lease) + " created_ms=" + created +
+      " get_ms=" + std::to_string(took.count()));
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   ec = model == "attach" ? pm->detach_socket(m.internal) : pm->release_mapping(m.internal, m.external);
   say(std::string("released ") + (ec ? ec.message() : "ok"));

@@ -120,22 +120,14 @@ long long wall_ms() {
 std::string name(std::error_code ec) {
   if (ec.category() != client_category()) return "system";
   switch (static_cast<errc>(ec.value())) {
-    case errc::wrong_credentials:
-      return "wrong_credentials";
-    case errc::allocation_quota_reached:
-      return "allocation_quota_reached";
-    case errc::insufficient_capacity:
-      return "insufficient_capacity";
-    case errc::allocation_mismatch:
-      return "allocation_mismatch";
-    case errc::destination_dependent_mapping:
-      return "destination_dependent_mapping";
-    case errc::timeout:
-      return "timeout";
-    case errc::bad_response:
-      return "bad_response";
-    default:
-      return "errc" + std::to_string(ec.value());
+    case errc::wrong_credentials: return "wrong_credentials";
+    case errc::allocation_quota_reached: return "allocation_quota_reached";
+    case errc::insufficient_capacity: return "insufficient_capacity";
+    case errc::allocation_mismatch: return "allocation_mismatch";
+    case errc::destination_dependent_mapping: return "destination_dependent_mapping";
+    case errc::timeout: return "timeout";
+    case errc::bad_response: return "bad_response";
+    default: return "errc" + std::to_string(ec.value());
   }
 }
 
@@ -246,14 +238,9 @@ struct own_socket {
         // Relayed data is unwrapped into `d`: `peer` and `payload` say what it was.
         relayed_datagram r;
         switch (pm.handle_datagram(local, *from, d, r)) {
-          case datagram_kind::library:
-            break;  // the library's STUN or TURN control traffic
-          case datagram_kind::relayed:
-            t.on(r.peer, r.payload);
-            break;
-          case datagram_kind::application:
-            t.on(*from, d);
-            break;  // direct, not through the relay
+          case datagram_kind::library: break;  // the library's STUN or TURN control traffic
+          case datagram_kind::relayed: t.on(r.peer, r.payload); break;
+          case datagram_kind::application: t.on(*from, d); break;  // direct, not through the relay
         }
       }
     });

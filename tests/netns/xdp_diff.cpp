@@ -70,7 +70,8 @@ bytes bare_request(std::mt19937& rng, bool fingerprint) {
     m[21] = std::byte{0x28};
     m[23] = std::byte{4};
     const std::uint32_t crc = pinhole::stun::crc32(std::span<const std::byte>(m.data(), 20)) ^ 0x5354554eU;
-    for (int i = 0; i < 4; ++i) m[24 + static_cast<std::size_t>(i)] = std::byte{static_cast<unsigned char>(crc >> (24 - 8 * i))};
+    for (int i = 0; i < 4; ++i)
+      m[24 + static_cast<std::size_t>(i)] = std::byte{static_cast<unsigned char>(crc >> (24 - 8 * i))};
   }
   return m;
 }
@@ -87,8 +88,9 @@ bytes receive(int fd, int ms) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: xdp-diff diff BIND_IP SERVER_IP PORT SOFTWARE [--bare N] [FILE...]\n"
-                       "       xdp-diff count BIND_IP SERVER_IP PORT N\n");
+  std::fprintf(stderr,
+               "usage: xdp-diff diff BIND_IP SERVER_IP PORT SOFTWARE [--bare N] [FILE...]\n"
+               "       xdp-diff count BIND_IP SERVER_IP PORT N\n");
   return 2;
 }
 
@@ -111,7 +113,7 @@ int main(int argc, char** argv) {
   socklen_t blen = sizeof bound;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &blen);
   local.addr.port = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
-                                                    : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+                                                     : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   std::mt19937 rng(12345);
 
   if (mode == "count") {
@@ -160,7 +162,8 @@ int main(int argc, char** argv) {
       // socket cannot see; such requests are never the fast path's.
       if (r.answered()) ++elsewhere;
       if (!got.empty()) {
-        std::fprintf(stderr, "input %zu (%zu bytes): answered here, but handle_request drops it or answers elsewhere\n", i, req.size());
+        std::fprintf(stderr, "input %zu (%zu bytes): answered here, but handle_request drops it or answers elsewhere\n",
+                     i, req.size());
         ++failures;
       }
       continue;

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pinhole/errors.hpp"

@@ -16,10 +16,10 @@ inline std::uint64_t settled_total(const daemon::server& s, daemon::counter c) {
   const auto settled = [&s] {
     const auto t = s.counters().total();
     std::uint64_t results = 0;
-    for (counter k : {counter::answered, counter::error_400, counter::error_401, counter::error_420,
-                      counter::error_other, counter::dropped_malformed, counter::dropped_indication,
-                      counter::dropped_response, counter::dropped_rate_limited, counter::dropped_global_limit,
-                      counter::dropped_acl, counter::send_failed}) {
+    for (counter k :
+         {counter::answered, counter::error_400, counter::error_401, counter::error_420, counter::error_other,
+          counter::dropped_malformed, counter::dropped_indication, counter::dropped_response,
+          counter::dropped_rate_limited, counter::dropped_global_limit, counter::dropped_acl, counter::send_failed}) {
       results += t[static_cast<std::size_t>(k)];
     }
     return results >= t[static_cast<std::size_t>(counter::received)];

@@ -22,12 +22,12 @@
 namespace pinhole::bench {
 namespace {
 
-constexpr std::size_t tx_slot = 32;       // >= max_request_size
-constexpr std::size_t rx_batch = 64;      // datagrams per recvmmsg
-constexpr std::size_t rx_slot = 1500;     // larger answers are invalid anyway
+constexpr std::size_t tx_slot = 32;           // >= max_request_size
+constexpr std::size_t rx_batch = 64;          // datagrams per recvmmsg
+constexpr std::size_t rx_slot = 1500;         // larger answers are invalid anyway
 constexpr std::size_t table_size = 1U << 20;  // requests tracked in flight
 constexpr std::uint64_t gather_ns = 50'000;   // pace in sendmmsg batches of ~50 us of schedule
-constexpr int send_rounds = 8;            // sendmmsg calls per loop turn before reading answers
+constexpr int send_rounds = 8;                // sendmmsg calls per loop turn before reading answers
 
 std::uint64_t now_ns() noexcept {
   timespec ts{};
@@ -75,7 +75,7 @@ class runner {
   int epoll_ = -1;
   txid_table table_;
   std::uint32_t nonce_ = 0;
-  std::uint64_t seq_ = 0;        // schedule positions used (sent or failed)
+  std::uint64_t seq_ = 0;  // schedule positions used (sent or failed)
   std::uint16_t next_socket_ = 0;
   std::uint64_t last_send_ = 0;
   std::vector<std::byte> tx_data_;
@@ -204,8 +204,7 @@ void runner::run(result& r) {
   const std::uint64_t send_deadline = end_send + std::max<std::uint64_t>(100'000'000, duration_ns / 10);
   const std::uint64_t total = p.total_in(duration_ns);
   // How many requests to gather per sendmmsg at this rate (at least 1).
-  const std::uint64_t gather =
-      std::clamp<std::uint64_t>(opt_.rate * gather_ns / 1'000'000'000U, 1, opt_.batch);
+  const std::uint64_t gather = std::clamp<std::uint64_t>(opt_.rate * gather_ns / 1'000'000'000U, 1, opt_.batch);
   std::uint64_t stop_send = 0;
   std::uint64_t drain_until = 0;
   std::array<epoll_event, 64> events{};
@@ -218,8 +217,8 @@ void runner::run(result& r) {
       // Send in bursts of `gather` (the same pattern whether the loop woke
       // for answers, on time or busy-polling), or whatever is due once the
       // oldest due request is gather_ns late, or at the end of the schedule.
-      const bool burst = due - std::min(due, seq_) >= gather || due == total ||
-                         (seq_ < due && now >= p.time_of(seq_) + gather_ns);
+      const bool burst =
+          due - std::min(due, seq_) >= gather || due == total || (seq_ < due && now >= p.time_of(seq_) + gather_ns);
       for (int round = 0; burst && round < send_rounds && seq_ < due; ++round) {
         send_batch(static_cast<std::size_t>(std::min<std::uint64_t>(due - seq_, opt_.batch)), p, r);
       }

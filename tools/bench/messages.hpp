@@ -22,11 +22,11 @@ std::size_t build_request(const txid_fields& id, bool fingerprint, std::span<std
 
 enum class response_check : std::uint8_t {
   ok,
-  not_stun,            // does not parse as a STUN message
-  not_binding_success, // an error response, a request, another method ...
-  foreign,             // classic ID or another run's nonce: not ours
-  wrong_socket,        // arrived on another socket than the request left from
-  bad_mapped_address,  // XOR-MAPPED-ADDRESS missing, malformed or not our address
+  not_stun,             // does not parse as a STUN message
+  not_binding_success,  // an error response, a request, another method ...
+  foreign,              // classic ID or another run's nonce: not ours
+  wrong_socket,         // arrived on another socket than the request left from
+  bad_mapped_address,   // XOR-MAPPED-ADDRESS missing, malformed or not our address
 };
 const char* to_string(response_check c) noexcept;
 

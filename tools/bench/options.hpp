@@ -17,14 +17,14 @@ enum exit_code : int {
 };
 
 struct options {
-  std::string server;                 // as given: HOST:PORT, [V6]:PORT
-  std::uint64_t rate = 10000;         // requests/s offered; 0 = open loop at the maximum
-  double duration_s = 5;              // sending window
-  unsigned sockets = 64;              // source ports
-  unsigned batch = 16;                // most requests per sendmmsg
-  unsigned drain_ms = 500;            // wait for late answers before counting losses
-  bool fingerprint = false;           // add FINGERPRINT to every request
-  bool busy_poll = false;             // never sleep: poll the sockets in a loop
+  std::string server;          // as given: HOST:PORT, [V6]:PORT
+  std::uint64_t rate = 10000;  // requests/s offered; 0 = open loop at the maximum
+  double duration_s = 5;       // sending window
+  unsigned sockets = 64;       // source ports
+  unsigned batch = 16;         // most requests per sendmmsg
+  unsigned drain_ms = 500;     // wait for late answers before counting losses
+  bool fingerprint = false;    // add FINGERPRINT to every request
+  bool busy_poll = false;      // never sleep: poll the sockets in a loop
   bool json = false;
   bool help = false;
 };

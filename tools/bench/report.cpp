@@ -46,8 +46,9 @@ double result::answered_rps() const noexcept {
 std::string to_text(const result& r) {
   std::string s;
   s += "server        " + r.server + "\n";
-  s += "offered       " + (r.target_rate == 0 ? std::string("max (open loop)") : std::to_string(r.target_rate) + " req/s") +
-       " for " + fixed(r.duration_s, 1) + " s from " + std::to_string(r.sockets) + " source ports\n";
+  s += "offered       " +
+       (r.target_rate == 0 ? std::string("max (open loop)") : std::to_string(r.target_rate) + " req/s") + " for " +
+       fixed(r.duration_s, 1) + " s from " + std::to_string(r.sockets) + " source ports\n";
   s += "sent          " + std::to_string(r.sent) + "  (" + fixed(r.offered_rps(), 0) + " req/s)" + "\n";
   s += "answered      " + std::to_string(r.answered) + "  (" + fixed(r.answered_rps(), 0) + " req/s)" + "\n";
   s += "lost          " + std::to_string(r.lost()) + "  (" + fixed(r.loss_pct(), 4) + " %)" + "\n";
@@ -56,10 +57,10 @@ std::string to_text(const result& r) {
          std::to_string(r.unknown) + ", send errors " + std::to_string(r.send_errors) + "\n";
   }
   s += "latency us    p50 " + fixed(us(r.latency.percentile(0.50)), 1) + "  p99 " +
-       fixed(us(r.latency.percentile(0.99)), 1) + "  p99.9 " + fixed(us(r.latency.percentile(0.999)), 1) +
-       "  max " + fixed(us(r.latency.max()), 1) + "  mean " + fixed(r.latency.mean() / 1000.0, 1) + "\n";
-  s += "send lag us   p99 " + fixed(us(r.send_lag.percentile(0.99)), 1) + "  max " +
-       fixed(us(r.send_lag.max()), 1) + "\n";
+       fixed(us(r.latency.percentile(0.99)), 1) + "  p99.9 " + fixed(us(r.latency.percentile(0.999)), 1) + "  max " +
+       fixed(us(r.latency.max()), 1) + "  mean " + fixed(r.latency.mean() / 1000.0, 1) + "\n";
+  s += "send lag us   p99 " + fixed(us(r.send_lag.percentile(0.99)), 1) + "  max " + fixed(us(r.send_lag.max()), 1) +
+       "\n";
   return s;
 }
 

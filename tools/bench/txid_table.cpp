@@ -21,7 +21,8 @@ txid_fields decode_txid(std::span<const std::byte, 12> id) noexcept {
 }
 
 txid_table::txid_table(std::size_t capacity) : entries_(capacity), mask_(capacity - 1) {
-  if (capacity == 0 || !std::has_single_bit(capacity)) throw std::invalid_argument("txid_table: capacity must be a power of two");
+  if (capacity == 0 || !std::has_single_bit(capacity))
+    throw std::invalid_argument("txid_table: capacity must be a power of two");
 }
 
 void txid_table::sent(std::uint64_t seq, std::uint64_t t_ns) noexcept {

@@ -29,10 +29,8 @@ std::string to_json(const nat_report& r) {
   j["mapped"] = r.mapped.to_string();
   j["server"] = r.server.to_string();
   j["nat"] = {
-      {"mapping", to_string(r.mapping)},
-      {"filtering", to_string(r.filtering)},
-      {"hairpinning", to_string(r.hairpinning)},
-      {"port_preservation", to_string(r.port_preservation)},
+      {"mapping", to_string(r.mapping)},         {"filtering", to_string(r.filtering)},
+      {"hairpinning", to_string(r.hairpinning)}, {"port_preservation", to_string(r.port_preservation)},
       {"classic", to_string(r.classic)},
   };
   j["behind_nat"] = r.behind_nat;

@@ -26,9 +26,7 @@ static void on_event(void* user, const pinhole_event* ev) {
        * server answers again. */
       note("mapping unconfirmed");
       break;
-    case PINHOLE_EVENT_MAPPING_RESTORED:
-      note("mapping confirmed again");
-      break;
+    case PINHOLE_EVENT_MAPPING_RESTORED: note("mapping confirmed again"); break;
     case PINHOLE_EVENT_SERVER_UNREACHABLE:
     case PINHOLE_EVENT_SERVER_RECOVERED:
       /* Informational: the library fails over between servers itself. */

@@ -10,8 +10,7 @@ static void on_media(void* user, const pinhole_mapping* m, const pinhole_endpoin
                      size_t len) {
   (void)user;
   (void)data;
-  printf("%zu bytes from %s:%u on %s:%u\n", len, from->address, from->port, m->internal_address,
-         m->internal_port);
+  printf("%zu bytes from %s:%u on %s:%u\n", len, from->address, from->port, m->internal_address, m->internal_port);
 }
 
 int call(const char* stun_server, const char* remote_ip, uint16_t remote_rtp_port) {

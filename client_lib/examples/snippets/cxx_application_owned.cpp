@@ -28,7 +28,7 @@ std::unique_ptr<pinhole::port_manager> make_manager() {
 bool is_librarys(pinhole::port_manager& pm, const pinhole::mapping& m, const pinhole::ip_endpoint& from,
                  std::span<const std::byte> data) {
   return !data.empty() && std::to_integer<unsigned>(data[0]) <= 3  // RFC 7983: STUN
-         && pm.handle_datagram(m.internal, from, data);           // true: drop it
+         && pm.handle_datagram(m.internal, from, data);            // true: drop it
 }
 
 }  // namespace

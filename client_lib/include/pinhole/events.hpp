@@ -32,10 +32,10 @@ PINHOLE_API const char* to_string(event_type t) noexcept;
 
 struct event {
   event_type type = event_type::mapping_changed;
-  mapping current;             // the mapping after the change (server_unreachable/_recovered: unset)
+  mapping current;                // the mapping after the change (server_unreachable/_recovered: unset)
   ip_endpoint previous_external;  // mapping_changed: the external address before
-  ip_endpoint server;          // the server concerned
-  std::error_code error;       // mapping_lost / server_unreachable: why
+  ip_endpoint server;             // the server concerned
+  std::error_code error;          // mapping_lost / server_unreachable: why
 };
 
 // Called on the library's internal thread. It must not block. From it (and

@@ -28,15 +28,15 @@ enum class classic_nat {
   symmetric,
 };
 
-PINHOLE_API const char* to_string(nat_mapping v) noexcept;    // "endpoint-independent", ...
+PINHOLE_API const char* to_string(nat_mapping v) noexcept;  // "endpoint-independent", ...
 PINHOLE_API const char* to_string(nat_filtering v) noexcept;
-PINHOLE_API const char* to_string(tristate v) noexcept;       // "yes", "no", "unknown"
-PINHOLE_API const char* to_string(classic_nat v) noexcept;    // "full cone", "symmetric", ...
+PINHOLE_API const char* to_string(tristate v) noexcept;     // "yes", "no", "unknown"
+PINHOLE_API const char* to_string(classic_nat v) noexcept;  // "full cone", "symmetric", ...
 
 struct nat_report {
-  ip_endpoint local;   // the socket's own address
-  ip_endpoint mapped;  // XOR-MAPPED-ADDRESS of test I
-  ip_endpoint server;  // the server that answered
+  ip_endpoint local;                 // the socket's own address
+  ip_endpoint mapped;                // XOR-MAPPED-ADDRESS of test I
+  ip_endpoint server;                // the server that answered
   std::optional<ip_endpoint> other;  // OTHER-ADDRESS, if the server has a usable one
   nat_mapping mapping = nat_mapping::unknown;
   nat_filtering filtering = nat_filtering::unknown;
@@ -51,9 +51,9 @@ struct nat_report {
 PINHOLE_API classic_nat classify(bool responded, bool behind_nat, nat_mapping m, nat_filtering f) noexcept;
 
 struct discovery_options {
-  std::string server = "127.0.0.1:3478";  // host[:port]; names resolved with getaddrinfo
-  std::string local = "";                 // ADDR[:PORT] to bind; empty = route source address
-  bool behavior = true;                   // run the RFC 5780 mapping/filtering/hairpin tests
+  std::string server = "127.0.0.1:3478";    // host[:port]; names resolved with getaddrinfo
+  std::string local = "";                   // ADDR[:PORT] to bind; empty = route source address
+  bool behavior = true;                     // run the RFC 5780 mapping/filtering/hairpin tests
   std::chrono::milliseconds timeout{3000};  // per test (a test that expects silence waits this long)
   transaction_options transaction{};
   std::optional<credentials> auth;

@@ -140,12 +140,12 @@ typedef struct pinhole_event {
   size_t size; /* sizeof(pinhole_event) as the library filled it: a field
                   lies past what the library knows iff its offset >= size */
   pinhole_event_type type;
-  pinhole_port_type port_type; /* of `mapping`; meaningless for server events */
-  pinhole_mapping mapping;     /* the mapping after the change */
+  pinhole_port_type port_type;        /* of `mapping`; meaningless for server events */
+  pinhole_mapping mapping;            /* the mapping after the change */
   pinhole_endpoint previous_external; /* MAPPING_CHANGED: before the change */
   pinhole_endpoint server;            /* the STUN server concerned */
-  pinhole_errc error;  /* MAPPING_LOST / SERVER_UNREACHABLE: why */
-  int system_error;    /* errno value when error is PINHOLE_E_SOCKET_ERROR, else 0 */
+  pinhole_errc error;                 /* MAPPING_LOST / SERVER_UNREACHABLE: why */
+  int system_error;                   /* errno value when error is PINHOLE_E_SOCKET_ERROR, else 0 */
 } pinhole_event;
 
 /* Library thread; see THREADING. `ev` is valid only during the call. */
@@ -192,8 +192,8 @@ PINHOLE_API pinhole_errc pinhole_options_set_keepalive_ms(pinhole_options* o, ui
 /* Re-resolve server names this often (ms); 0 = only at creation. */
 PINHOLE_API pinhole_errc pinhole_options_set_dns_refresh_ms(pinhole_options* o, uint32_t ms);
 /* Local port range for a port type; 0,0 = the kernel's choice. */
-PINHOLE_API pinhole_errc pinhole_options_set_port_range(pinhole_options* o, pinhole_port_type type,
-                                                        uint16_t min_port, uint16_t max_port);
+PINHOLE_API pinhole_errc pinhole_options_set_port_range(pinhole_options* o, pinhole_port_type type, uint16_t min_port,
+                                                        uint16_t max_port);
 /* RTP on an even port, port+1 reserved for the RTCP mapping asked for next
  * with the same remote (RFC 3550 §11). */
 PINHOLE_API pinhole_errc pinhole_options_set_rtp_rtcp_pairs(pinhole_options* o, int on);
@@ -225,8 +225,7 @@ PINHOLE_API pinhole_errc pinhole_options_set_skip_keepalive_on_traffic(pinhole_o
 PINHOLE_API pinhole_errc pinhole_options_set_explicit_keepalive_ms(pinhole_options* o, uint32_t ms);
 /* NULL cb removes the callback. `user` is passed back unchanged. */
 PINHOLE_API pinhole_errc pinhole_options_set_event_callback(pinhole_options* o, pinhole_event_cb cb, void* user);
-PINHOLE_API pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* o, pinhole_datagram_cb cb,
-                                                               void* user);
+PINHOLE_API pinhole_errc pinhole_options_set_datagram_callback(pinhole_options* o, pinhole_datagram_cb cb, void* user);
 /* TURN relays (RFC 8656 over UDP), tried in order: "turn:host[:port]" with
  * its long-term credential. GetMapping returns a relayed mapping when no
  * direct one can work (symmetric NAT, STUN unreachable), or always with
@@ -278,8 +277,8 @@ PINHOLE_API pinhole_errc pinhole_start_listen(pinhole_port_manager* pm, const ch
                                               uint16_t internal_port, pinhole_mapping* out);
 PINHOLE_API pinhole_errc pinhole_stop_listen(pinhole_port_manager* pm, const char* internal_address,
                                              uint16_t internal_port);
-PINHOLE_API pinhole_errc pinhole_get_port_range(pinhole_port_manager* pm, pinhole_port_type type,
-                                                uint16_t* min_port, uint16_t* max_port);
+PINHOLE_API pinhole_errc pinhole_get_port_range(pinhole_port_manager* pm, pinhole_port_type type, uint16_t* min_port,
+                                                uint16_t* max_port);
 /* Library-owned, ownership transferred: an already-bound UDP socket becomes
  * the library's, as if pinhole_get_mapping had opened it; it reads it
  * (datagrams reach the datagram callback) and closes it on release. The
@@ -289,9 +288,8 @@ PINHOLE_API pinhole_errc pinhole_adopt_socket(pinhole_port_manager* pm, int fd, 
 /* Sends from the mapped socket bound to internal_address:port: a plain
  * sendto() on the caller's thread (also from inside the callbacks). Works
  * for library-owned, listening and attached sockets. */
-PINHOLE_API pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address,
-                                      uint16_t internal_port, const char* to_address, uint16_t to_port,
-                                      const void* data, size_t len);
+PINHOLE_API pinhole_errc pinhole_send(pinhole_port_manager* pm, const char* internal_address, uint16_t internal_port,
+                                      const char* to_address, uint16_t to_port, const void* data, size_t len);
 
 /* 1 if the mapping bound to internal_address:port is relayed through a
  * TURN server (its external address is the relayed address), 0 if it is not
@@ -351,18 +349,18 @@ PINHOLE_API pinhole_errc pinhole_detach_socket(pinhole_port_manager* pm, const c
 PINHOLE_API void pinhole_network_changed(pinhole_port_manager* pm);
 
 typedef struct pinhole_stats {
-  size_t size; /* in: sizeof(pinhole_stats) of the caller; out: bytes filled */
-  uint64_t mappings;           /* handed out, not released */
-  uint64_t prewarmed;          /* ready in the cache */
+  size_t size;        /* in: sizeof(pinhole_stats) of the caller; out: bytes filled */
+  uint64_t mappings;  /* handed out, not released */
+  uint64_t prewarmed; /* ready in the cache */
   uint64_t listens;
-  uint64_t requests_sent;      /* Binding requests incl. retransmissions */
-  uint64_t responses_ok;       /* validated success responses */
-  uint64_t responses_rejected; /* replies dropped by validation */
-  uint64_t keepalives;         /* keep-alive transactions completed */
+  uint64_t requests_sent;       /* Binding requests incl. retransmissions */
+  uint64_t responses_ok;        /* validated success responses */
+  uint64_t responses_rejected;  /* replies dropped by validation */
+  uint64_t keepalives;          /* keep-alive transactions completed */
   uint64_t server_list_updates; /* DNS re-resolutions that changed the list */
-  uint64_t attached;           /* application-owned sockets, included in `mappings` */
-  uint64_t keepalives_skipped; /* skipped for the application's own traffic */
-  uint64_t network_changes;    /* network changes acted on */
+  uint64_t attached;            /* application-owned sockets, included in `mappings` */
+  uint64_t keepalives_skipped;  /* skipped for the application's own traffic */
+  uint64_t network_changes;     /* network changes acted on */
 } pinhole_stats;
 
 /* Fills min(out->size, what the library knows) bytes and sets out->size to
@@ -420,9 +418,9 @@ PINHOLE_API const char* pinhole_version(void);
 typedef struct pinhole_config {
   const char* const* servers; /* "host[:port]" entries; NULL/0 = "127.0.0.1:3478" */
   size_t server_count;
-  uint32_t call_timeout_ms;   /* 0 = the library's default (options.hpp) */
-  uint32_t keepalive_ms;      /* 0 = the library's default */
-  uint32_t rto_ms;            /* 0 = the library's default */
+  uint32_t call_timeout_ms; /* 0 = the library's default (options.hpp) */
+  uint32_t keepalive_ms;    /* 0 = the library's default */
+  uint32_t rto_ms;          /* 0 = the library's default */
 } pinhole_config;
 
 /* Deprecated: see pinhole_port_manager_create. `config` may be NULL for

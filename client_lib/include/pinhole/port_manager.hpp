@@ -50,14 +50,14 @@ struct port_manager_stats {
   std::size_t mappings = 0;   // handed out (GetMapping/adopt/attach), not released
   std::size_t prewarmed = 0;  // ready in the cache
   std::size_t listens = 0;
-  std::uint64_t requests_sent = 0;   // Binding requests incl. retransmissions
-  std::uint64_t responses_ok = 0;    // validated success responses
-  std::uint64_t responses_rejected = 0;  // replies dropped by validation
-  std::uint64_t keepalives = 0;      // keep-alive transactions completed
+  std::uint64_t requests_sent = 0;        // Binding requests incl. retransmissions
+  std::uint64_t responses_ok = 0;         // validated success responses
+  std::uint64_t responses_rejected = 0;   // replies dropped by validation
+  std::uint64_t keepalives = 0;           // keep-alive transactions completed
   std::uint64_t server_list_updates = 0;  // DNS re-resolutions that changed the server list
-  std::size_t attached = 0;          // application-owned sockets (attach_socket), included in `mappings`
-  std::uint64_t keepalives_skipped = 0;  // skipped for the application's traffic (skip_keepalive_on_traffic)
-  std::uint64_t network_changes = 0;     // network changes acted on (monitor or network_changed())
+  std::size_t attached = 0;               // application-owned sockets (attach_socket), included in `mappings`
+  std::uint64_t keepalives_skipped = 0;   // skipped for the application's traffic (skip_keepalive_on_traffic)
+  std::uint64_t network_changes = 0;      // network changes acted on (monitor or network_changed())
 };
 
 // What handle_datagram (the unwrapping overload) found a datagram to be.
@@ -130,8 +130,7 @@ class PINHOLE_API port_manager {
   // is taken whatever the result: on failure the library has closed it.
   // The application keeps sending on it (or with send()) and never reads
   // or closes it. To keep reading the socket yourself, use attach_socket.
-  std::error_code adopt_socket(native_handle_type fd, port_type type, const ip_endpoint& remote,
-                               mapping& out) noexcept;
+  std::error_code adopt_socket(native_handle_type fd, port_type type, const ip_endpoint& remote, mapping& out) noexcept;
 
   // Application-owned: maps the application's bound UDP socket `fd`
   // without taking it. The library never reads it and never closes it (not

@@ -22,13 +22,13 @@ struct portmap_probe_options {
 struct portmap_probe_result {
   mapping_origin protocol = mapping_origin::pcp;
   ip_endpoint gateway;
-  bool answered = false;        // the gateway speaks the protocol (probe answered)
-  bool mapped = false;          // and granted the test mapping
-  ip_endpoint internal;         // the socket mapped
-  ip_endpoint external;         // what the gateway reported
-  std::uint32_t lease_s = 0;    // lifetime granted (UPnP: 0 = permanent)
+  bool answered = false;                         // the gateway speaks the protocol (probe answered)
+  bool mapped = false;                           // and granted the test mapping
+  ip_endpoint internal;                          // the socket mapped
+  ip_endpoint external;                          // what the gateway reported
+  std::uint32_t lease_s = 0;                     // lifetime granted (UPnP: 0 = permanent)
   std::chrono::milliseconds time_to_mapping{0};  // from the probe's start
-  std::string error;            // why not, if not
+  std::string error;                             // why not, if not
 };
 
 // Blocks for at most a few timeouts per gateway. Never throws.

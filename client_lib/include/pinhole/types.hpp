@@ -69,7 +69,7 @@ struct mapping {
   // Send from it. Library-owned: never recv() on it, never close it.
   // Application-owned (attach_socket): the application's own descriptor.
   native_handle_type native_handle = -1;
-  bool behind_nat = true;  // false when external == internal
+  bool behind_nat = true;              // false when external == internal
   bool destination_dependent = false;  // the NAT gave another external address towards the alternate server
   // turn: `external` is the relayed address and `server` the TURN server.
   // Its datagrams go through the library: port_manager::send() wraps them,

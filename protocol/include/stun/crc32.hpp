@@ -14,7 +14,6 @@ namespace pinhole::stun {
 // Returns the CRC-32 of `data`. Incremental: pass the previous result as
 // `crc` to continue, so crc32(b, crc32(a)) == crc32(a || b). The default 0
 // is the CRC of the empty message, so a one-shot call needs no second argument.
-[[nodiscard]] std::uint32_t crc32(std::span<const std::byte> data,
-                                  std::uint32_t crc = 0) noexcept;
+[[nodiscard]] std::uint32_t crc32(std::span<const std::byte> data, std::uint32_t crc = 0) noexcept;
 
 }  // namespace pinhole::stun

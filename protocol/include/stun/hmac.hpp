@@ -22,8 +22,7 @@ namespace pinhole::stun {
 
 template <class Hash>
 class hmac {
-  static_assert(Hash::block_size >= Hash::digest_size,
-                "RFC 2104 assumes the digest fits in one block (B >= L)");
+  static_assert(Hash::block_size >= Hash::digest_size, "RFC 2104 assumes the digest fits in one block (B >= L)");
 
  public:
   explicit hmac(std::span<const std::byte> key) noexcept {

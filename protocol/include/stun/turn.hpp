@@ -15,14 +15,15 @@
 namespace pinhole::stun {
 
 // Message types of the TURN methods.
-inline constexpr std::uint16_t allocate_request = make_type(method::allocate, msg_class::request);              // 0x0003
-inline constexpr std::uint16_t allocate_success = make_type(method::allocate, msg_class::success);              // 0x0103
-inline constexpr std::uint16_t allocate_error = make_type(method::allocate, msg_class::error);                  // 0x0113
-inline constexpr std::uint16_t refresh_request = make_type(method::refresh, msg_class::request);                // 0x0004
-inline constexpr std::uint16_t create_permission_request = make_type(method::create_permission, msg_class::request);  // 0x0008
-inline constexpr std::uint16_t channel_bind_request = make_type(method::channel_bind, msg_class::request);      // 0x0009
-inline constexpr std::uint16_t send_indication = make_type(method::send, msg_class::indication);                // 0x0016
-inline constexpr std::uint16_t data_indication = make_type(method::data, msg_class::indication);                // 0x0017
+inline constexpr std::uint16_t allocate_request = make_type(method::allocate, msg_class::request);  // 0x0003
+inline constexpr std::uint16_t allocate_success = make_type(method::allocate, msg_class::success);  // 0x0103
+inline constexpr std::uint16_t allocate_error = make_type(method::allocate, msg_class::error);      // 0x0113
+inline constexpr std::uint16_t refresh_request = make_type(method::refresh, msg_class::request);    // 0x0004
+inline constexpr std::uint16_t create_permission_request =
+    make_type(method::create_permission, msg_class::request);                                               // 0x0008
+inline constexpr std::uint16_t channel_bind_request = make_type(method::channel_bind, msg_class::request);  // 0x0009
+inline constexpr std::uint16_t send_indication = make_type(method::send, msg_class::indication);            // 0x0016
+inline constexpr std::uint16_t data_indication = make_type(method::data, msg_class::indication);            // 0x0017
 
 // RFC 8656 §12: "0x4000 through 0x4FFF: These values are the allowed channel
 // numbers (4096 possible values)."

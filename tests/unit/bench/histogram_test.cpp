@@ -62,7 +62,7 @@ TEST(Histogram, PercentileNeverExceedsMaxAndEmptyIsZero) {
 TEST(Histogram, OutlierShowsOnlyInTheTail) {
   auto h = std::make_unique<histogram>();
   for (int i = 0; i < 999; ++i) h->record(50'000);  // 50 us
-  h->record(10'000'000);                             // one 10 ms stall
+  h->record(10'000'000);                            // one 10 ms stall
   EXPECT_LE(h->percentile(0.99), 50'000U * 65 / 64);
   EXPECT_EQ(h->percentile(0.9999), 10'000'000U);
 }

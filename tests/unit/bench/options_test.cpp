@@ -26,8 +26,8 @@ TEST(Options, TheDocumentedInterface) {
 
 TEST(Options, Tuning) {
   std::string error;
-  const auto o = parse({"--server", "[::1]:3478", "--sockets", "8", "--batch", "64", "--drain-ms", "0",
-                        "--fingerprint", "--rate", "0", "--busy-poll"},
+  const auto o = parse({"--server", "[::1]:3478", "--sockets", "8", "--batch", "64", "--drain-ms", "0", "--fingerprint",
+                        "--rate", "0", "--busy-poll"},
                        error);
   ASSERT_TRUE(o) << error;
   EXPECT_EQ(o->sockets, 8U);

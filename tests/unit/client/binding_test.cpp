@@ -282,7 +282,7 @@ TEST(Challenge, OnlyANewOneIsAnsweredAndStaleNonceAlways) {
   EXPECT_TRUE(is_new_challenge(r, b));             // another nonce
   EXPECT_FALSE(is_new_challenge(r, a));            // the same again: wrong credentials
   r.error_code = 438;
-  EXPECT_TRUE(is_new_challenge(r, a));             // Stale Nonce: always retried
+  EXPECT_TRUE(is_new_challenge(r, a));  // Stale Nonce: always retried
   r.error_code = 400;
   EXPECT_FALSE(is_new_challenge(r, std::nullopt));
   r.error_code = 401;

@@ -42,8 +42,7 @@ TEST(CConvert, MappingAndErrors) {
   EXPECT_EQ(c.external_port, 40000);
   EXPECT_EQ(c.native_handle, 12);
   EXPECT_EQ(c_api::to_c({}), PINHOLE_OK);
-  EXPECT_EQ(c_api::to_c(make_error_code(errc::destination_dependent_mapping)),
-            PINHOLE_E_DESTINATION_DEPENDENT_MAPPING);
+  EXPECT_EQ(c_api::to_c(make_error_code(errc::destination_dependent_mapping)), PINHOLE_E_DESTINATION_DEPENDENT_MAPPING);
   EXPECT_EQ(c_api::to_c(std::make_error_code(std::errc::permission_denied)), PINHOLE_E_SOCKET_ERROR);
   EXPECT_EQ(c_api::to_c(make_error_code(errc::out_of_memory)), PINHOLE_E_OUT_OF_MEMORY);
   ip_endpoint out;

@@ -160,18 +160,18 @@ TEST(COptions, CallbacksGetTheirUserPointerAndPlainStructs) {
                 },
                 &s),
             PINHOLE_OK);
-  ASSERT_EQ(pinhole_options_set_datagram_callback(
-                o.p,
-                [](void* user, const pinhole_mapping* m, const pinhole_endpoint* from, const uint8_t* data,
-                   size_t len) {
-                  auto* t = static_cast<seen*>(user);
-                  t->datagrams++;
-                  t->mapping = *m;
-                  t->from = *from;
-                  t->data.assign(data, data + len);
-                },
-                &s),
-            PINHOLE_OK);
+  ASSERT_EQ(
+      pinhole_options_set_datagram_callback(
+          o.p,
+          [](void* user, const pinhole_mapping* m, const pinhole_endpoint* from, const uint8_t* data, size_t len) {
+            auto* t = static_cast<seen*>(user);
+            t->datagrams++;
+            t->mapping = *m;
+            t->from = *from;
+            t->data.assign(data, data + len);
+          },
+          &s),
+      PINHOLE_OK);
   const auto c = o.cxx();
   ASSERT_TRUE(c.on_event);
   ASSERT_TRUE(c.on_datagram);

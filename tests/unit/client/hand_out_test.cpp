@@ -29,7 +29,7 @@ TEST_F(HandOut, RtcpGetsThePortNextToItsRtpMapping) {
   const auto rtp = get(port_type::audio_rtp);
   ASSERT_FALSE(rtp.ec) << rtp.ec.message();
   const auto p = rtp.m.internal.port;
-  EXPECT_EQ(p % 2, 0);  // RFC 3550 §11: RTP even, RTCP the next (odd) port
+  EXPECT_EQ(p % 2, 0);              // RFC 3550 §11: RTP even, RTCP the next (odd) port
   EXPECT_EQ(server.requests(), 1);  // the reserved RTCP port is not mapped yet
   const auto rtcp = get(port_type::audio_rtcp);
   ASSERT_FALSE(rtcp.ec) << rtcp.ec.message();

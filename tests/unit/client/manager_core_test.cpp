@@ -81,17 +81,15 @@ TEST_F(ManagerCore, UpdateRemoteRechecksAndAcceptsAFormerExternalAddress) {
   // The NAT rebinds: the re-check of UpdateRemoteAddress sees a new address.
   server.set_lie(ep("198.51.100.7:4444"));
   server.set_mode(fake::lie);
-  const auto u = call([&](auto d, auto done) {
-    core->update_remote(ep("127.0.0.1:40001"), a.m.internal, a.m.external, d, done);
-  });
+  const auto u =
+      call([&](auto d, auto done) { core->update_remote(ep("127.0.0.1:40001"), a.m.internal, a.m.external, d, done); });
   ASSERT_FALSE(u.ec) << u.ec.message();
   EXPECT_EQ(u.m.external, ep("198.51.100.7:4444"));
   ASSERT_EQ(count(event_type::mapping_changed), 1U);
   EXPECT_EQ(events.back().previous_external, a.m.external);
   // The application may still name it by the address it had.
-  const auto again = call([&](auto d, auto done) {
-    core->update_remote(ep("127.0.0.1:40002"), a.m.internal, a.m.external, d, done);
-  });
+  const auto again =
+      call([&](auto d, auto done) { core->update_remote(ep("127.0.0.1:40002"), a.m.internal, a.m.external, d, done); });
   EXPECT_FALSE(again.ec);
   EXPECT_EQ(call([&](auto d, auto done) {
               core->update_remote(ep("127.0.0.1:40002"), a.m.internal, ep("127.0.0.9:9"), d, done);
@@ -104,9 +102,9 @@ TEST_F(ManagerCore, UpdateRemoteAnswersAtItsDeadlineWhileTheRecheckGoesOn) {
   const auto a = get();
   ASSERT_FALSE(a.ec);
   server.set_mode(fake::silent);
-  const auto u = call([&](auto d, auto done) {
-    core->update_remote(ep("127.0.0.1:40001"), a.m.internal, a.m.external, d, done);
-  }, std::chrono::milliseconds(100));
+  const auto u =
+      call([&](auto d, auto done) { core->update_remote(ep("127.0.0.1:40001"), a.m.internal, a.m.external, d, done); },
+           std::chrono::milliseconds(100));
   EXPECT_FALSE(u.ec);  // the mapping as it stands
   EXPECT_EQ(u.m.external, a.m.external);
   EXPECT_EQ(count(event_type::mapping_lost), 0U);  // not yet: the check has its own budget
@@ -119,7 +117,8 @@ TEST_F(ManagerCore, AdoptTakesTheDescriptorAndMapsIt) {
   const int fd = client::open_udp(ip_family::v4, ec);
   ASSERT_GE(fd, 0);
   ASSERT_FALSE(client::bind_udp(fd, ep("127.0.0.1:0")));
-  const auto a = call([&](auto d, auto done) { core->adopt(fd, port_type::audio_rtp, ep("127.0.0.1:40000"), d, done); });
+  const auto a =
+      call([&](auto d, auto done) { core->adopt(fd, port_type::audio_rtp, ep("127.0.0.1:40000"), d, done); });
   ASSERT_FALSE(a.ec) << a.ec.message();
   EXPECT_EQ(a.m.native_handle, fd);
   EXPECT_EQ(a.m.type, port_type::audio_rtp);
@@ -135,13 +134,15 @@ TEST_F(ManagerCore, AttachMapsAnApplicationSocketAndDetachLeavesItOpen) {
   udp_socket app;
   ASSERT_TRUE(app.ok());
   pump = [&] { read_attached(app); };
-  const auto a = call([&](auto d, auto done) { core->attach(app.fd(), port_type::video_rtp, ep("127.0.0.1:40000"), d, done); });
+  const auto a =
+      call([&](auto d, auto done) { core->attach(app.fd(), port_type::video_rtp, ep("127.0.0.1:40000"), d, done); });
   ASSERT_FALSE(a.ec) << a.ec.message();
   EXPECT_EQ(core->stats().attached, 1U);
   EXPECT_EQ(core->stats().mappings, 1U);
   // Attached twice: refused.
-  EXPECT_EQ(call([&](auto d, auto done) { core->attach(app.fd(), port_type::video_rtp, ep("127.0.0.1:40000"), d, done); }).ec,
-            errc::address_in_use);
+  EXPECT_EQ(
+      call([&](auto d, auto done) { core->attach(app.fd(), port_type::video_rtp, ep("127.0.0.1:40000"), d, done); }).ec,
+      errc::address_in_use);
   EXPECT_FALSE(core->detach(a.m.internal));
   EXPECT_EQ(core->stats().attached, 0U);
   EXPECT_EQ(core->stats().mappings, 0U);

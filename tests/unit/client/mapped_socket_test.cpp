@@ -151,9 +151,8 @@ TEST_F(MappedSocket, IcmpUnreachableFailsTheTransactionAtOnce) {
 
 TEST_F(MappedSocket, OtherDatagramsGoToTheApplication) {
   std::vector<std::pair<ip_endpoint, std::size_t>> seen;
-  sock_->set_datagram_handler([&](const ip_endpoint& from, std::span<const std::byte> d) {
-    seen.emplace_back(from, d.size());
-  });
+  sock_->set_datagram_handler(
+      [&](const ip_endpoint& from, std::span<const std::byte> d) { seen.emplace_back(from, d.size()); });
   fd_holder peer;
   const std::vector<std::byte> rtp(160, std::byte{0x80});
   send_udp(peer.fd, rtp, sock_->local());

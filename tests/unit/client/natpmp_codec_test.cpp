@@ -79,8 +79,9 @@ TEST(NatpmpCodec, RejectsWhatIsNoAnswer) {
             wire_errc::bad_version);
   EXPECT_EQ(decode_natpmp_response(bytes<12>({0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), natpmp_op::external_address, r),
             wire_errc::bad_address);  // success with 0.0.0.0
-  EXPECT_EQ(decode_natpmp_response(bytes<12>({0, 129, 0, 0, 0, 0, 0, 5, 0x13, 0x8c, 0x9c, 0x41}), natpmp_op::map_udp, r),
-            wire_errc::too_short);
+  EXPECT_EQ(
+      decode_natpmp_response(bytes<12>({0, 129, 0, 0, 0, 0, 0, 5, 0x13, 0x8c, 0x9c, 0x41}), natpmp_op::map_udp, r),
+      wire_errc::too_short);
 }
 
 TEST(NatpmpCodec, EveryTruncationIsRejectedOrUnderstood) {

@@ -50,12 +50,12 @@ std::vector<std::byte> response(const pcp_map_request& r, unsigned result, std::
 TEST(PcpCodec, MapRequestIPv4Layout) {
   std::array<std::byte, pcp_map_request_size> out{};
   ASSERT_EQ(encode_pcp_map_request(v4_request(), out), 60U);
-  const auto expect = v({
-      2, 1, 0, 0, 0, 0, 0x1c, 0x20,                            // version 2, R=0 MAP, reserved, lifetime 7200
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 0, 10,  // client ::ffff:198.18.0.10
-      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,                   // nonce
-      17, 0, 0, 0, 0x13, 0x8c, 0, 0,                           // UDP, reserved, internal 5004, no suggestion
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0});  // ::ffff:0.0.0.0
+  const auto expect =
+      v({2,  1, 0, 0, 0,    0,    0x1c, 0x20,  // version 2, R=0 MAP, reserved, lifetime 7200
+         0,  0, 0, 0, 0,    0,    0,    0,    0, 0,  0xff, 0xff, 198, 18, 0, 10,  // client ::ffff:198.18.0.10
+         1,  2, 3, 4, 5,    6,    7,    8,    9, 10, 11,   12,                    // nonce
+         17, 0, 0, 0, 0x13, 0x8c, 0,    0,  // UDP, reserved, internal 5004, no suggestion
+         0,  0, 0, 0, 0,    0,    0,    0,    0, 0,  0xff, 0xff, 0,   0,  0, 0});  // ::ffff:0.0.0.0
   EXPECT_EQ(std::vector<std::byte>(out.begin(), out.end()), expect);
 }
 

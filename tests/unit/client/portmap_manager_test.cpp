@@ -83,11 +83,12 @@ struct result {
 result map_once(asio::io_context& io, portmap_manager& pm) {
   result r;
   pm.when_probed([&] {
-    pm.map(1, internal, std::chrono::steady_clock::now() + std::chrono::seconds(1), [&](std::error_code ec, const portmap_lease& l) {
-      r.done = true;
-      r.ec = ec;
-      r.lease = l;
-    });
+    pm.map(1, internal, std::chrono::steady_clock::now() + std::chrono::seconds(1),
+           [&](std::error_code ec, const portmap_lease& l) {
+             r.done = true;
+             r.ec = ec;
+             r.lease = l;
+           });
   });
   for (int i = 0; i < 200 && !r.done; ++i) io.run_for(std::chrono::milliseconds(10));
   return r;

@@ -24,7 +24,9 @@ TEST_F(Prewarm, TheCacheFillsAndServesGetMappingThenRefills) {
   EXPECT_EQ(server.requests(), 2);
   std::optional<answer> got;
   core->get_mapping(ep("127.0.0.1:40000"), port_type::sip, clock::now() + std::chrono::seconds(1),
-                    [&](std::error_code ec, const mapping& m) { got = answer{ec, m}; });
+                    [&](std::error_code ec, const mapping& m) {
+                      got = answer{ec, m};
+                    });
   // Answered within the call itself: the cache needs no round trip.
   ASSERT_TRUE(got.has_value());
   EXPECT_FALSE(got->ec);

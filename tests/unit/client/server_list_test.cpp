@@ -5,8 +5,8 @@
 
 #include <map>
 
-#include "pinhole/errors.hpp"
 #include "fake_resolver.hpp"
+#include "pinhole/errors.hpp"
 #include "resolver.hpp"
 
 using namespace pinhole;

@@ -93,7 +93,9 @@ namespace {
 // unreachable DNS server.
 class stuck_resolver final : public dns_resolver {
  public:
-  std::error_code srv(const std::string&, std::vector<srv_record>&) override { return make_error_code(errc::resolve_failed); }
+  std::error_code srv(const std::string&, std::vector<srv_record>&) override {
+    return make_error_code(errc::resolve_failed);
+  }
   std::error_code host(const std::string&, std::uint16_t port, std::vector<ip_endpoint>& out) override {
     std::unique_lock lk(m_);
     entered_ = true;
@@ -127,7 +129,7 @@ TEST(ServerRefresher, DestructionDoesNotWaitForAHangingLookup) {
     server_refresher r({"stun.test:3478"}, false, dns, 1ms, 1ms, {ep("192.0.2.1:3478")},
                        [&](const std::vector<ip_endpoint>&) { ++calls; });
     ASSERT_TRUE(dns->wait_entered());
-  }  // returns although the lookup still hangs
+  }                // returns although the lookup still hangs
   dns->release();  // the lookup now ends with a new address...
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(calls.load(), 0);  // ...which is never reported to a destroyed owner
@@ -159,8 +161,8 @@ TEST(ServerRefresher, OfflineStartRetriesUntilTheNameResolves) {
 TEST(ServerRefresher, ZeroIntervalStopsOnceResolved) {
   auto dns = std::make_shared<fake_resolver>();
   reports got;
-  server_refresher r({"stun.test:3478"}, false, dns, server_refresher::clock::duration::zero(), 1ms, {}, got.fn(),
-                     true, 10ms);
+  server_refresher r({"stun.test:3478"}, false, dns, server_refresher::clock::duration::zero(), 1ms, {}, got.fn(), true,
+                     10ms);
   ASSERT_TRUE(wait_rounds(r, 2));
   dns->set_host("stun.test", {"192.0.2.1"});
   ASSERT_TRUE(got.wait_for(1));

@@ -17,11 +17,11 @@ constexpr slot_state all[] = {slot_state::reserved,   slot_state::mapping,   slo
 
 TEST(SlotState, TheTableHoldsExactlyTheDocumentedTransitions) {
   const std::vector<std::pair<slot_state, slot_state>> expected{
-      {slot_state::reserved, slot_state::mapping},     {slot_state::mapping, slot_state::pooled},
-      {slot_state::mapping, slot_state::handed_out},   {slot_state::mapping, slot_state::listening},
-      {slot_state::pooled, slot_state::handed_out},    {slot_state::reserved, slot_state::released},
-      {slot_state::mapping, slot_state::released},     {slot_state::pooled, slot_state::released},
-      {slot_state::handed_out, slot_state::released},  {slot_state::listening, slot_state::released},
+      {slot_state::reserved, slot_state::mapping},    {slot_state::mapping, slot_state::pooled},
+      {slot_state::mapping, slot_state::handed_out},  {slot_state::mapping, slot_state::listening},
+      {slot_state::pooled, slot_state::handed_out},   {slot_state::reserved, slot_state::released},
+      {slot_state::mapping, slot_state::released},    {slot_state::pooled, slot_state::released},
+      {slot_state::handed_out, slot_state::released}, {slot_state::listening, slot_state::released},
   };
   for (const auto from : all) {
     for (const auto to : all) {

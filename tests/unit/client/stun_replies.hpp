@@ -26,7 +26,7 @@ struct reply {
   std::optional<ip_endpoint> origin;
   std::uint16_t error = 0;
   std::optional<std::string> integrity_password;
-  std::optional<client::long_term> challenge;   // REALM and NONCE attributes
+  std::optional<client::long_term> challenge;              // REALM and NONCE attributes
   std::optional<std::array<std::byte, 16>> integrity_key;  // a long-term key instead
   bool fingerprint = true;
 

@@ -140,9 +140,9 @@ TEST(TurnMessage, HostileAllocateSuccessesAreNeverAMapping) {
   EXPECT_EQ(validate_turn_response(reply(stun::allocate_success, good, true, true), server, expect(), r),
             verdict::rejected);
   // From another address, or another transaction / method: not ours.
-  EXPECT_EQ(validate_turn_response(reply(stun::allocate_success, good), *ip_endpoint::parse("192.0.2.2:3478"),
-                                   expect(), r),
-            verdict::rejected);
+  EXPECT_EQ(
+      validate_turn_response(reply(stun::allocate_success, good), *ip_endpoint::parse("192.0.2.2:3478"), expect(), r),
+      verdict::rejected);
   EXPECT_EQ(validate_turn_response(reply(stun::allocate_success, good), server, expect(stun::method::refresh), r),
             verdict::not_ours);
 }
@@ -159,13 +159,16 @@ TEST(TurnMessage, HugeLifetimeIsAcceptedButNotTrusted) {
 
 TEST(TurnMessage, ErrorsAndChallenges) {
   const auto err = [](std::uint16_t code, bool with_challenge) {
-    return reply(stun::allocate_error, [=](auto& w) {
-      w.add_error_code(code, "x");
-      if (with_challenge) {
-        w.add_text(stun::attr::realm, "r2");
-        w.add_text(stun::attr::nonce, "n2");
-      }
-    }, false);
+    return reply(
+        stun::allocate_error,
+        [=](auto& w) {
+          w.add_error_code(code, "x");
+          if (with_challenge) {
+            w.add_text(stun::attr::realm, "r2");
+            w.add_text(stun::attr::nonce, "n2");
+          }
+        },
+        false);
   };
   turn_reply r;
   ASSERT_EQ(validate_turn_response(err(401, true), server, expect(), r), verdict::accepted);
@@ -211,8 +214,9 @@ TEST(TurnMessage, ErrorWithAWrongMessageIntegrityIsRejected) {
   // 486 must not end or refuse an allocation. Unsigned error responses are
   // accepted (coturn's 486 is one).
   const auto err = [](bool sign, bool wrong_key) {
-    return reply(stun::make_type(stun::method::refresh, stun::msg_class::error),
-                 [](auto& w) { w.add_error_code(437, "Allocation Mismatch"); }, sign, wrong_key);
+    return reply(
+        stun::make_type(stun::method::refresh, stun::msg_class::error),
+        [](auto& w) { w.add_error_code(437, "Allocation Mismatch"); }, sign, wrong_key);
   };
   turn_reply r;
   EXPECT_EQ(validate_turn_response(err(true, true), server, expect(stun::method::refresh), r), verdict::rejected);

@@ -57,11 +57,32 @@ TEST(Cli, Help) {
     EXPECT_EQ(r.what, action::help) << flag;
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_EQ(r.message.rfind("Usage: pinholed [options]", 0), 0U) << r.message;
-    for (const char* opt : {"--config", "--listen", "--rfc5780-primary", "--rfc5780-alternate", "--primary-port",
-                            "--alternate-port", "--advertised-primary", "--advertised-alternate", "--software",
-                            "--log-level", "--workers", "--batch", "--coalesce-us", "--metrics", "--rate-limit", "--rate-burst",
-                            "--global-rate", "--allow", "--user", "--auth-username", "--auth-password",
-                            "--require-auth", "--share-port", "--check-config", "--print-config", "--version",
+    for (const char* opt : {"--config",
+                            "--listen",
+                            "--rfc5780-primary",
+                            "--rfc5780-alternate",
+                            "--primary-port",
+                            "--alternate-port",
+                            "--advertised-primary",
+                            "--advertised-alternate",
+                            "--software",
+                            "--log-level",
+                            "--workers",
+                            "--batch",
+                            "--coalesce-us",
+                            "--metrics",
+                            "--rate-limit",
+                            "--rate-burst",
+                            "--global-rate",
+                            "--allow",
+                            "--user",
+                            "--auth-username",
+                            "--auth-password",
+                            "--require-auth",
+                            "--share-port",
+                            "--check-config",
+                            "--print-config",
+                            "--version",
                             "--drain-grace"}) {
       EXPECT_NE(r.message.find(opt), std::string::npos) << opt;
     }
@@ -70,9 +91,7 @@ TEST(Cli, Help) {
   }
 }
 
-TEST(Cli, HelpWinsOverBadValues) {
-  EXPECT_EQ(run({"--workers", "x", "--help"}).what, action::help);
-}
+TEST(Cli, HelpWinsOverBadValues) { EXPECT_EQ(run({"--workers", "x", "--help"}).what, action::help); }
 
 TEST(Cli, Version) {
   for (const char* flag : {"--version", "-V"}) {
@@ -152,9 +171,9 @@ TEST(Cli, BadListen) {
 }
 
 TEST(Cli, Rfc5780BothIpsEnable) {
-  const auto r = run({"--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2", "--primary-port", "4000",
-                      "--alternate-port", "4001", "--advertised-primary", "203.0.113.1", "--advertised-alternate",
-                      "203.0.113.2"});
+  const auto r =
+      run({"--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2", "--primary-port", "4000",
+           "--alternate-port", "4001", "--advertised-primary", "203.0.113.1", "--advertised-alternate", "203.0.113.2"});
   ASSERT_EQ(r.what, action::run) << r.message;
   EXPECT_TRUE(r.cfg.rfc5780.enabled);
   EXPECT_EQ(r.cfg.rfc5780.primary_ip, "192.0.2.1");
@@ -198,7 +217,8 @@ TEST(Cli, Rfc5780ModeBindsNoDefaultListeners) {
   ASSERT_EQ(p.what, action::print_config) << p.message;
   EXPECT_NE(p.message.find("\"listen\": [],"), std::string::npos) << p.message;
 
-  const auto flag = run({"--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2", "--listen", "[::1]:3478"});
+  const auto flag =
+      run({"--rfc5780-primary", "192.0.2.1", "--rfc5780-alternate", "192.0.2.2", "--listen", "[::1]:3478"});
   ASSERT_EQ(flag.what, action::run) << flag.message;
   ASSERT_EQ(flag.cfg.listen.size(), 1U);
   EXPECT_EQ(flag.cfg.listen[0].text, "[::1]:3478");
@@ -373,7 +393,8 @@ TEST(Cli, ValidationErrorsNameTheFile) {
   expect_error(r);
   EXPECT_EQ(r.message, "pinholed: " + f.path() + ": auth: required but username is empty");
   const temp_file g(R"({"rfc5780": {"enabled": true, "primary_ip": "192.0.2.1"}})");
-  EXPECT_EQ(run({"--config", g.path()}).message, "pinholed: " + g.path() + ": rfc5780: enabled but alternate_ip is empty");
+  EXPECT_EQ(run({"--config", g.path()}).message,
+            "pinholed: " + g.path() + ": rfc5780: enabled but alternate_ip is empty");
   // A flag makes a good file invalid: the file is not to blame.
   const temp_file ok(R"({"workers": 2})");
   EXPECT_EQ(run({"--config", ok.path(), "--require-auth"}).message,
@@ -421,9 +442,7 @@ TEST(Cli, PrintConfigRoundTrips) {
 
 TEST(Cli, PrintConfigValidates) { expect_error(run({"--print-config", "--require-auth"}), "auth"); }
 
-TEST(Cli, CheckAndPrintAreExclusive) {
-  expect_error(run({"--check-config", "--print-config"}), "mutually exclusive");
-}
+TEST(Cli, CheckAndPrintAreExclusive) { expect_error(run({"--check-config", "--print-config"}), "mutually exclusive"); }
 
 // Regression (fuzz_config_loader, corpus/config_loader/regression-boost-placeholder-hang):
 // Boost.Program_options substitutes "%canonical_option%" in its error

@@ -14,7 +14,6 @@ namespace {
 
 using namespace test;  // NOLINT
 
-
 // ---- apply_json: every key ----
 
 TEST(ConfigJson, EmptyObjectChangesNothing) {
@@ -112,9 +111,11 @@ TEST(ConfigJson, IPv6ListenLoopback) {
 }
 
 TEST(ConfigJson, LogLevelNames) {
-  for (const auto& [name, level] : std::vector<std::pair<std::string, log_level>>{
-           {"debug", log_level::debug}, {"info", log_level::info}, {"warning", log_level::warning},
-           {"warn", log_level::warning}, {"error", log_level::error}}) {
+  for (const auto& [name, level] : std::vector<std::pair<std::string, log_level>>{{"debug", log_level::debug},
+                                                                                  {"info", log_level::info},
+                                                                                  {"warning", log_level::warning},
+                                                                                  {"warn", log_level::warning},
+                                                                                  {"error", log_level::error}}) {
     config cfg = default_config();
     std::string error;
     ASSERT_TRUE(succeeded(apply_json(R"({"log_level": ")" + name + "\"}", cfg), error)) << error;
@@ -186,9 +187,11 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{R"({"listen": ["::1:3478"]})",
                  R"(config: /listen/0: expected IP:PORT (IPv6 as [addr]:port), got "::1:3478")"},
         bad_case{R"({"rfc5780": []})", R"(config: /rfc5780: expected object, got [])"},
-        bad_case{R"({"rfc5780": {"enabled": "yes"}})", R"(config: /rfc5780/enabled: expected true or false, got "yes")"},
+        bad_case{R"({"rfc5780": {"enabled": "yes"}})",
+                 R"(config: /rfc5780/enabled: expected true or false, got "yes")"},
         bad_case{R"({"rfc5780": {"enabled": 1}})", R"(config: /rfc5780/enabled: expected true or false, got 1)"},
-        bad_case{R"({"rfc5780": {"primary_port": 0}})", R"(config: /rfc5780/primary_port: expected integer 1-65535, got 0)"},
+        bad_case{R"({"rfc5780": {"primary_port": 0}})",
+                 R"(config: /rfc5780/primary_port: expected integer 1-65535, got 0)"},
         bad_case{R"({"rfc5780": {"primary_port": 65536}})",
                  R"(config: /rfc5780/primary_port: expected integer 1-65535, got 65536)"},
         bad_case{R"({"rfc5780": {"alternate_port": -1}})",
@@ -214,7 +217,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{R"({"batch": 1025})", R"(config: /batch: expected integer 1-1024, got 1025)"},
         bad_case{R"({"coalesce_us": 10001})", R"(config: /coalesce_us: expected integer 0-10000, got 10001)"},
         bad_case{R"({"coalesce_us": 1.5})", R"(config: /coalesce_us: expected integer 0-10000, got 1.5)"},
-        bad_case{R"({"drain_grace_ms": 3600001})", R"(config: /drain_grace_ms: expected integer 0-3600000, got 3600001)"},
+        bad_case{R"({"drain_grace_ms": 3600001})",
+                 R"(config: /drain_grace_ms: expected integer 0-3600000, got 3600001)"},
         bad_case{R"({"drain_grace_ms": -1})", R"(config: /drain_grace_ms: expected integer 0-3600000, got -1)"},
         bad_case{R"({"batch": 18446744073709551616})",
                  R"(config: /batch: expected integer 1-1024, got 1.8446744073709552e+19)"},
@@ -233,15 +237,17 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{R"({"metrics_listen": "localhost:9641"})",
                  R"(config: /metrics_listen: expected IP:PORT or "", got "localhost:9641")"},
         bad_case{R"({"allow": "10.0.0.0/8"})", R"(config: /allow: expected array of strings, got "10.0.0.0/8")"},
-        bad_case{R"({"allow": ["10.0.0.1/8"]})",
-                 R"(config: /allow/0: expected IP prefix like "198.51.100.0/24" with zero host bits, got "10.0.0.1/8")"},
-        bad_case{R"({"allow": ["10.0.0.0/33"]})",
-                 R"(config: /allow/0: expected IP prefix like "198.51.100.0/24" with zero host bits, got "10.0.0.0/33")"},
+        bad_case{
+            R"({"allow": ["10.0.0.1/8"]})",
+            R"(config: /allow/0: expected IP prefix like "198.51.100.0/24" with zero host bits, got "10.0.0.1/8")"},
+        bad_case{
+            R"({"allow": ["10.0.0.0/33"]})",
+            R"(config: /allow/0: expected IP prefix like "198.51.100.0/24" with zero host bits, got "10.0.0.0/33")"},
         bad_case{R"({"user": 0})", R"(config: /user: expected string, got 0)"}));
 
 TEST(ConfigJsonErrors, LongValuesAreShortenedInMessages) {
-  const std::string e = apply_error(R"({"software": ")" + std::string(200, 'a') + R"(", "user": [")" +
-                                    std::string(200, 'b') + "\"]}");
+  const std::string e =
+      apply_error(R"({"software": ")" + std::string(200, 'a') + R"(", "user": [")" + std::string(200, 'b') + "\"]}");
   EXPECT_EQ(e, "config: /user: expected string, got [\"" + std::string(35, 'b') + "...");
 }
 
@@ -249,7 +255,8 @@ TEST(ConfigJsonErrors, DuplicateKeys) {
   EXPECT_EQ(apply_error(R"({"batch": 1, "batch": 2})"), R"(config: duplicate key "batch" at /)");
   EXPECT_EQ(apply_error(R"({"rfc5780": {"primary_port": 1, "primary_port": 2}})"),
             R"(config: duplicate key "primary_port" at /rfc5780)");
-  EXPECT_EQ(apply_error(R"({"listen": [], "x": [{"a": 1}, {"b": 1, "b": 2}]})"), R"(config: duplicate key "b" at /x/1)");
+  EXPECT_EQ(apply_error(R"({"listen": [], "x": [{"a": 1}, {"b": 1, "b": 2}]})"),
+            R"(config: duplicate key "b" at /x/1)");
 }
 
 TEST(ConfigJsonErrors, SyntaxErrorsGiveLineAndByte) {
@@ -291,7 +298,8 @@ TEST(ConfigJsonErrors, BracketsInStringsAndCommentsDoNotCount) {
   const std::string many(100, '[');
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(succeeded(apply_json("// " + many + "\n/* " + many + " */ {\"software\": \"" + many + "\\\"" + many + "\"}", cfg), error))
+  ASSERT_TRUE(succeeded(
+      apply_json("// " + many + "\n/* " + many + " */ {\"software\": \"" + many + "\\\"" + many + "\"}", cfg), error))
       << error;
   EXPECT_EQ(cfg.software, many + "\"" + many);
 }
@@ -308,7 +316,8 @@ TEST(ConfigJsonErrors, WideValuesAreShownBriefly) {
 }
 
 TEST(ConfigJsonErrors, NumberTooLargeForADoubleIsOneCleanLine) {
-  EXPECT_EQ(apply_error(R"({"rate_limit": {"global_rate": 1e400}})"), "config: invalid JSON: number 1e400 is out of range");
+  EXPECT_EQ(apply_error(R"({"rate_limit": {"global_rate": 1e400}})"),
+            "config: invalid JSON: number 1e400 is out of range");
   EXPECT_EQ(apply_error(R"({"batch": -1e999})"), "config: invalid JSON: number -1e999 is out of range");
   const std::string e = apply_error(R"({"batch": 1)" + std::string(400, '0') + "e9999}");
   EXPECT_EQ(e.rfind("config: invalid JSON: number 1000", 0), 0U) << e;
@@ -324,7 +333,6 @@ TEST(ConfigJsonErrors, FailureLeavesConfigUntouched) {
   EXPECT_FALSE(succeeded(apply_json(R"({"listen": ["127.0.0.1:1"], "zzz": 1})", cfg), error));
   EXPECT_EQ(cfg, default_config());
 }
-
 
 TEST(ConfigLoad, SharePort) {
   config c = default_config();

@@ -57,6 +57,5 @@ TEST(ConfigToJson, InvalidUtf8DoesNotThrow) {
   EXPECT_NE(text.find("\"software\""), std::string::npos);
 }
 
-
 }  // namespace
 }  // namespace pinhole::daemon

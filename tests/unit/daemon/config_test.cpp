@@ -19,7 +19,6 @@ using namespace test;  // NOLINT
 
 using ::pinhole::test::temp_file;
 
-
 // ---- defaults ----
 
 TEST(ConfigDefaults, MatchTheDocumentedValues) {

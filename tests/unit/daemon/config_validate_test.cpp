@@ -60,7 +60,8 @@ TEST(ConfigValidate, Rfc5780Failures) {
 
   c = rfc5780_ok();
   c.rfc5780.advertised_alternate_ip = "2001:db8::9";
-  EXPECT_EQ(validate_error(c), "config: rfc5780: advertised_alternate_ip must be the same address family as primary_ip");
+  EXPECT_EQ(validate_error(c),
+            "config: rfc5780: advertised_alternate_ip must be the same address family as primary_ip");
 
   c = rfc5780_ok();
   c.rfc5780.advertised_primary_ip = "nope";
@@ -175,17 +176,21 @@ TEST(ConfigValidate, TextSettingsRefuseControlCharactersAndOverlongValues) {
             "config: auth: username must not contain control characters (NUL, newline, ...)");
   EXPECT_EQ(validate_error(with_auth("al\nce", "pw")),
             "config: auth: username must not contain control characters (NUL, newline, ...)");
-  EXPECT_EQ(validate_error(with_auth("al\xC2\x85" "ce", "pw")),  // U+0085, a C1 control
+  EXPECT_EQ(validate_error(with_auth("al\xC2\x85"
+                                     "ce",
+                                     "pw")),  // U+0085, a C1 control
             "config: auth: username must not contain control characters (NUL, newline, ...)");
   EXPECT_EQ(validate_error(with_auth("\xC3\xA9l\xC3\xA8ve", "pw")), "");  // "élève": fine
   EXPECT_EQ(validate_error(with_auth(std::string(508, 'u'), "pw")), "");
-  EXPECT_EQ(validate_error(with_auth(std::string(509, 'u'), "pw")), "config: auth: username must be fewer than 509 bytes");
+  EXPECT_EQ(validate_error(with_auth(std::string(509, 'u'), "pw")),
+            "config: auth: username must be fewer than 509 bytes");
   // The password is OpaqueString too (RFC 8489 §9.1.1: key = OpaqueString(password)).
   EXPECT_EQ(validate_error(with_auth("u", std::string("p\0w", 3))),
             "config: auth: password must not contain control characters (NUL, newline, ...)");
   EXPECT_EQ(validate_error(with_auth("u", "p\xff")), "config: auth: password is not valid UTF-8");
   EXPECT_EQ(validate_error(with_auth("u", std::string(1024, 'p'))), "");
-  EXPECT_EQ(validate_error(with_auth("u", std::string(1025, 'p'))), "config: auth: password must be at most 1024 bytes");
+  EXPECT_EQ(validate_error(with_auth("u", std::string(1025, 'p'))),
+            "config: auth: password must be at most 1024 bytes");
   // SOFTWARE (RFC 8489 §14.14) goes into every response: no control characters either.
   config cfg = default_config();
   cfg.software = std::string("pinhole\0x", 9);
@@ -199,11 +204,11 @@ TEST(ConfigValidate, TextSettingsRefuseControlCharactersAndOverlongValues) {
 TEST(ConfigValidate, NulFromJsonEscapeIsRefused) {
   config cfg = default_config();
   std::string error;
-  ASSERT_TRUE(succeeded(apply_json(R"({"auth": {"username": "alice\u0000admin", "password": "pw"}})", cfg), error)) << error;
+  ASSERT_TRUE(succeeded(apply_json(R"({"auth": {"username": "alice\u0000admin", "password": "pw"}})", cfg), error))
+      << error;
   EXPECT_EQ(cfg.auth.username.size(), 11U);
   EXPECT_EQ(validate_error(cfg), "config: auth: username must not contain control characters (NUL, newline, ...)");
 }
-
 
 // RFC 5780 mode may bind only its four sockets: an empty listen list is valid
 // there (and nowhere else).
@@ -215,7 +220,6 @@ TEST(ConfigValidate, EmptyListenOnlyInRfc5780Mode) {
   c.listen.clear();
   EXPECT_EQ(validate_error(c), "");
 }
-
 
 }  // namespace
 }  // namespace pinhole::daemon

@@ -18,9 +18,9 @@ using pinhole::test::hex;
 
 namespace {
 
-const std::array<std::byte, 12> txid{std::byte{0xA1}, std::byte{0xB2}, std::byte{3}, std::byte{4}, std::byte{5},
-                                     std::byte{6},    std::byte{7},    std::byte{8}, std::byte{9}, std::byte{10},
-                                     std::byte{11},   std::byte{12}};
+const std::array<std::byte, 12> txid{std::byte{0xA1}, std::byte{0xB2}, std::byte{3},  std::byte{4},
+                                     std::byte{5},    std::byte{6},    std::byte{7},  std::byte{8},
+                                     std::byte{9},    std::byte{10},   std::byte{11}, std::byte{12}};
 const transport_address client4 = *transport_address::parse("198.51.100.20:40000");
 const transport_address client6 = *transport_address::parse("[2001:db8::20]:40000");
 
@@ -153,9 +153,9 @@ TEST(Handler, IndicationsAndResponsesAreNeverAnswered) {
 }
 
 TEST(Handler, GarbageIsDroppedSilently) {
-  for (const char* h : {"", "00", "ffff0000 2112a442 000102030405060708090a0b", "0001 0004 2112a442 000102030405060708090a0b",
-                        "0001 0002 2112a442 000102030405060708090a0b 0000",
-                        "16030100 2112a442 000102030405060708090a0b"}) {
+  for (const char* h :
+       {"", "00", "ffff0000 2112a442 000102030405060708090a0b", "0001 0004 2112a442 000102030405060708090a0b",
+        "0001 0002 2112a442 000102030405060708090a0b 0000", "16030100 2112a442 000102030405060708090a0b"}) {
     const auto a = run(hex(h), {});
     EXPECT_EQ(a.result.what, verdict::drop_malformed) << h;
     EXPECT_EQ(a.result.size, 0U) << h;
@@ -224,9 +224,14 @@ TEST(Handler, ChangeRequestWithoutAlternateGets420) {
 
 TEST(Handler, DiscoveryModeRolesFollowTable1) {
   const auto cfg = rfc5780_config();
-  struct row { bool ip, port; socket_role from; const char* origin; };
-  for (const row r : {row{false, false, socket_role::pp, "203.0.113.1:3478"}, row{true, false, socket_role::ap, "203.0.113.2:3478"},
-                      row{false, true, socket_role::pa, "203.0.113.1:3479"}, row{true, true, socket_role::aa, "203.0.113.2:3479"}}) {
+  struct row {
+    bool ip, port;
+    socket_role from;
+    const char* origin;
+  };
+  for (const row r :
+       {row{false, false, socket_role::pp, "203.0.113.1:3478"}, row{true, false, socket_role::ap, "203.0.113.2:3478"},
+        row{false, true, socket_role::pa, "203.0.113.1:3479"}, row{true, true, socket_role::aa, "203.0.113.2:3479"}}) {
     const auto req = request([&](message_writer& w) { w.add_change_request(r.ip, r.port); });
     const auto a = run(req, cfg, client4, socket_role::pp);
     ASSERT_EQ(a.result.what, verdict::success);
@@ -297,13 +302,11 @@ TEST(Handler, AuthRequired) {
   EXPECT_EQ(error_of(run(plain_request(), cfg)), 400);
   EXPECT_EQ(error_of(run(request([](message_writer& w) { w.add_text(attr::username, "alice"); }), cfg)), 400);
   // Unknown user or wrong password: 401.
-  const auto wrong_user = request([](message_writer& w) {
-    w.add_text(attr::username, "mallory").add_message_integrity(short_term_key("s3cret"));
-  });
+  const auto wrong_user = request(
+      [](message_writer& w) { w.add_text(attr::username, "mallory").add_message_integrity(short_term_key("s3cret")); });
   EXPECT_EQ(error_of(run(wrong_user, cfg)), 401);
-  const auto wrong_pw = request([](message_writer& w) {
-    w.add_text(attr::username, "alice").add_message_integrity(short_term_key("guess"));
-  });
+  const auto wrong_pw = request(
+      [](message_writer& w) { w.add_text(attr::username, "alice").add_message_integrity(short_term_key("guess")); });
   const auto denied = run(wrong_pw, cfg);
   EXPECT_EQ(error_of(denied), 401);
   EXPECT_FALSE(denied.view.integrity());  // no MESSAGE-INTEGRITY on a 401
@@ -375,9 +378,11 @@ TEST(Handler, ErrorsAfterAuthenticationAreSigned) {
     ASSERT_TRUE(a.view.find(attr::unknown_attributes));
   }
   // A 400 from usage processing (RESPONSE-PORT 0) after authentication is signed too.
-  const auto zero = run(request([](message_writer& w) {
-    w.add_response_port(0).add_text(attr::username, "alice").add_message_integrity(short_term_key("s3cret"));
-  }), cfg);
+  const auto zero =
+      run(request([](message_writer& w) {
+            w.add_response_port(0).add_text(attr::username, "alice").add_message_integrity(short_term_key("s3cret"));
+          }),
+          cfg);
   EXPECT_EQ(error_of(zero), 400);
   EXPECT_FALSE(verify_integrity(zero.view, short_term_key("s3cret")));
 }
@@ -386,9 +391,9 @@ TEST(Handler, ResponsePortIsHonouredWithoutAnAlternateAddress) {
   // Decision (RFC 5780 §5): RESPONSE-PORT and PADDING work on a single-address
   // server; only CHANGE-REQUEST needs RFC 5780 mode. Plain mode, and the
   // extra (single) listener of an RFC 5780 server, redirect the port only.
-  for (const auto& [cfg, role] : {std::pair{handler_config{}, socket_role::single},
-                                  std::pair{rfc5780_config(), socket_role::single},
-                                  std::pair{rfc5780_config(), socket_role::pp}}) {
+  for (const auto& [cfg, role] :
+       {std::pair{handler_config{}, socket_role::single}, std::pair{rfc5780_config(), socket_role::single},
+        std::pair{rfc5780_config(), socket_role::pp}}) {
     const auto a = run(request([](message_writer& w) { w.add_response_port(5555); }), cfg, client6, role);
     ASSERT_EQ(a.result.what, verdict::success);
     EXPECT_TRUE(a.result.destination.same_ip(client6));

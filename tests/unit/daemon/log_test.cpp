@@ -29,7 +29,10 @@ class stderr_capture {
     EXPECT_GE(saved_, 0);
     EXPECT_EQ(::dup2(fd_, STDERR_FILENO), STDERR_FILENO);
   }
-  ~stderr_capture() { restore(); if (fd_ >= 0) ::close(fd_); }
+  ~stderr_capture() {
+    restore();
+    if (fd_ >= 0) ::close(fd_);
+  }
   stderr_capture(const stderr_capture&) = delete;
   stderr_capture& operator=(const stderr_capture&) = delete;
 
@@ -72,9 +75,7 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-std::string fmt(std::initializer_list<log_field> fields) {
-  return log_format(log_level::info, "e", fields, true);
-}
+std::string fmt(std::initializer_list<log_field> fields) { return log_format(log_level::info, "e", fields, true); }
 
 // ---- levels ----
 
@@ -237,8 +238,10 @@ class JournalEnv : public ::testing::Test {
     if (const char* v = std::getenv("JOURNAL_STREAM")) saved_ = v;
   }
   void TearDown() override {
-    if (saved_) ::setenv("JOURNAL_STREAM", saved_->c_str(), 1);
-    else ::unsetenv("JOURNAL_STREAM");
+    if (saved_)
+      ::setenv("JOURNAL_STREAM", saved_->c_str(), 1);
+    else
+      ::unsetenv("JOURNAL_STREAM");
   }
   std::optional<std::string> saved_;
 };

@@ -75,7 +75,8 @@ TEST(Metrics, RequestsByResultFamilyAndListener) {
       t, R"(pinholed_requests_total{listener="[::]:3478",family="ipv6",role="single",result="dropped_acl"} 3)"));
   EXPECT_TRUE(has_line(
       t, R"(pinholed_error_responses_total{listener="0.0.0.0:3478",family="ipv4",role="single",code="420"} 1)"));
-  EXPECT_TRUE(has_line(t, R"(pinholed_received_datagrams_total{listener="0.0.0.0:3478",family="ipv4",role="single"} 10)"));
+  EXPECT_TRUE(
+      has_line(t, R"(pinholed_received_datagrams_total{listener="0.0.0.0:3478",family="ipv4",role="single"} 10)"));
 }
 
 TEST(Metrics, HistogramUptimeBuildInfo) {
@@ -109,7 +110,8 @@ TEST(Metrics, DrainingAndTheHttpServer) {
   EXPECT_TRUE(has_line(t, "# TYPE pinholed_draining gauge"));
   EXPECT_TRUE(has_line(t, "pinholed_draining 1"));
   EXPECT_TRUE(has_line(
-      t, R"(pinholed_requests_total{listener="0.0.0.0:3478",family="ipv4",role="single",result="dropped_draining"} 8)"));
+      t,
+      R"(pinholed_requests_total{listener="0.0.0.0:3478",family="ipv4",role="single",result="dropped_draining"} 8)"));
   EXPECT_TRUE(has_line(t, "pinholed_http_open_connections 4"));
   EXPECT_TRUE(has_line(t, "pinholed_http_connections_accepted_total 90"));
   EXPECT_TRUE(has_line(t, "pinholed_http_connections_evicted_total 70"));

@@ -116,8 +116,8 @@ TEST(OptionTable, RestartOnlySettings) {
   for (const auto& o : options()) {
     if (!o.reloadable) restart_only.insert(o.path());
   }
-  EXPECT_EQ(restart_only, (std::set<std::string>{"batch", "metrics_listen", "user", "workers", "xdp/interfaces", "xdp/mode",
-                                                   "xdp_required"}));
+  EXPECT_EQ(restart_only, (std::set<std::string>{"batch", "metrics_listen", "user", "workers", "xdp/interfaces",
+                                                 "xdp/mode", "xdp_required"}));
 }
 
 // ---- the man page's OPTIONS section (packaging/man/pinholed.8) ----

@@ -39,7 +39,7 @@ TEST(SourceKey, PortIgnoredIpv6ByPrefix64AndMappedIpv4) {
 TEST(RateLimiter, BurstThenSustainedRate) {
   rate_limiter l(10, 5, 1024, 42);  // 10/s, burst 5
   const auto k = key("198.51.100.1");
-  EXPECT_EQ(allowed(l, k, 20, t0), 5);          // the burst, then drops
+  EXPECT_EQ(allowed(l, k, 20, t0), 5);            // the burst, then drops
   EXPECT_EQ(allowed(l, k, 5, t0 + 100 * ms), 1);  // 100 ms = one token at 10/s
   EXPECT_EQ(allowed(l, k, 5, t0 + 150 * ms), 0);
   EXPECT_EQ(allowed(l, k, 50, t0 + 10000 * ms), 5);  // idle long enough: full burst again, not more

@@ -41,7 +41,7 @@ pd::config one_worker(std::vector<std::string> listen) {
 
 // The answer of `to` to one Binding request from `peer`, if any within 300 ms.
 std::optional<pinhole::stun::message_view> ask(const udp_peer& peer, const transport_address& to,
-                                                std::vector<std::byte>& storage) {
+                                               std::vector<std::byte>& storage) {
   std::array<std::byte, 12> id{};
   id[0] = std::byte{0x5a};
   std::vector<std::byte> req(64);
@@ -173,7 +173,8 @@ TEST_F(ServerReload, WorkerSettingsTakeEffectAtOnce) {
   next.allow = {"198.51.100.0/24"};
   ASSERT_TRUE(pd::succeeded(srv_->reload(next), error)) << error;
   EXPECT_FALSE(answers(peer_, at(0)));
-  EXPECT_TRUE(settles([&] { return srv_->counters().total()[static_cast<std::size_t>(pd::counter::dropped_acl)] >= 1; }));
+  EXPECT_TRUE(
+      settles([&] { return srv_->counters().total()[static_cast<std::size_t>(pd::counter::dropped_acl)] >= 1; }));
 }
 
 TEST_F(ServerReload, DroppingSurvivesAReloadUntilCleared) {

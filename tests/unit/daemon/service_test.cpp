@@ -58,9 +58,7 @@ transport_address free_address() {
   return p.local();
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::trunc) << text;
-}
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::trunc) << text; }
 
 std::string listen_json(const std::vector<transport_address>& addrs) {
   std::string s = R"({"drain_grace_ms": 0, "log_level": "error", "listen": [)";

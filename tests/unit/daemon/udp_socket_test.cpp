@@ -1,9 +1,9 @@
 // udp_socket: opening and adopting listener sockets, and sockaddr conversion.
 #include "udp_socket.hpp"
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/un.h>
 #include <unistd.h>
 

@@ -54,8 +54,8 @@ TEST(XdpConfig, BadValuesAreRejectedWithOneLine) {
 }
 
 TEST(XdpConfig, CommandLineFlags) {
-  std::vector<const char*> argv = {"pinholed", "--xdp", "veth0", "--xdp", "veth1", "--xdp-generic", "--xdp-required",
-                                   nullptr};
+  std::vector<const char*> argv = {"pinholed", "--xdp",         "veth0",          "--xdp",
+                                   "veth1",    "--xdp-generic", "--xdp-required", nullptr};
   const auto r = parse_cli(static_cast<int>(argv.size() - 1), argv.data());
   ASSERT_EQ(r.what, cli_result::action::run) << r.message;
   EXPECT_EQ(r.cfg.xdp.interfaces, (std::vector<std::string>{"veth0", "veth1"}));

@@ -110,7 +110,7 @@ TEST(Attributes, KnownAttributes) {
   EXPECT_TRUE(known_attribute(attr::xor_mapped_address));
   EXPECT_TRUE(known_attribute(attr::change_request));
   EXPECT_TRUE(known_attribute(attr::padding));
-  EXPECT_TRUE(known_attribute(0x8055));   // comprehension-optional: ignored, never 420
-  EXPECT_FALSE(known_attribute(0x0055));  // unknown comprehension-required
+  EXPECT_TRUE(known_attribute(0x8055));                   // comprehension-optional: ignored, never 420
+  EXPECT_FALSE(known_attribute(0x0055));                  // unknown comprehension-required
   EXPECT_FALSE(known_attribute(attr::response_address));  // refused on purpose (reflection)
 }

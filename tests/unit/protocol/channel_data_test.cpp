@@ -18,7 +18,9 @@ TEST(ChannelData, EncodesHeaderDataAndPadding) {
   out.fill(std::byte{0xEE});
   const auto n = encode_channel_data(0x4001, payload, out);
   ASSERT_EQ(n, 12U);  // 4 + 5 padded to 12
-  EXPECT_EQ(to_hex(std::span(out).first(n)), "40010005800000010200" "0000");
+  EXPECT_EQ(to_hex(std::span(out).first(n)),
+            "40010005800000010200"
+            "0000");
   EXPECT_EQ(encode_channel_data(0x4001, payload, out, false), 9U);
 }
 

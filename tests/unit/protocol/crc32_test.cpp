@@ -15,9 +15,7 @@ namespace {
 
 using pinhole::stun::crc32;
 
-std::span<const std::byte> bytes(std::string_view s) {
-  return std::as_bytes(std::span(s.data(), s.size()));
-}
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 
 std::vector<std::byte> from_hex(std::string_view hex) {
   auto nibble = [](char c) -> unsigned {

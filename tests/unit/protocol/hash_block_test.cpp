@@ -58,9 +58,11 @@ TEST(HashBlock, PaddingLayoutAtEveryBoundary) {
     for (const auto& b : blocks) all.insert(all.end(), b.begin(), b.end());
     EXPECT_TRUE(std::equal(msg.begin(), msg.end(), all.begin())) << "len " << len;
     EXPECT_EQ(all[len], std::byte{0x80}) << "len " << len;
-    for (std::size_t i = len + 1; i < all.size() - 8; ++i) ASSERT_EQ(all[i], std::byte{0}) << "len " << len << " at " << i;
+    for (std::size_t i = len + 1; i < all.size() - 8; ++i)
+      ASSERT_EQ(all[i], std::byte{0}) << "len " << len << " at " << i;
     std::uint64_t bits = 0;
-    for (std::size_t i = all.size() - 8; i < all.size(); ++i) bits = (bits << 8) | std::to_integer<std::uint64_t>(all[i]);
+    for (std::size_t i = all.size() - 8; i < all.size(); ++i)
+      bits = (bits << 8) | std::to_integer<std::uint64_t>(all[i]);
     EXPECT_EQ(bits, len * 8) << "len " << len << ": 64-bit big-endian (FIPS 180-4 §5.1.1)";
   }
 }

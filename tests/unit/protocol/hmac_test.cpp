@@ -23,13 +23,9 @@ using pinhole::stun::md5;
 using pinhole::stun::sha1;
 using pinhole::stun::sha256;
 
-std::span<const std::byte> bytes(std::string_view s) {
-  return std::as_bytes(std::span(s.data(), s.size()));
-}
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 
-std::vector<std::byte> repeat(std::uint8_t value, std::size_t n) {
-  return std::vector<std::byte>(n, std::byte{value});
-}
+std::vector<std::byte> repeat(std::uint8_t value, std::size_t n) { return std::vector<std::byte>(n, std::byte{value}); }
 
 std::vector<std::byte> from_hex(std::string_view hex) {
   auto nibble = [](char c) -> unsigned {
@@ -58,8 +54,7 @@ std::string hex(const std::array<std::byte, N>& d) {
 const std::vector<std::byte> key_0b20 = repeat(0x0b, 20);
 const std::vector<std::byte> key_aa20 = repeat(0xaa, 20);
 const std::vector<std::byte> key_0c20 = repeat(0x0c, 20);
-const std::vector<std::byte> key_01_to_19 =
-    from_hex("0102030405060708090a0b0c0d0e0f10111213141516171819");
+const std::vector<std::byte> key_01_to_19 = from_hex("0102030405060708090a0b0c0d0e0f10111213141516171819");
 const std::vector<std::byte> data_dd50 = repeat(0xdd, 50);
 const std::vector<std::byte> data_cd50 = repeat(0xcd, 50);
 
@@ -69,8 +64,7 @@ static_assert(noexcept(hmac<sha256>(std::span<const std::byte>{})));
 // ---- RFC 2202 §3, HMAC-SHA1 ----
 
 TEST(HmacSha1, Rfc2202Case1) {
-  EXPECT_EQ(hex(hmac<sha1>::compute(key_0b20, bytes("Hi There"))),
-            "b617318655057264e28bc0b6fb378c8ef146be00");
+  EXPECT_EQ(hex(hmac<sha1>::compute(key_0b20, bytes("Hi There"))), "b617318655057264e28bc0b6fb378c8ef146be00");
 }
 
 TEST(HmacSha1, Rfc2202Case2KeyShorterThanDigest) {
@@ -79,13 +73,11 @@ TEST(HmacSha1, Rfc2202Case2KeyShorterThanDigest) {
 }
 
 TEST(HmacSha1, Rfc2202Case3) {
-  EXPECT_EQ(hex(hmac<sha1>::compute(key_aa20, data_dd50)),
-            "125d7342b9ac11cd91a39af48aa17b4f63f175d3");
+  EXPECT_EQ(hex(hmac<sha1>::compute(key_aa20, data_dd50)), "125d7342b9ac11cd91a39af48aa17b4f63f175d3");
 }
 
 TEST(HmacSha1, Rfc2202Case4) {
-  EXPECT_EQ(hex(hmac<sha1>::compute(key_01_to_19, data_cd50)),
-            "4c9007f4026250c6bc8414f9bf50c86c2d7235da");
+  EXPECT_EQ(hex(hmac<sha1>::compute(key_01_to_19, data_cd50)), "4c9007f4026250c6bc8414f9bf50c86c2d7235da");
 }
 
 TEST(HmacSha1, Rfc2202Case5Truncation) {
@@ -95,24 +87,20 @@ TEST(HmacSha1, Rfc2202Case5Truncation) {
 }
 
 TEST(HmacSha1, Rfc2202Case6KeyLargerThanBlock) {
-  EXPECT_EQ(hex(hmac<sha1>::compute(
-                repeat(0xaa, 80), bytes("Test Using Larger Than Block-Size Key - Hash Key First"))),
+  EXPECT_EQ(hex(hmac<sha1>::compute(repeat(0xaa, 80), bytes("Test Using Larger Than Block-Size Key - Hash Key First"))),
             "aa4ae5e15272d00e95705637ce8a3b55ed402112");
 }
 
 TEST(HmacSha1, Rfc2202Case7KeyAndDataLargerThanBlock) {
-  EXPECT_EQ(hex(hmac<sha1>::compute(
-                repeat(0xaa, 80),
-                bytes("Test Using Larger Than Block-Size Key and Larger Than One "
-                      "Block-Size Data"))),
+  EXPECT_EQ(hex(hmac<sha1>::compute(repeat(0xaa, 80), bytes("Test Using Larger Than Block-Size Key and Larger Than One "
+                                                            "Block-Size Data"))),
             "e8e99d0f45237d786d6bbaa7965c7808bbff1a91");
 }
 
 // ---- RFC 2202 §2, HMAC-MD5 (cases 1 and 2) ----
 
 TEST(HmacMd5, Rfc2202Case1) {
-  EXPECT_EQ(hex(hmac<md5>::compute(repeat(0x0b, 16), bytes("Hi There"))),
-            "9294727a3638bb1c13f48ef8158bfc9d");
+  EXPECT_EQ(hex(hmac<md5>::compute(repeat(0x0b, 16), bytes("Hi There"))), "9294727a3638bb1c13f48ef8158bfc9d");
 }
 
 TEST(HmacMd5, Rfc2202Case2) {
@@ -149,18 +137,16 @@ TEST(HmacSha256, Rfc4231Case5Truncation) {
 }
 
 TEST(HmacSha256, Rfc4231Case6KeyLargerThanBlock) {
-  EXPECT_EQ(hex(hmac<sha256>::compute(
-                repeat(0xaa, 131),
-                bytes("Test Using Larger Than Block-Size Key - Hash Key First"))),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(
+      hex(hmac<sha256>::compute(repeat(0xaa, 131), bytes("Test Using Larger Than Block-Size Key - Hash Key First"))),
+      "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 TEST(HmacSha256, Rfc4231Case7KeyAndDataLargerThanBlock) {
-  EXPECT_EQ(hex(hmac<sha256>::compute(
-                repeat(0xaa, 131),
-                bytes("This is a test using a larger than block-size key and a larger than "
-                      "block-size data. The key needs to be hashed before being used by the "
-                      "HMAC algorithm."))),
+  EXPECT_EQ(hex(hmac<sha256>::compute(repeat(0xaa, 131),
+                                      bytes("This is a test using a larger than block-size key and a larger than "
+                                            "block-size data. The key needs to be hashed before being used by the "
+                                            "HMAC algorithm."))),
             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
@@ -191,16 +177,13 @@ TEST(Hmac, KeyLongerThanBlockEqualsItsHash) {
   const std::vector<std::byte> long_key = repeat(0x5a, 65);
   const auto hashed1 = sha1::hash(long_key);
   const auto hashed256 = sha256::hash(long_key);
-  EXPECT_EQ(hmac<sha1>::compute(long_key, bytes("msg")),
-            hmac<sha1>::compute(hashed1, bytes("msg")));
-  EXPECT_EQ(hmac<sha256>::compute(long_key, bytes("msg")),
-            hmac<sha256>::compute(hashed256, bytes("msg")));
+  EXPECT_EQ(hmac<sha1>::compute(long_key, bytes("msg")), hmac<sha1>::compute(hashed1, bytes("msg")));
+  EXPECT_EQ(hmac<sha256>::compute(long_key, bytes("msg")), hmac<sha256>::compute(hashed256, bytes("msg")));
 }
 
 TEST(Hmac, KeyOfExactlyBlockSizeIsNotHashed) {
   const std::vector<std::byte> key64 = repeat(0x5a, 64);
-  EXPECT_NE(hmac<sha1>::compute(key64, bytes("msg")),
-            hmac<sha1>::compute(sha1::hash(key64), bytes("msg")));
+  EXPECT_NE(hmac<sha1>::compute(key64, bytes("msg")), hmac<sha1>::compute(sha1::hash(key64), bytes("msg")));
 }
 
 TEST(Hmac, ShortKeyIsZeroPadded) {

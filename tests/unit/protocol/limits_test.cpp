@@ -56,7 +56,7 @@ TEST(Limits, TheRfcNumbers) {
 TEST(Limits, CountsCodePoints) {
   EXPECT_EQ(limits::utf8_chars(""), 0U);
   EXPECT_EQ(limits::utf8_chars("abc"), 3U);
-  EXPECT_EQ(limits::utf8_chars("\xc3\xa9t\xc3\xa9"), 3U);           // "été"
+  EXPECT_EQ(limits::utf8_chars("\xc3\xa9t\xc3\xa9"), 3U);             // "été"
   EXPECT_EQ(limits::utf8_chars("\xe2\x82\xac\xf0\x9f\x98\x80"), 2U);  // "€😀"
 }
 

@@ -14,8 +14,9 @@ using pinhole::test::hex;
 
 namespace {
 
-const std::array<std::byte, 12> txid{std::byte{1}, std::byte{2}, std::byte{3}, std::byte{4}, std::byte{5}, std::byte{6},
-                                     std::byte{7}, std::byte{8}, std::byte{9}, std::byte{10}, std::byte{11}, std::byte{12}};
+const std::array<std::byte, 12> txid{std::byte{1}, std::byte{2},  std::byte{3},  std::byte{4},
+                                     std::byte{5}, std::byte{6},  std::byte{7},  std::byte{8},
+                                     std::byte{9}, std::byte{10}, std::byte{11}, std::byte{12}};
 
 std::vector<std::byte> build(auto&& fill) {
   std::vector<std::byte> buf(512);
@@ -144,8 +145,9 @@ TEST(Reader, IntegrityWithWrongLength) {
   message_view m;
   EXPECT_EQ(message_view::parse(hex("0001 0008 2112a442 000102030405060708090a0b 0008 0004 00000000"), m),
             errc::bad_attribute_length);
-  EXPECT_EQ(message_view::parse(hex("0001 0010 2112a442 000102030405060708090a0b 001c 000c 000000000000000000000000"), m),
-            errc::bad_attribute_length);
+  EXPECT_EQ(
+      message_view::parse(hex("0001 0010 2112a442 000102030405060708090a0b 001c 000c 000000000000000000000000"), m),
+      errc::bad_attribute_length);
 }
 
 TEST(Reader, AttributesAfterIntegrityAreIgnoredExceptFingerprint) {

@@ -97,9 +97,9 @@ class generator {
   }
 
   attribute attr() {
-    static constexpr std::array<std::uint16_t, 6> plain{attr::mapped_address, attr::source_address,
+    static constexpr std::array<std::uint16_t, 6> plain{attr::mapped_address,  attr::source_address,
                                                         attr::changed_address, attr::response_origin,
-                                                        attr::other_address, attr::alternate_server};
+                                                        attr::other_address,   attr::alternate_server};
     switch (pick(0, 6)) {
       case 0: return address_attr{plain[static_cast<std::size_t>(pick(0, 5))], address(), false};
       case 1: return address_attr{attr::xor_mapped_address, address(), true};

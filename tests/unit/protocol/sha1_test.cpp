@@ -29,9 +29,7 @@ TEST(Sha1, OneBlockMessageAbc) {
   EXPECT_EQ(to_hex(sha1::hash(as_bytes("abc"))), "a9993e364706816aba3e25717850c26c9cd0d89d");
 }
 
-TEST(Sha1, EmptyMessage) {
-  EXPECT_EQ(to_hex(sha1::hash({})), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-}
+TEST(Sha1, EmptyMessage) { EXPECT_EQ(to_hex(sha1::hash({})), "da39a3ee5e6b4b0d3255bfef95601890afd80709"); }
 
 TEST(Sha1, TwoBlockMessage448Bits) {
   // 56 bytes: the length field no longer fits, so padding spills into a second block.
@@ -41,7 +39,7 @@ TEST(Sha1, TwoBlockMessage448Bits) {
 
 TEST(Sha1, Message896Bits) {
   EXPECT_EQ(to_hex(sha1::hash(as_bytes("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
-                                 "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
+                                       "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
             "a49b2446a02c645bf419f995b67091253a04a259");
 }
 

@@ -26,13 +26,11 @@ static_assert(std::tuple_size_v<sha256::digest> == 32);
 static_assert(noexcept(sha256::hash(std::span<const std::byte>{})));
 
 TEST(Sha256, OneBlockMessageAbc) {
-  EXPECT_EQ(to_hex(sha256::hash(as_bytes("abc"))),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(to_hex(sha256::hash(as_bytes("abc"))), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Sha256, EmptyMessage) {
-  EXPECT_EQ(to_hex(sha256::hash({})),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(to_hex(sha256::hash({})), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(Sha256, TwoBlockMessage448Bits) {
@@ -43,13 +41,12 @@ TEST(Sha256, TwoBlockMessage448Bits) {
 
 TEST(Sha256, Message896Bits) {
   EXPECT_EQ(to_hex(sha256::hash(as_bytes("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
-                                 "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
+                                         "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"))),
             "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
 }
 
 TEST(Sha256, OneMillionA) {
-  constexpr char const* expected =
-      "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+  constexpr char const* expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
   const std::vector<std::byte> million(1'000'000, std::byte{'a'});
   EXPECT_EQ(to_hex(sha256::hash(million)), expected);
 

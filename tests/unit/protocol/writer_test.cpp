@@ -40,7 +40,9 @@ TEST(Writer, TextIsZeroPadded) {
   w.begin(binding_success, txid).add_text(attr::software, "abcde");
   ASSERT_FALSE(w.error());
   EXPECT_EQ(w.size(), 32U);
-  EXPECT_EQ(to_hex(w.bytes().subspan(20)), "80220005616263646500" "0000");
+  EXPECT_EQ(to_hex(w.bytes().subspan(20)),
+            "80220005616263646500"
+            "0000");
   EXPECT_EQ(load_u16(w.bytes().data() + 2), 12U);
 }
 
@@ -69,7 +71,8 @@ TEST(Writer, Ipv4XorEncodingMatchesRfc) {
   // 192.0.2.1:32853 -> X-Port 0xa147, X-Address 0xe112a643 (RFC 5769 §2.2).
   std::array<std::byte, 64> buf{};
   message_writer w(buf);
-  w.begin(binding_success, txid).add_xor_address(attr::xor_mapped_address, *transport_address::parse("192.0.2.1:32853"));
+  w.begin(binding_success, txid)
+      .add_xor_address(attr::xor_mapped_address, *transport_address::parse("192.0.2.1:32853"));
   EXPECT_EQ(to_hex(w.bytes().subspan(20)), "002000080001a147e112a643");
 }
 
