@@ -9,6 +9,7 @@
 #include <future>
 
 #include "log.hpp"
+#include "thread_signals.hpp"
 #include "udp_socket.hpp"
 
 namespace pinhole::daemon {
@@ -151,7 +152,10 @@ void worker::update_roles() {
 void worker::start() {
   for (const auto& s : slots_) arm(s);
   running_.store(true);
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = thread_without_control_signals([this] { io_.run(); });
+  // "ph-worker-N" in top -H, perf and gdb (at most 15 characters).
+  const std::string name = "ph-worker-" + std::to_string(id_ % 100000);
+  pthread_setname_np(thread_.native_handle(), name.c_str());
 }
 
 void worker::stop() {

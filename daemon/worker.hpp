@@ -89,8 +89,8 @@ class worker {
   void do_remove(const listener& l);
   void update_roles();
 
-  [[maybe_unused]] std::size_t id_;  // not read yet (clang: -Wunused-private-field)
-  state_cache state_;                // read once per wakeup on the worker thread
+  std::size_t id_;     // names the thread: ph-worker-N
+  state_cache state_;  // read once per wakeup on the worker thread
   std::size_t batch_;
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{io_.get_executor()};

@@ -17,6 +17,38 @@ using client::portmap_manager;
 
 using steady = std::chrono::steady_clock;
 
+// A fresh UDP socket bound to the address the route to `gateway` leaves
+// from, its local endpoint in `row`; false (row.error says why) if it
+// cannot be opened.
+bool open_test_socket(const ip_endpoint& gateway, portmap_probe_result& row, std::vector<int>& fds) {
+  std::error_code ec;
+  const int fd = client::open_udp(gateway.family, ec);
+  if (fd < 0) {
+    row.error = ec.message();
+    return false;
+  }
+  fds.push_back(fd);
+  const auto src = client::route_source(gateway);
+  ip_endpoint local = src ? *src : ip_endpoint::any(gateway.family);
+  local.port = 0;
+  (void)client::bind_udp(fd, local);
+  if (const auto bound = client::local_endpoint(fd)) row.internal = *bound;
+  return true;
+}
+
+// The gateway's answer to a test mapping, into its row; true if mapped.
+bool record(portmap_probe_result& row, std::error_code e, const client::portmap_lease& l, steady::time_point start) {
+  row.time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
+  if (e) {
+    row.error = e.message();
+    return false;
+  }
+  row.mapped = true;
+  row.external = l.external;
+  row.lease_s = l.lifetime;
+  return true;
+}
+
 // UPnP: the IGD that SSDP found (or the SSDP group asked, if none), a test
 // mapping of a fresh socket on the address the IGD sees, then its deletion.
 void probe_upnp(portmap_manager& pm, const portmap_probe_options& po, steady::time_point start,
@@ -34,32 +66,13 @@ void probe_upnp(portmap_manager& pm, const portmap_probe_options& po, steady::ti
     out.back().time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
     return;
   }
-  std::error_code ec;
-  const int fd = client::open_udp(ip_family::v4, ec);
-  if (fd < 0) {
-    out.back().error = ec.message();
-    return;
-  }
-  fds.push_back(fd);
-  const auto src = client::route_source(r.gateway);
-  ip_endpoint local = src ? *src : ip_endpoint::any(ip_family::v4);
-  local.port = 0;
-  (void)client::bind_udp(fd, local);
-  if (const auto bound = client::local_endpoint(fd)) out.back().internal = *bound;
+  if (!open_test_socket(r.gateway, out.back(), fds)) return;
   const auto idx = out.size() - 1;
   pm.map(1, out.back().internal,
          steady::now() + std::max<std::chrono::milliseconds>(4 * po.timeout, std::chrono::seconds(2)),
          [&, idx](std::error_code e, const client::portmap_lease& l) {
-           auto& res = out[idx];
-           res.time_to_mapping = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - start);
-           if (e) {
-             res.error = e.message();
-             return;
-           }
-           res.mapped = true;
-           res.external = l.external;
-           res.lease_s = l.lifetime;
-           pm.release(1);  // DeletePortMapping at once (on the UPnP worker; shutdown waits for it)
+           // DeletePortMapping at once (on the UPnP worker; shutdown waits for it).
+           if (record(out[idx], e, l, start)) pm.release(1);
          });
 }
 
@@ -91,34 +104,12 @@ std::vector<portmap_probe_result> probe_one(const portmap_probe_options& po, map
         out.back().error = "no answer";
         continue;
       }
-      std::error_code ec;
-      const int fd = client::open_udp(g.address.family, ec);
-      if (fd < 0) {
-        out.back().error = ec.message();
-        continue;
-      }
-      fds.push_back(fd);
-      const auto src = client::route_source(g.address);
-      ip_endpoint local = src ? *src : ip_endpoint::any(g.address.family);
-      local.port = 0;
-      (void)client::bind_udp(fd, local);
-      const auto bound = client::local_endpoint(fd);
-      if (bound) out.back().internal = *bound;
+      if (!open_test_socket(g.address, out.back(), fds)) continue;
       const auto idx = out.size() - 1;
       const auto k = key++;
       pm.map(k, out.back().internal, std::chrono::steady_clock::now() + 4 * po.timeout,
              [&, idx, k](std::error_code e, const client::portmap_lease& l) {
-               auto& res = out[idx];
-               res.time_to_mapping =
-                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-               if (e) {
-                 res.error = e.message();
-                 return;
-               }
-               res.mapped = true;
-               res.external = l.external;
-               res.lease_s = l.lifetime;
-               pm.release(k);  // the test mapping goes away at once
+               if (record(out[idx], e, l, start)) pm.release(k);  // the test mapping goes away at once
              });
     }
   });
