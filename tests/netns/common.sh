@@ -26,6 +26,27 @@ start_server() {
   fail "pinholed did not start in the public namespace"
 }
 
+# lab_ipv6: IPv6 on 2001:db8::/32 beside the IPv4 lab, without NAT:
+# 2001:db8:1::/64 inside (A at $A6), 2001:db8:2::/64 outside (B at $B6, the
+# server at $SRV6), the router forwarding between them and filtering
+# nothing yet (the caller adds its firewall); returns once A reaches the server.
+A6=2001:db8:1::10
+B6=2001:db8:2::20
+SRV6=2001:db8:2::1
+lab_ipv6() {
+  lab_exec router sysctl -qw net.ipv6.conf.all.forwarding=1
+  lab_exec router ip -6 addr add 2001:db8:1::1/64 dev lan nodad
+  lab_exec router ip -6 addr add 2001:db8:2::fe/64 dev wan nodad
+  lab_exec a ip -6 addr add "$A6/64" dev eth0 nodad
+  lab_exec a ip -6 route add default via 2001:db8:1::1
+  lab_exec b ip -6 addr add "$B6/64" dev eth0 nodad
+  lab_exec b ip -6 route add default via 2001:db8:2::fe
+  lab_exec srv ip -6 addr add "$SRV6/64" dev eth0 nodad
+  lab_exec srv ip -6 route add default via 2001:db8:2::fe
+  for _ in $(seq 1 30); do lab_exec a ping -6 -c1 -W1 "$SRV6" >/dev/null 2>&1 && return 0; done
+  fail "no IPv6 between A and the server"
+}
+
 # json_get FILE KEY.PATH
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]

@@ -117,30 +117,14 @@ CONF
 }
 stop_miniupnpd() { [ -n "$MU_PID" ] && kill "$MU_PID" 2>/dev/null; wait "$MU_PID" 2>/dev/null || true; MU_PID=; }
 
-# IPv6 on 2001:db8::/32, no NAT: 2001:db8:1::/64 inside, 2001:db8:2::/64
-# outside; the only filter is the forward chain below (miniupnpd opens
+# IPv6 on 2001:db8::/32, no NAT (common.sh's lab_ipv6, called after
+# lab_up): the only filter is the forward chain below (miniupnpd opens
 # pinholes in it).
-A6=2001:db8:1::10
-B6=2001:db8:2::20
-SRV6=2001:db8:2::1
-lab6() {
-  lab_exec router sysctl -qw net.ipv6.conf.all.forwarding=1
-  lab_exec router ip -6 addr add 2001:db8:1::1/64 dev lan nodad
-  lab_exec router ip -6 addr add 2001:db8:2::fe/64 dev wan nodad
-  lab_exec a ip -6 addr add "$A6/64" dev eth0 nodad
-  lab_exec a ip -6 route add default via 2001:db8:1::1
-  lab_exec b ip -6 addr add "$B6/64" dev eth0 nodad
-  lab_exec b ip -6 route add default via 2001:db8:2::fe
-  lab_exec srv ip -6 addr add "$SRV6/64" dev eth0 nodad
-  lab_exec srv ip -6 route add default via 2001:db8:2::fe
-  for _ in $(seq 1 30); do lab_exec a ping -6 -c1 -W1 "$SRV6" >/dev/null 2>&1 && return 0; done
-  fail "no IPv6 between A and the server"
-}
 
 lab_up symmetric
 lab_exec router iptables -D INPUT -i wan -p udp -j DROP
 start_server
-lab6
+lab_ipv6
 lab_exec srv "$PINHOLED" --listen "[$SRV6]:3478" --workers 1 >"$WORK/pinholed6.log" 2>&1 &
 nft_init
 

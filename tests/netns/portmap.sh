@@ -141,22 +141,10 @@ stop_gateway
 # policy DROP, replies and LAN traffic allowed), the test gateway opens PCP
 # pinholes in it (ip6tables chain PH-PMP-FWD6). B reaches the mapped socket
 # at A's own address; after the release the pinhole is gone.
-A6=2001:db8:1::10
-B6=2001:db8:2::20
-SRV6=2001:db8:2::1
-lab_exec router sysctl -qw net.ipv6.conf.all.forwarding=1
-lab_exec router ip -6 addr add 2001:db8:1::1/64 dev lan nodad
-lab_exec router ip -6 addr add 2001:db8:2::fe/64 dev wan nodad
-lab_exec a ip -6 addr add "$A6/64" dev eth0 nodad
-lab_exec a ip -6 route add default via 2001:db8:1::1
-lab_exec b ip -6 addr add "$B6/64" dev eth0 nodad
-lab_exec b ip -6 route add default via 2001:db8:2::fe
-lab_exec srv ip -6 addr add "$SRV6/64" dev eth0 nodad
-lab_exec srv ip -6 route add default via 2001:db8:2::fe
+lab_ipv6
 lab_exec router ip6tables -P FORWARD DROP
 lab_exec router ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 lab_exec router ip6tables -A FORWARD -i lan -j ACCEPT
-for _ in $(seq 1 30); do lab_exec a ping -6 -c1 -W1 "$SRV6" >/dev/null 2>&1 && break; done
 lab_exec srv "$PINHOLED" --listen "[$SRV6]:3478" --workers 1 >"$WORK/pinholed6.log" 2>&1 &
 b_send6() { lab_exec b python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6,2); s.bind(("::",0)); h,p=sys.argv[1].rsplit(":",1); s.sendto(sys.argv[2].encode(),(h.strip("[]"),int(p)))' "$1" "$2"; }
 start_gateway pcp6 --listen 2001:db8:1::1 --external pinhole
