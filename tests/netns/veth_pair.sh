@@ -13,16 +13,27 @@
 veth_pair() {
   local s=$1 c=$2 prefix=$3 pass_obj=$4
   ip netns add "$s"
+  ip -n "$s" link set lo up
+  veth_client "$s" "$c" "$prefix" "$pass_obj" eth0 198.51.100 2001:db8:16
+}
+
+# veth_client SERVER_NS CLIENT_NS PREFIX PASS_OBJ SERVER_IFACE NET4 NET6: one
+# more client namespace on its own veth pair to the (existing) server
+# namespace: the server's SERVER_IFACE NET4.1/24 + NET6::1/64, the client's
+# eth0 .2 / ::2, set up as above (bench/compare_netns.sh's second generator).
+veth_client() {
+  local s=$1 c=$2 prefix=$3 pass_obj=$4 sif=$5 net4=$6 net6=$7
   ip netns add "$c"
   ip link add "${prefix}0" type veth peer name "${prefix}1"
-  ip link set "${prefix}0" netns "$s" name eth0
+  ip link set "${prefix}0" netns "$s" name "$sif"
   ip link set "${prefix}1" netns "$c" name eth0
-  local n
-  for n in "$s" "$c"; do ip -n "$n" link set lo up; ip -n "$n" link set eth0 up; done
-  ip -n "$s" addr add 198.51.100.1/24 dev eth0
-  ip -n "$c" addr add 198.51.100.2/24 dev eth0
-  ip -n "$s" addr add 2001:db8:16::1/64 dev eth0 nodad
-  ip -n "$c" addr add 2001:db8:16::2/64 dev eth0 nodad
+  ip -n "$c" link set lo up
+  ip -n "$s" link set "$sif" up
+  ip -n "$c" link set eth0 up
+  ip -n "$s" addr add "$net4.1/24" dev "$sif"
+  ip -n "$c" addr add "$net4.2/24" dev eth0
+  ip -n "$s" addr add "$net6::1/64" dev "$sif" nodad
+  ip -n "$c" addr add "$net6::2/64" dev eth0 nodad
   ip -n "$c" link set dev eth0 xdp obj "$pass_obj" sec xdp
   ip netns exec "$c" ethtool -K eth0 tx off >/dev/null
 }

@@ -11,23 +11,29 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
 #include "messages.hpp"
 #include "pacer.hpp"
+#include "rx_harvest.hpp"
 #include "stun/sockaddr.hpp"
 #include "txid_table.hpp"
+#include "xdp_receiver.hpp"
 
 namespace pinhole::bench {
 namespace {
 
-constexpr std::size_t tx_slot = 32;           // >= max_request_size
-constexpr std::size_t rx_batch = 64;          // datagrams per recvmmsg
-constexpr std::size_t rx_slot = 1500;         // larger answers are invalid anyway
-constexpr std::size_t table_size = 1U << 20;  // requests tracked in flight
-constexpr std::uint64_t gather_ns = 50'000;   // pace in sendmmsg batches of ~50 us of schedule
-constexpr int send_rounds = 8;                // sendmmsg calls per loop turn before reading answers
+constexpr std::size_t tx_slot = 32;               // >= max_request_size
+constexpr std::size_t rx_batch = 64;              // datagrams per recvmmsg
+constexpr std::size_t rx_slot = 1500;             // larger answers are invalid anyway
+constexpr std::size_t table_size = 1U << 20;      // requests tracked in flight
+constexpr std::uint64_t gather_ns = 50'000;       // pace in sendmmsg batches of ~50 us of schedule
+constexpr int send_rounds = 8;                    // sendmmsg calls per loop turn before reading answers
+constexpr std::uint64_t xdp_poll_ns = 1'000'000;  // --xdp-receive: how often the drain looks at the ring
+static_assert(table_size <= PB_RX_RING);
 
 std::uint64_t now_ns() noexcept {
   timespec ts{};
@@ -68,11 +74,15 @@ class runner {
 
   void send_batch(std::size_t count, const pacer& p, result& r);
   void receive(std::uint16_t index, result& r);
+  void answered(std::uint64_t seq, std::uint64_t t_rx, result& r);
+  void collect_xdp(bool final, result& r);
 
   const options& opt_;
   stun::transport_address server_;
   std::vector<source> sockets_;
   int epoll_ = -1;
+  std::unique_ptr<xdp_receiver> xdp_;  // --xdp-receive
+  std::optional<rx_harvest> harvest_;  // reads xdp_'s ring
   txid_table table_;
   std::uint32_t nonce_ = 0;
   std::uint64_t seq_ = 0;  // schedule positions used (sent or failed)
@@ -127,6 +137,14 @@ bool runner::open(std::string& error) {
     }
   }
   for (std::size_t i = 0; i < rx_batch; ++i) rx_iov_[i] = iovec{rx_data_.data() + i * rx_slot, rx_slot};
+  if (!opt_.xdp_receive.empty()) {
+    std::vector<std::uint16_t> ports;
+    for (const auto& s : sockets_) ports.push_back(s.local.port);
+    xdp_ = xdp_receiver::open(opt_.xdp_receive, nonce_, server_.port, ports, error);
+    if (!xdp_) return false;
+    // Given up once half a table behind: the table (and ring) slot stays ours.
+    harvest_.emplace(xdp_->ring(), table_size / 2);
+  }
   return true;
 }
 
@@ -179,17 +197,35 @@ void runner::receive(std::uint16_t index, result& r) {
         ++r.invalid;
         continue;
       }
-      std::uint64_t t_sent = 0;
-      switch (table_.answer(id.seq, t_sent)) {
-        case txid_table::match::first:
-          ++r.answered;
-          r.latency.record(t - t_sent);
-          break;
-        case txid_table::match::duplicate: ++r.duplicates; break;
-        case txid_table::match::unknown: ++r.unknown; break;
-      }
+      answered(id.seq, t, r);
     }
     if (static_cast<std::size_t>(n) < rx_batch) return;
+  }
+}
+
+void runner::answered(std::uint64_t seq, std::uint64_t t_rx, result& r) {
+  std::uint64_t t_sent = 0;
+  switch (table_.answer(seq, t_sent)) {
+    case txid_table::match::first:
+      ++r.answered;
+      r.latency.record(t_rx > t_sent ? t_rx - t_sent : 0);
+      break;
+    case txid_table::match::duplicate: ++r.duplicates; break;
+    case txid_table::match::unknown: ++r.unknown; break;
+  }
+}
+
+// --xdp-receive: the answers the XDP program stamped since the last look
+// (duplicates and invalid ones it counts itself; added once, at the end).
+void runner::collect_xdp(bool final, result& r) {
+  if (!harvest_) return;
+  harvest_->collect(
+      seq_, final, [this](std::uint64_t seq) { return table_.pending(seq); },
+      [this, &r](std::uint64_t seq, std::uint64_t t_rx) { answered(seq, t_rx, r); });
+  if (final) {
+    const rx_totals t = xdp_->totals();
+    r.duplicates += t.duplicates;
+    r.invalid += t.invalid;
   }
 }
 
@@ -226,12 +262,13 @@ void runner::run(result& r) {
       stop_send = std::max(now, end_send);
       drain_until = now + std::uint64_t{opt_.drain_ms} * 1'000'000U;
     }
+    collect_xdp(false, r);
     now = now_ns();
     if (stop_send != 0 && (now >= drain_until || r.answered >= r.sent)) break;
 
     std::uint64_t wake = now;  // default: just poll
     if (stop_send != 0) {
-      wake = drain_until;
+      wake = xdp_ ? std::min(drain_until, now + xdp_poll_ns) : drain_until;
     } else if (opt_.rate != 0) {
       // Until the next burst is due (see above); 0 if it already is.
       wake = std::min(std::min(p.time_of(std::min(seq_ + gather - 1, total - 1)), p.time_of(seq_) + gather_ns),
@@ -242,6 +279,7 @@ void runner::run(result& r) {
     const int n = ::epoll_pwait2(epoll_, events.data(), static_cast<int>(events.size()), &ts, nullptr);
     for (int i = 0; i < n; ++i) receive(static_cast<std::uint16_t>(events[static_cast<std::size_t>(i)].data.u32), r);
   }
+  collect_xdp(true, r);
   r.send_window_s = static_cast<double>(stop_send > start ? stop_send - start : 0) / 1e9;
 }
 

@@ -35,6 +35,7 @@ bool parse_seconds(const std::string& text, double& out) {
 std::string help_text() {
   return "usage: pinhole-bench --server HOST:PORT [--rate REQ_PER_S] [--duration SECONDS] [--json]\n"
          "                     [--sockets N] [--batch N] [--drain-ms MS] [--fingerprint] [--busy-poll]\n"
+         "                     [--xdp-receive IFACE]\n"
          "\n"
          "Offers STUN Binding requests to any STUN server at a fixed rate (open loop:\n"
          "requests leave on schedule whether or not earlier ones were answered), from\n"
@@ -51,11 +52,18 @@ std::string help_text() {
          "  --busy-poll         never sleep between sends (one core at 100 %): answers then\n"
          "                      never have to wake the generator, so the server's CPU time\n"
          "                      does not include waking it up (use with a pinned core)\n"
+         "  --xdp-receive IFACE receive the answers in XDP on IFACE (root; Linux >= 5.18):\n"
+         "                      checked, time-stamped and dropped in the driver, so they\n"
+         "                      never take the generator's socket path (skb, UDP, socket\n"
+         "                      queue, recvmmsg) and latency ends as an answer reaches\n"
+         "                      IFACE. IFACE's XDP program, if any, is replaced for the\n"
+         "                      run and put back after it\n"
          "  --json              one JSON object instead of text\n"
          "\n"
          "Reports sent, answered, lost (= sent - answered after the drain), rates and\n"
          "round-trip latency percentiles, measured from the moment of each request's\n"
-         "sendmmsg call to the return of the recvmmsg call that read its answer.\n"
+         "sendmmsg call to the return of the recvmmsg call that read its answer\n"
+         "(with --xdp-receive: to the XDP program's receive time stamp).\n"
          "Exit codes: 0 ok, 1 no valid response at all, 2 usage error.\n";
 }
 
@@ -82,6 +90,12 @@ std::optional<options> parse_args(const std::vector<std::string>& args, std::str
       o.fingerprint = true;
     } else if (a == "--busy-poll") {
       o.busy_poll = true;
+    } else if (a == "--xdp-receive") {
+      if (!value(o.xdp_receive)) return std::nullopt;
+      if (o.xdp_receive.empty()) {
+        error = "--xdp-receive: expected an interface name";
+        return std::nullopt;
+      }
     } else if (a == "--server") {
       if (!value(o.server)) return std::nullopt;
       have_server = true;

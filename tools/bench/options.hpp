@@ -25,6 +25,7 @@ struct options {
   unsigned drain_ms = 500;     // wait for late answers before counting losses
   bool fingerprint = false;    // add FINGERPRINT to every request
   bool busy_poll = false;      // never sleep: poll the sockets in a loop
+  std::string xdp_receive;     // interface: receive the answers in XDP (xdp_receiver.hpp)
   bool json = false;
   bool help = false;
 };

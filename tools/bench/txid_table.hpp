@@ -38,6 +38,12 @@ class txid_table {
   // On `first`, sets `t_sent_ns` to the request's send time.
   match answer(std::uint64_t seq, std::uint64_t& t_sent_ns) noexcept;
 
+  // Sent (still in the table) and not answered yet.
+  bool pending(std::uint64_t seq) const noexcept {
+    const entry& e = entries_[seq & mask_];
+    return e.seq_plus_one == seq + 1 && (e.t_ns & answered_bit) == 0;
+  }
+
   std::size_t capacity() const noexcept { return entries_.size(); }
 
  private:

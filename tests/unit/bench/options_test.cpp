@@ -72,3 +72,15 @@ TEST(Options, ResolvesLiteralsAndNames) {
   EXPECT_EQ(a.port, 3480);
   EXPECT_FALSE(resolve_server("no-port", a, error));
 }
+
+TEST(Options, XdpReceiveNamesAnInterface) {
+  std::string error;
+  const auto o = parse({"--server", "198.51.100.1:3478", "--xdp-receive", "eth0"}, error);
+  ASSERT_TRUE(o) << error;
+  EXPECT_EQ(o->xdp_receive, "eth0");
+  EXPECT_TRUE(parse({"--server", "198.51.100.1:3478"}, error)->xdp_receive.empty());
+  EXPECT_FALSE(parse({"--server", "198.51.100.1:3478", "--xdp-receive"}, error));
+  EXPECT_EQ(error, "--xdp-receive needs a value");
+  EXPECT_FALSE(parse({"--server", "198.51.100.1:3478", "--xdp-receive", ""}, error));
+  EXPECT_EQ(error, "--xdp-receive: expected an interface name");
+}

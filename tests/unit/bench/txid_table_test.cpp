@@ -61,3 +61,16 @@ TEST(TxidTable, CapacityMustBeAPowerOfTwo) {
   EXPECT_THROW(txid_table(12), std::invalid_argument);
   EXPECT_EQ(txid_table(16).capacity(), 16U);
 }
+
+TEST(TxidTable, PendingUntilAnswered) {
+  txid_table t(8);
+  EXPECT_FALSE(t.pending(3));  // never sent
+  t.sent(3, 100);
+  EXPECT_TRUE(t.pending(3));
+  std::uint64_t sent = 0;
+  ASSERT_EQ(t.answer(3, sent), txid_table::match::first);
+  EXPECT_FALSE(t.pending(3));
+  t.sent(11, 200);  // same slot, a later lap
+  EXPECT_FALSE(t.pending(3));
+  EXPECT_TRUE(t.pending(11));
+}
