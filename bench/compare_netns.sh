@@ -22,8 +22,8 @@
 # pinhole-bench --xdp-receive eth0, which checks, time-stamps and drops them
 # in XDP on its own veth, so the table counts the server and the generator's
 # sending but not the generator's socket receive path (skb, UDP, recvmmsg:
-# about 5 us a request here), the same for every server. socket: through
-# its sockets, as on loopback.
+# 2.2-2.8 us a request on the README's machine), the same for every server.
+# socket: through its sockets, as on loopback.
 #
 # The generator's veth runs an XDP_PASS program (XDP_TX on veth only reaches
 # a peer that runs XDP) and has tx checksum offload off (the XDP program

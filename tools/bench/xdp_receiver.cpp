@@ -51,8 +51,8 @@ std::uint32_t current_mode(int ifindex, std::uint32_t& prog_id) {
 }  // namespace
 
 std::unique_ptr<xdp_receiver> xdp_receiver::open(const std::string& iface, std::uint32_t nonce,
-                                                 std::uint16_t server_port,
-                                                 std::span<const std::uint16_t> socket_ports, std::string& error) {
+                                                 std::uint16_t server_port, std::span<const std::uint16_t> socket_ports,
+                                                 std::string& error) {
   std::unique_ptr<xdp_receiver> rx(new xdp_receiver);
   rx->ifindex_ = static_cast<int>(::if_nametoindex(iface.c_str()));
   if (rx->ifindex_ == 0) {
@@ -63,85 +63,98 @@ std::unique_ptr<xdp_receiver> xdp_receiver::open(const std::string& iface, std::
     error = "--xdp-receive: at most " + std::to_string(PB_RX_MAX_SOCKETS) + " sockets";
     return nullptr;
   }
+  if (!rx->load(error) || !rx->configure(nonce, server_port, socket_ports, error) || !rx->attach(iface, error)) {
+    error.insert(0, "--xdp-receive: ");
+    return nullptr;
+  }
+  return rx;
+}
+
+bool xdp_receiver::load(std::string& error) {
   libbpf_set_print(warnings_only);
   bpf_object_open_opts opts{};
   opts.sz = sizeof opts;
   opts.object_name = "pinhole_bench_rx";
   auto* obj = bpf_object__open_mem(pinhole_bench_rx_obj, pinhole_bench_rx_obj_size, &opts);
   if (obj == nullptr) {
-    error = "--xdp-receive: cannot open the BPF object: " + errno_text(errno);
-    return nullptr;
+    error = "cannot open the BPF object: " + errno_text(errno);
+    return false;
   }
-  rx->obj_ = obj;
+  obj_ = obj;
   if (const int rc = bpf_object__load(obj); rc != 0) {
-    error = "--xdp-receive: cannot load the XDP program (needs root: CAP_BPF, CAP_NET_ADMIN): " + errno_text(rc);
-    return nullptr;
+    error = "cannot load the XDP program (needs root: CAP_BPF, CAP_NET_ADMIN): " + errno_text(rc);
+    return false;
   }
-  rx->prog_fd_ = bpf_program__fd(bpf_object__find_program_by_name(obj, "pinhole_bench_rx"));
+  prog_fd_ = bpf_program__fd(bpf_object__find_program_by_name(obj, "pinhole_bench_rx"));
   const int ring_fd = bpf_object__find_map_fd_by_name(obj, "ring");
   const int stats_fd = bpf_object__find_map_fd_by_name(obj, "counters");
-  const int config_fd = bpf_object__find_map_fd_by_name(obj, "config");
-  const int ports_fd = bpf_object__find_map_fd_by_name(obj, "ports");
-  if (rx->prog_fd_ < 0 || ring_fd < 0 || stats_fd < 0 || config_fd < 0 || ports_fd < 0) {
-    error = "--xdp-receive: the BPF object lacks its program or maps";
-    return nullptr;
+  if (prog_fd_ < 0 || ring_fd < 0 || stats_fd < 0) {
+    error = "the BPF object lacks its program or maps";
+    return false;
   }
   // Mmapable arrays lay their values out back to back (value size rounded to 8).
-  rx->ring_bytes_ = page_round(sizeof(pb_rx_entry) * PB_RX_RING);
-  rx->stats_bytes_ = page_round(sizeof(pb_rx_stats));
-  void* ring = ::mmap(nullptr, rx->ring_bytes_, PROT_READ, MAP_SHARED, ring_fd, 0);
-  void* stats = ::mmap(nullptr, rx->stats_bytes_, PROT_READ, MAP_SHARED, stats_fd, 0);
+  ring_bytes_ = page_round(sizeof(pb_rx_entry) * PB_RX_RING);
+  stats_bytes_ = page_round(sizeof(pb_rx_stats));
+  void* ring = ::mmap(nullptr, ring_bytes_, PROT_READ, MAP_SHARED, ring_fd, 0);
+  void* stats = ::mmap(nullptr, stats_bytes_, PROT_READ, MAP_SHARED, stats_fd, 0);
   if (ring == MAP_FAILED || stats == MAP_FAILED) {
-    error = "--xdp-receive: cannot map the ring: " + errno_text(errno);
-    if (ring != MAP_FAILED) ::munmap(ring, rx->ring_bytes_);
-    if (stats != MAP_FAILED) ::munmap(stats, rx->stats_bytes_);
-    return nullptr;
+    error = "cannot map the ring: " + errno_text(errno);
+    if (ring != MAP_FAILED) ::munmap(ring, ring_bytes_);
+    if (stats != MAP_FAILED) ::munmap(stats, stats_bytes_);
+    return false;
   }
-  rx->ring_ = static_cast<const pb_rx_entry*>(ring);
-  rx->stats_ = static_cast<const pb_rx_stats*>(stats);
+  ring_ = static_cast<const pb_rx_entry*>(ring);
+  stats_ = static_cast<const pb_rx_stats*>(stats);
+  return true;
+}
 
+bool xdp_receiver::configure(std::uint32_t nonce, std::uint16_t server_port,
+                             std::span<const std::uint16_t> socket_ports, std::string& error) {
+  auto* obj = static_cast<bpf_object*>(obj_);
+  const int config_fd = bpf_object__find_map_fd_by_name(obj, "config");
+  const int ports_fd = bpf_object__find_map_fd_by_name(obj, "ports");
   const std::uint32_t zero = 0;
   const pb_rx_config cfg{nonce, htons(server_port), static_cast<pb_u16>(socket_ports.size())};
-  bool filled = bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY) == 0;
+  bool filled = config_fd >= 0 && ports_fd >= 0 && bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY) == 0;
   for (std::uint32_t i = 0; filled && i < socket_ports.size(); ++i) {
     const std::uint16_t port = htons(socket_ports[i]);
     filled = bpf_map_update_elem(ports_fd, &i, &port, BPF_ANY) == 0;
   }
-  if (!filled) {
-    error = "--xdp-receive: cannot fill the maps: " + errno_text(errno);
-    return nullptr;
-  }
+  if (!filled) error = "cannot fill the maps: " + errno_text(errno);
+  return filled;
+}
 
-  // In place of the interface's program (veth needs one on this end for the
-  // server's XDP_TX to arrive), in its mode; else native, else generic.
+// In place of the interface's program (veth needs one on this end for the
+// server's XDP_TX to arrive), in its mode; else native, else generic.
+bool xdp_receiver::attach(const std::string& iface, std::string& error) {
   std::uint32_t old_id = 0;
-  rx->mode_ = current_mode(rx->ifindex_, old_id);
+  mode_ = current_mode(ifindex_, old_id);
   bpf_xdp_attach_opts aopts{};
   aopts.sz = sizeof aopts;
   int rc = 0;
   if (old_id != 0) {
-    rx->old_fd_ = bpf_prog_get_fd_by_id(old_id);
-    if (rx->old_fd_ < 0) {
-      error = "--xdp-receive: cannot take over " + iface + "'s XDP program: " + errno_text(errno);
-      return nullptr;
+    old_fd_ = bpf_prog_get_fd_by_id(old_id);
+    if (old_fd_ < 0) {
+      error = "cannot take over " + iface + "'s XDP program: " + errno_text(errno);
+      return false;
     }
-    aopts.old_prog_fd = rx->old_fd_;
-    rc = bpf_xdp_attach(rx->ifindex_, rx->prog_fd_, rx->mode_ | XDP_FLAGS_REPLACE, &aopts);
+    aopts.old_prog_fd = old_fd_;
+    rc = bpf_xdp_attach(ifindex_, prog_fd_, mode_ | XDP_FLAGS_REPLACE, &aopts);
   } else {
-    rx->mode_ = XDP_FLAGS_DRV_MODE;
-    rc = bpf_xdp_attach(rx->ifindex_, rx->prog_fd_, rx->mode_ | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+    mode_ = XDP_FLAGS_DRV_MODE;
+    rc = bpf_xdp_attach(ifindex_, prog_fd_, mode_ | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
     if (rc != 0) {
-      rx->mode_ = XDP_FLAGS_SKB_MODE;
-      rc = bpf_xdp_attach(rx->ifindex_, rx->prog_fd_, rx->mode_ | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+      mode_ = XDP_FLAGS_SKB_MODE;
+      rc = bpf_xdp_attach(ifindex_, prog_fd_, mode_ | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
     }
   }
   if (rc != 0) {
-    error = "--xdp-receive: cannot attach to " + iface + ": " + errno_text(rc) +
+    error = "cannot attach to " + iface + ": " + errno_text(rc) +
             (rc == -EBUSY ? " (its XDP program is held by a BPF link, e.g. pinholed --xdp)" : "");
-    return nullptr;
+    return false;
   }
-  rx->attached_ = true;
-  return rx;
+  attached_ = true;
+  return true;
 }
 
 xdp_receiver::~xdp_receiver() {

@@ -39,6 +39,10 @@ class xdp_receiver {
 
  private:
   xdp_receiver() = default;
+  bool load(std::string& error);  // opens, loads and maps; the steps of open()
+  bool configure(std::uint32_t nonce, std::uint16_t server_port, std::span<const std::uint16_t> socket_ports,
+                 std::string& error);
+  bool attach(const std::string& iface, std::string& error);
   void* obj_ = nullptr;  // bpf_object
   int ifindex_ = 0;
   std::uint32_t mode_ = 0;  // XDP_FLAGS_*_MODE of the attachment
