@@ -51,3 +51,29 @@ lab_ipv6() {
 json_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[k]
 print(str(d).lower() if isinstance(d,bool) else d)' "$1" "$2"; }
+
+# wait_line FILE REGEX [TRIES]: until a line of FILE matches the extended
+# REGEX, trying every 0.1 s (default 60 tries); false if none did.
+wait_line() {
+  for _ in $(seq 1 "${3:-60}"); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+
+# b_send HOST:PORT TEXT and b_send6 [V6]:PORT TEXT: one UDP datagram from B.
+b_send() { lab_exec b python3 -c 'import socket,sys; s=socket.socket(2,2); s.bind(("0.0.0.0",0)); h,p=sys.argv[1].rsplit(":",1); s.sendto(sys.argv[2].encode(),(h,int(p)))' "$1" "$2"; }
+b_send6() { lab_exec b python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6,2); s.bind(("::",0)); h,p=sys.argv[1].rsplit(":",1); s.sendto(sys.argv[2].encode(),(h.strip("[]"),int(p)))' "$1" "$2"; }
+
+# unsolicited6_dropped PORT LOG: A listens on [$A6]:PORT for 1.5 s while B
+# sends it one datagram; true if it did not arrive (no pinhole, the router's
+# firewall drops it). LOG gets "nothing" or "got".
+unsolicited6_dropped() {
+  local port=$1 log=$2 cpid
+  lab_exec a python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6,2); s.bind((sys.argv[1],int(sys.argv[2]))); s.settimeout(1.5)
+try: s.recvfrom(100); print("got")
+except OSError: print("nothing")' "$A6" "$port" >"$log" 2>&1 &
+  cpid=$!
+  sleep 0.3
+  b_send6 "[$A6]:$port" "unsolicited"
+  wait "$cpid" || true
+  [ "$(cat "$log")" = nothing ]
+}

@@ -43,10 +43,6 @@ LIFETIME=4
 SECONDS_RTP=10
 PPS=50
 
-wait_line() {  # file regex tries(0.1 s)
-  for _ in $(seq 1 "${3:-100}"); do grep -qE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
 
 lab_up symmetric
 # The second NAT: r2 on the public bridge, D behind it.
