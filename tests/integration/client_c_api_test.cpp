@@ -166,7 +166,7 @@ class CApiOptions : public ::testing::Test {
     addr_ = pinhole::test::pinholed::plain_address();
     server_.emplace(std::vector<std::string>{"--listen", addr_.to_string()}, addr_);
     ASSERT_TRUE(server_->ready());
-    opts_ = pinhole_options_new();
+    opts_ = pinhole::test::loopback_c_options();
     ASSERT_NE(opts_, nullptr);
     ASSERT_EQ(pinhole_options_add_server(opts_, addr_.to_string().c_str()), PINHOLE_OK);
     ASSERT_EQ(pinhole_options_set_datagram_callback(opts_, on_datagram, &seen_), PINHOLE_OK);
@@ -360,7 +360,7 @@ TEST(CApiAttach, StackKeepsItsSocketAndHandsInStun) {
   const auto addr = pinhole::test::pinholed::plain_address();
   pinhole::test::pinholed server({"--listen", addr.to_string()}, addr);
   ASSERT_TRUE(server.ready());
-  auto* o = pinhole_options_new();
+  auto* o = pinhole::test::loopback_c_options();
   ASSERT_EQ(pinhole_options_add_server(o, addr.to_string().c_str()), PINHOLE_OK);
   ASSERT_EQ(pinhole_options_set_keepalive_ms(o, 100), PINHOLE_OK);
   pinhole_errc err = PINHOLE_E_SOCKET_ERROR;

@@ -190,6 +190,8 @@ class stack_loop {
   explicit stack_loop(int fd) : fd_(fd) {}
   ~stack_loop() { stop(); }
   void start(port_manager& pm, const ip_endpoint& local) {
+    stop();  // a loop started again after stop() must run, not exit at once
+    stop_ = false;
     thread_ = std::thread([this, &pm, local] { run(pm, local); });
   }
   void stop() {

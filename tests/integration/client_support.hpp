@@ -26,6 +26,7 @@
 
 #include "address_conv.hpp"
 #include "child_process.hpp"
+#include "pinhole/pinhole.h"
 #include "pinhole/types.hpp"
 #include "stun/attributes.hpp"
 #include "stun/integrity.hpp"
@@ -38,6 +39,18 @@ extern char** environ;
 namespace pinhole::test {
 
 inline ip_endpoint ep(const std::string& text) { return *ip_endpoint::parse(text); }
+
+// pinhole_options_new() for tests on loopback: port mapping off, so no PCP,
+// NAT-PMP or SSDP goes to the host's default gateway (the C twin of the C++
+// harnesses' `o.port_mapping.clear()`).
+inline pinhole_options* loopback_c_options() {
+  pinhole_options* o = pinhole_options_new();
+  if (o != nullptr && pinhole_options_set_port_mapping(o, nullptr, 0) != PINHOLE_OK) {
+    pinhole_options_free(o);
+    return nullptr;
+  }
+  return o;
+}
 
 // A UDP socket bound on loopback; closes on destruction.
 class udp_socket {

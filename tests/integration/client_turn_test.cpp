@@ -258,7 +258,7 @@ TEST(ClientTurn, CApiRelayedMapping) {
   REQUIRE_COTURN(turn);
   test::dead_endpoint stun;
   pinhole_errc err = PINHOLE_OK;
-  pinhole_options* o = pinhole_options_new();
+  pinhole_options* o = test::loopback_c_options();
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(pinhole_options_add_server(o, stun.text().c_str()), PINHOLE_OK);
   const auto uri = "turn:" + turn.addr.to_string();
@@ -279,7 +279,7 @@ TEST(ClientTurn, CApiRelayedMapping) {
   EXPECT_EQ(pinhole_mapping_is_relayed(pm, m.internal_address, m.internal_port), 0);
   pinhole_port_manager_free(pm);
   // A wrong password is a clear error in C too.
-  pinhole_options* bad = pinhole_options_new();
+  pinhole_options* bad = test::loopback_c_options();
   pinhole_options_add_server(bad, stun.text().c_str());
   pinhole_options_add_turn_server(bad, uri.c_str(), "alice", "wrong");
   pinhole_options_set_prefer_relay(bad, 1);
@@ -471,7 +471,7 @@ TEST(ClientTurn, CApiAttachedRelayUnwraps) {
   coturn_relay turn;
   REQUIRE_COTURN(turn);
   test::dead_endpoint stun;
-  pinhole_options* o = pinhole_options_new();
+  pinhole_options* o = test::loopback_c_options();
   ASSERT_NE(o, nullptr);
   pinhole_options_add_server(o, stun.text().c_str());
   const auto uri = "turn:" + turn.addr.to_string();
