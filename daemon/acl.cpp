@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
+#include "load_be.hpp"
+
 namespace pinhole::daemon {
 namespace {
-
-std::uint64_t load_be(const std::uint8_t* p, std::size_t n) noexcept {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = (v << 8U) | p[i];
-  return v;
-}
 
 // The top `bits` bits set, of a `width`-bit word (bits <= width <= 64).
 std::uint64_t top_bits(unsigned bits, unsigned width) noexcept {

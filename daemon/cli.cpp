@@ -76,8 +76,8 @@ double parse_rate(const std::string& flag, const std::string& s, const option& o
   return v;
 }
 
-const char* group_title(option_group g) {
-  switch (g) {
+const char* group_title(option_group group) {
+  switch (group) {
     case option_group::general: return "General";
     case option_group::network: return "Network";
     case option_group::rfc5780: return "RFC 5780 NAT behaviour discovery (both IPs enable it)";
@@ -114,7 +114,7 @@ po::options_description visible_options() {
     if (!o.flag.empty()) groups[static_cast<std::size_t>(o.group)].add(describe_flag(o));
   }
   po::options_description all;
-  for (const auto& g : groups) all.add(g);
+  for (const auto& group : groups) all.add(group);
   return all;
 }
 

@@ -24,10 +24,10 @@ constexpr std::size_t k_max_software_bytes = stun::limits::text_bytes;
 // key is the password itself, RFC 8489 §9.1.1: "key = OpaqueString(password)").
 constexpr std::size_t k_max_password = 1024;
 
-// A step's verdict: "" = fine, else the message without "config: ".
-using verdict = std::string;
+// A step's finding: "" = fine, else the message without "config: ".
+using finding = std::string;
 
-verdict check_listen(const config& cfg) {
+finding check_listen(const config& cfg) {
   // RFC 5780 mode may bind only its four sockets.
   if (cfg.listen.empty() && !cfg.rfc5780.enabled) return "listen: at least one address is required";
   for (std::size_t i = 0; i < cfg.listen.size(); ++i) {
@@ -44,7 +44,7 @@ verdict check_listen(const config& cfg) {
 }
 
 // Every IP setting that is set must parse, enabled or not.
-verdict check_rfc5780_syntax(const rfc5780_config& r) {
+finding check_rfc5780_syntax(const rfc5780_config& r) {
   for (const auto* ip : {&r.primary_ip, &r.alternate_ip, &r.advertised_primary_ip, &r.advertised_alternate_ip}) {
     if (ip->empty() || ip->valid()) continue;
     const char* name = ip == &r.primary_ip              ? "primary_ip"
@@ -57,7 +57,7 @@ verdict check_rfc5780_syntax(const rfc5780_config& r) {
 }
 
 // Advertised addresses (RFC 5780 mode only): specific, of primary_ip's family.
-verdict check_rfc5780_advertised(const rfc5780_config& r) {
+finding check_rfc5780_advertised(const rfc5780_config& r) {
   if (!r.enabled) return {};
   for (const auto* adv : {&r.advertised_primary_ip, &r.advertised_alternate_ip}) {
     if (adv->empty()) continue;
@@ -72,7 +72,7 @@ verdict check_rfc5780_advertised(const rfc5780_config& r) {
 }
 
 // RFC 5780 §4.1: the server needs two different IP addresses and two ports.
-verdict check_rfc5780_pair(const rfc5780_config& r) {
+finding check_rfc5780_pair(const rfc5780_config& r) {
   if (!r.enabled) return {};
   if (r.primary_ip.empty()) return "rfc5780: enabled but primary_ip is empty";
   if (r.alternate_ip.empty()) return "rfc5780: enabled but alternate_ip is empty";
@@ -89,7 +89,7 @@ verdict check_rfc5780_pair(const rfc5780_config& r) {
 
 // RFC 8489 §14.14: SOFTWARE "MUST be a UTF-8-encoded sequence of fewer than
 // 128 characters (which can be as long as 763 bytes)".
-verdict check_software(const std::string& software) {
+finding check_software(const std::string& software) {
   if (software.empty()) return {};
   std::size_t chars = 0;
   if (!utf8_length(software, chars)) return "software: not valid UTF-8";
@@ -100,7 +100,7 @@ verdict check_software(const std::string& software) {
   return {};
 }
 
-verdict check_log_level(log_level level) {
+finding check_log_level(log_level level) {
   if (level != log_level::debug && level != log_level::info && level != log_level::warning &&
       level != log_level::error) {
     return "log_level: invalid value";
@@ -110,7 +110,7 @@ verdict check_log_level(log_level level) {
 
 // The ranges of option_table.hpp, for configs built in code (the loader and
 // the flags already refuse out-of-range values).
-verdict check_ranges(const config& cfg) {
+finding check_ranges(const config& cfg) {
   for (const auto& o : options()) {
     if (!o.check_range) continue;
     const auto field = read_field(o, cfg);
@@ -128,7 +128,7 @@ verdict check_ranges(const config& cfg) {
   return {};
 }
 
-verdict check_auth(const auth_config& a) {
+finding check_auth(const auth_config& a) {
   if (a.required && a.username.empty()) return "auth: required but username is empty";
   if (a.required && a.password.empty()) return "auth: required but password is empty";
   if (a.username.empty() != a.password.empty()) return "auth: username and password must be set together";
@@ -144,17 +144,17 @@ verdict check_auth(const auth_config& a) {
   return {};
 }
 
-verdict check_rate_limit(const rate_limit_config& rl) {
+finding check_rate_limit(const rate_limit_config& rl) {
   if (rl.per_ip_burst != 0 && rl.per_ip_burst < 1) return "rate_limit: per_ip_burst must be 0 or at least 1";
   return {};
 }
 
-verdict check_metrics(const endpoint_setting& metrics) {
+finding check_metrics(const endpoint_setting& metrics) {
   if (metrics.empty() || metrics.valid()) return {};
   return "metrics_listen: " + json_quote(metrics.text()) + " is not IP:PORT (IPv6 as [addr]:port)";
 }
 
-verdict check_allow(const std::vector<prefix_setting>& allow) {
+finding check_allow(const std::vector<prefix_setting>& allow) {
   for (const auto& p : allow) {
     if (!p.valid()) {
       return "allow: " + json_quote(p.text()) + " is not an IP prefix like \"198.51.100.0/24\" with zero host bits";
@@ -163,7 +163,7 @@ verdict check_allow(const std::vector<prefix_setting>& allow) {
   return {};
 }
 
-verdict check_user(const std::string& user) {
+finding check_user(const std::string& user) {
   if (has_control(user) || user.find_first_of(" :/") != std::string::npos) {
     return "user: " + json_quote(user) + " is not a valid user name";
   }
@@ -172,7 +172,7 @@ verdict check_user(const std::string& user) {
 
 // XDP fast path: a mode the loader knows, names the kernel could have
 // (IFNAMSIZ 16 with the NUL; no white space or '/').
-verdict check_xdp(const xdp_config& x) {
+finding check_xdp(const xdp_config& x) {
   if (x.mode != "native" && x.mode != "generic") return "xdp: mode must be \"native\" or \"generic\"";
   for (const auto& name : x.interfaces) {
     if (name.empty() || name.size() > 15 || has_control(name) || name.find_first_of(" /") != std::string::npos) {
@@ -185,7 +185,7 @@ verdict check_xdp(const xdp_config& x) {
 }  // namespace
 
 outcome validate(const config& cfg) {
-  using step = verdict (*)(const config&);
+  using step = finding (*)(const config&);
   static constexpr step k_steps[] = {
       check_listen,
       [](const config& c) { return check_rfc5780_syntax(c.rfc5780); },
@@ -202,7 +202,7 @@ outcome validate(const config& cfg) {
       [](const config& c) { return check_xdp(c.xdp); },
   };
   for (const step s : k_steps) {
-    if (verdict v = s(cfg); !v.empty()) return {daemon_errc::invalid_setting, "config: " + one_line(std::move(v))};
+    if (finding v = s(cfg); !v.empty()) return {daemon_errc::invalid_setting, "config: " + one_line(std::move(v))};
   }
   return {};
 }

@@ -54,6 +54,9 @@ struct alignas(64) counter_block {
 
 using counter_values = std::array<std::uint64_t, counter_count>;
 
+// One counter's value in a snapshot.
+inline std::uint64_t get(const counter_values& v, counter c) noexcept { return v[static_cast<std::size_t>(c)]; }
+
 // One listener's blocks, one per worker.
 class listener_counters {
  public:

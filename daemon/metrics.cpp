@@ -12,8 +12,6 @@
 namespace pinhole::daemon {
 namespace {
 
-std::uint64_t get(const counter_values& v, counter c) { return v[static_cast<std::size_t>(c)]; }
-
 std::string number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);

@@ -175,7 +175,7 @@ class metrics_http::connection : public std::enable_shared_from_this<connection>
 };
 
 metrics_http::metrics_http(asio::io_context& io, http_handler handler, http_limits limits)
-    : io_(io), handler_(std::move(handler)), limits_(limits), acceptor_(io), pause_(io) {}
+    : handler_(std::move(handler)), limits_(limits), acceptor_(io), pause_(io) {}
 
 metrics_http::~metrics_http() {
   try {

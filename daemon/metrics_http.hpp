@@ -77,7 +77,6 @@ class metrics_http {
   void accept();
   void make_room();
 
-  boost::asio::io_context& io_;
   http_handler handler_;
   http_limits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "load_be.hpp"
+
 namespace pinhole::daemon {
 namespace {
 
@@ -21,12 +23,6 @@ std::uint64_t mix(std::uint64_t x) noexcept {
   x *= 0xc4ceb9fe1a85ec53ULL;
   x ^= x >> 33U;
   return x;
-}
-
-std::uint64_t load_be(const std::uint8_t* p, std::size_t n) noexcept {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = (v << 8U) | p[i];
-  return v;
 }
 
 std::size_t next_pow2(std::size_t v) noexcept {

@@ -27,8 +27,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
-std::uint64_t get(const counter_values& v, counter c) { return v[static_cast<std::size_t>(c)]; }
-
 void log_listeners(const server& s) {
   for (const auto& l : s.listeners()) {
     const char* role = "single";

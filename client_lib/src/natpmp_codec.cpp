@@ -4,7 +4,7 @@ namespace pinhole::client::portmap {
 
 namespace {
 constexpr std::uint8_t version = 0;
-constexpr unsigned response_bit = 128;
+constexpr unsigned natpmp_response_bit = 128;
 }  // namespace
 
 std::size_t encode_natpmp_address_request(std::span<std::byte, natpmp_address_request_size> out) noexcept {
@@ -35,8 +35,8 @@ std::error_code decode_natpmp_response(std::span<const std::byte> in, natpmp_op 
   const auto vers = std::to_integer<unsigned>(in[0]);
   const auto op = std::to_integer<unsigned>(in[1]);
   // §3.5: a response carries the request's opcode plus 128.
-  if (op < response_bit) return wire_errc::not_response;
-  if (op != response_bit + static_cast<unsigned>(asked)) return wire_errc::bad_opcode;
+  if (op < natpmp_response_bit) return wire_errc::not_response;
+  if (op != natpmp_response_bit + static_cast<unsigned>(asked)) return wire_errc::bad_opcode;
   const auto result = get16(in, 2);
   if (vers != version) {
     // A PCP server answers a NAT-PMP request with its own version number

@@ -5,7 +5,7 @@
 namespace pinhole::client::portmap {
 
 namespace {
-constexpr unsigned response_bit = 0x80;
+constexpr unsigned pcp_response_bit = 0x80;
 
 bool is_v4_mapped(std::span<const std::byte, 16> a) noexcept {
   for (std::size_t i = 0; i < 10; ++i) {
@@ -82,7 +82,7 @@ std::error_code decode_pcp_header(std::span<const std::byte> in, pcp_header& out
   if (in.size() < 4) return wire_errc::too_short;
   out.version = std::to_integer<std::uint8_t>(in[0]);
   const auto op = std::to_integer<unsigned>(in[1]);
-  if ((op & response_bit) == 0) return wire_errc::not_response;
+  if ((op & pcp_response_bit) == 0) return wire_errc::not_response;
   out.opcode = static_cast<std::uint8_t>(op & 0x7f);
   out.result = static_cast<pcp_result>(std::to_integer<std::uint8_t>(in[3]));
   if (out.version != pcp_version) {

@@ -16,7 +16,7 @@ namespace pinhole::client {
 
 namespace {
 
-constexpr std::size_t request_capacity = 768;
+constexpr std::size_t turn_request_capacity = 768;
 
 bool read_xor(const stun::message_view& m, std::uint16_t type, ip_endpoint& out) noexcept {
   const auto raw = m.find(type);
@@ -57,7 +57,7 @@ void read_error(const stun::message_view& m, turn_reply& r) {
 }  // namespace
 
 std::error_code build_turn_request(const turn_request& r, std::vector<std::byte>& out) {
-  out.assign(request_capacity, std::byte{0});
+  out.assign(turn_request_capacity, std::byte{0});
   stun::message_writer w(out);
   w.begin(stun::make_type(r.method, stun::msg_class::request), std::span<const std::byte, 12>(r.txid));
   if (r.method == stun::method::allocate) {

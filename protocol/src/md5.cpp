@@ -31,11 +31,11 @@ constexpr int shifts[4][4] = {{7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, 
 
 // §3.3: initial buffer A, B, C, D (bytes 01 23 45 67 89 ab cd ef ... read
 // little-endian).
-constexpr std::array<std::uint32_t, 4> h0 = {0x67452301U, 0xEFCDAB89U, 0x98BADCFEU, 0x10325476U};
+constexpr std::array<std::uint32_t, 4> md5_h0 = {0x67452301U, 0xEFCDAB89U, 0x98BADCFEU, 0x10325476U};
 
 }  // namespace
 
-md5::md5() noexcept : h_(h0) {}
+md5::md5() noexcept : h_(md5_h0) {}
 
 // §3.4: process one 16-word block.
 void md5::compress(const std::byte* block) noexcept {

@@ -12,7 +12,7 @@ using detail::store_be32;
 
 // §4.2.2: the first 32 bits of the fractional parts of the cube roots of the
 // first 64 primes.
-constexpr std::uint32_t k[64] = {
+constexpr std::uint32_t sha256_k[64] = {
     0x428A2F98U, 0x71374491U, 0xB5C0FBCFU, 0xE9B5DBA5U, 0x3956C25BU, 0x59F111F1U, 0x923F82A4U, 0xAB1C5ED5U,
     0xD807AA98U, 0x12835B01U, 0x243185BEU, 0x550C7DC3U, 0x72BE5D74U, 0x80DEB1FEU, 0x9BDC06A7U, 0xC19BF174U,
     0xE49B69C1U, 0xEFBE4786U, 0x0FC19DC6U, 0x240CA1CCU, 0x2DE92C6FU, 0x4A7484AAU, 0x5CB0A9DCU, 0x76F988DAU,
@@ -25,8 +25,8 @@ constexpr std::uint32_t k[64] = {
 
 // §5.3.3: initial hash value H(0), the first 32 bits of the fractional parts
 // of the square roots of the first 8 primes.
-constexpr std::array<std::uint32_t, 8> h0 = {0x6A09E667U, 0xBB67AE85U, 0x3C6EF372U, 0xA54FF53AU,
-                                             0x510E527FU, 0x9B05688CU, 0x1F83D9ABU, 0x5BE0CD19U};
+constexpr std::array<std::uint32_t, 8> sha256_h0 = {0x6A09E667U, 0xBB67AE85U, 0x3C6EF372U, 0xA54FF53AU,
+                                                    0x510E527FU, 0x9B05688CU, 0x1F83D9ABU, 0x5BE0CD19U};
 
 // §4.1.2: the six logical functions.
 constexpr std::uint32_t ch(std::uint32_t x, std::uint32_t y, std::uint32_t z) noexcept { return (x & y) ^ (~x & z); }
@@ -47,7 +47,7 @@ constexpr std::uint32_t small_sigma1(std::uint32_t x) noexcept {
 // SHA-256 is big-endian throughout (§3.1 / §5.2.1).
 }  // namespace
 
-sha256::sha256() noexcept : h_(h0) {}
+sha256::sha256() noexcept : h_(sha256_h0) {}
 
 // §6.2.2: the hash computation for one 512-bit message block.
 void sha256::compress(const std::byte* block) noexcept {
@@ -64,7 +64,7 @@ void sha256::compress(const std::byte* block) noexcept {
 
   // Step 3: 64 rounds.
   for (std::size_t t = 0; t < 64; ++t) {
-    const std::uint32_t t1 = h + big_sigma1(e) + ch(e, f, g) + k[t] + w[t];
+    const std::uint32_t t1 = h + big_sigma1(e) + ch(e, f, g) + sha256_k[t] + w[t];
     const std::uint32_t t2 = big_sigma0(a) + maj(a, b, c);
     h = g;
     g = f;

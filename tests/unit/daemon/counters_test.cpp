@@ -5,9 +5,12 @@
 
 using namespace pinhole::daemon;
 
-namespace {
-std::uint64_t get(const counter_values& v, counter c) { return v[static_cast<std::size_t>(c)]; }
-}  // namespace
+TEST(Counters, GetReadsOneCounterOfASnapshot) {
+  counter_values v{};
+  v[static_cast<std::size_t>(counter::answered)] = 7;
+  EXPECT_EQ(get(v, counter::answered), 7U);
+  EXPECT_EQ(get(v, counter::received), 0U);
+}
 
 TEST(Counters, NamesAreStableMetricLabels) {
   EXPECT_EQ(to_string(counter::answered), "answered");
